@@ -1,0 +1,41 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { sql } from 'drizzle-orm';
+import * as schema from './schema';
+
+export type Db = BetterSQLite3Database<typeof schema>;
+/** The handle a transaction callback receives; repositories accept either. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export interface Database_ {
+  db: Db;
+  ping(): Promise<void>;
+  close(): void;
+}
+
+const MIGRATIONS = path.join(__dirname, 'migrations');
+
+/** Opens the database named by DATABASE_URL (file:<path>) and applies pending migrations. */
+export function openDatabase(databaseUrl: string): Database_ {
+  const file = databaseUrl.replace(/^file:/, '');
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const sqlite = new Database(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('synchronous = NORMAL');
+  const db = drizzle(sqlite, { schema });
+  migrate(db, { migrationsFolder: MIGRATIONS });
+  return {
+    db,
+    async ping() {
+      db.get(sql`select 1`);
+    },
+    close() {
+      if (sqlite.open) sqlite.close();
+    },
+  };
+}

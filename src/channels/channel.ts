@@ -1,0 +1,65 @@
+/** What FamilyLine needs from an SMS provider. Domain code sees only this. */
+
+export interface OutboundSms {
+  to: string;
+  /** Exactly one of from / messagingServiceSid. */
+  from?: string;
+  messagingServiceSid?: string;
+  body: string;
+  statusCallback: string;
+}
+
+export interface SendResult {
+  providerSid: string;
+  /** Provider status at acceptance, usually "queued". */
+  status: string;
+  segments: number | null;
+}
+
+/** A send the provider refused. `retryable` decides between backoff and a permanent failure. */
+export class SendError extends Error {
+  constructor(
+    message: string,
+    public readonly code: number | null,
+    public readonly retryable: boolean,
+    public readonly httpStatus: number | null = null,
+  ) {
+    super(message);
+    this.name = 'SendError';
+  }
+}
+
+export interface InboundSms {
+  providerSid: string;
+  accountSid: string;
+  from: string;
+  to: string;
+  body: string;
+  numMedia: number;
+  mediaUrls: string[];
+  /** Set when the provider's Advanced Opt-Out already recognised STOP / START / HELP. */
+  optOutType: 'STOP' | 'START' | 'HELP' | null;
+}
+
+export interface StatusUpdate {
+  providerSid: string;
+  status: string;
+  errorCode: number | null;
+  to: string | null;
+  from: string | null;
+}
+
+export type WebhookParams = Record<string, string>;
+
+export interface SmsChannel {
+  readonly name: 'twilio' | 'sim';
+  send(msg: OutboundSms): Promise<SendResult>;
+  /** Throws AppError(400) when the body is not an inbound message. */
+  parseInbound(params: WebhookParams): InboundSms;
+  /** Throws AppError(400) when the body is not a status callback. */
+  parseStatus(params: WebhookParams): StatusUpdate;
+  /** True when the signature is the provider's for this URL and these parameters. */
+  verifySignature(signature: string | undefined, url: string, params: WebhookParams): boolean;
+  /** True when the provider itself answers the standard English STOP/START/HELP words on this sender. */
+  answersStandardKeywords: boolean;
+}

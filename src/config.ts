@@ -1,0 +1,86 @@
+import { IANAZone } from 'luxon';
+import { z } from 'zod';
+
+/** Development credentials the simulator uses when no real Twilio ones are configured. */
+export const SIM_DEFAULTS = {
+  accountSid: 'AC00000000000000000000000000000000',
+  authToken: 'familyline-sim-auth-token',
+  from: '+15555550100',
+} as const;
+
+const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be a phone number in E.164 form, like +15555550100');
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_BASE_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
+  DATABASE_URL: z
+    .string()
+    .default('file:./data/familyline.db')
+    .refine((v) => v.startsWith('file:'), 'must be file:<path> (the PostgreSQL dialect is not available yet)'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'may hold only letters, digits, _ . -').default('familyline'),
+  TWILIO_ACCOUNT_SID: optional(z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits')),
+  TWILIO_AUTH_TOKEN: optional(z.string().min(8, 'is too short to be an auth token')),
+  TWILIO_MESSAGING_SERVICE_SID: optional(z.string().regex(/^MG[0-9a-fA-F]{32}$/, 'must be MG followed by 32 hex digits')),
+  TWILIO_FROM: optional(e164),
+  SMS_PROVIDER: optional(z.enum(['sim', 'twilio'], { error: 'must be sim or twilio' })),
+  DEFAULT_TIMEZONE: z
+    .string()
+    .default('America/New_York')
+    .refine((v) => IANAZone.isValidZone(v), 'must be an IANA time zone such as America/New_York'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  port: number;
+  publicBaseUrl: string;
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  smsProvider: 'sim' | 'twilio';
+  twilio: { accountSid: string; authToken: string; messagingServiceSid?: string; from?: string };
+  defaultTimezone: string;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the environment once; a bad value throws a ConfigError naming it. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue.path[0]);
+    throw new ConfigError(`Invalid configuration: ${name} ${issue.message} (got ${JSON.stringify(env[name] ?? '')})`);
+  }
+  const v = parsed.data;
+  const hasCredentials = Boolean(v.TWILIO_ACCOUNT_SID && v.TWILIO_AUTH_TOKEN);
+  const smsProvider = v.SMS_PROVIDER ?? (hasCredentials ? 'twilio' : 'sim');
+  if (smsProvider === 'twilio') {
+    if (!hasCredentials) {
+      throw new ConfigError('Invalid configuration: SMS_PROVIDER=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN');
+    }
+    if (!v.TWILIO_FROM && !v.TWILIO_MESSAGING_SERVICE_SID) {
+      throw new ConfigError('Invalid configuration: TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is needed to send through Twilio');
+    }
+  }
+  const sim = smsProvider === 'sim';
+  return {
+    port: v.PORT,
+    publicBaseUrl: (v.PUBLIC_BASE_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, ''),
+    databaseUrl: v.DATABASE_URL,
+    redisUrl: v.REDIS_URL,
+    queuePrefix: v.QUEUE_PREFIX,
+    smsProvider,
+    twilio: {
+      accountSid: v.TWILIO_ACCOUNT_SID ?? SIM_DEFAULTS.accountSid,
+      authToken: v.TWILIO_AUTH_TOKEN ?? SIM_DEFAULTS.authToken,
+      messagingServiceSid: v.TWILIO_MESSAGING_SERVICE_SID,
+      from: v.TWILIO_FROM ?? (sim && !v.TWILIO_MESSAGING_SERVICE_SID ? SIM_DEFAULTS.from : undefined),
+    },
+    defaultTimezone: v.DEFAULT_TIMEZONE,
+    logLevel: v.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import twilio from 'twilio';
+import IORedis from 'ioredis';
+import { loadConfig, type Config } from '../../src/config';
+import { startFamilyLine, type Running, type Role } from '../../src/runtime';
+import type { Clock } from '../../src/lib/clock';
+
+export const PUBLIC_BASE_URL = 'https://familyline.test';
+
+export interface TestApp extends Running {
+  url: string;
+  config: Config;
+  /** POSTs a form to a webhook path, signed as Twilio signs (or with the given signature). */
+  postWebhook(pathname: string, params: Record<string, string>, signature?: string): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole service (web + worker + simulator) on port 0 with its own SQLite file and
+ * QUEUE_PREFIX, so test files never see each other's data or jobs.
+ */
+export async function startTestApp(
+  name: string,
+  opts: { clock?: Clock; env?: Record<string, string>; roles?: Role[] } = {},
+): Promise<TestApp> {
+  const id = `${name}-${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
+  const dbFile = path.join(os.tmpdir(), `familyline-${id}.db`);
+  const config = loadConfig({
+    PORT: '0',
+    PUBLIC_BASE_URL,
+    DATABASE_URL: `file:${dbFile}`,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    QUEUE_PREFIX: `fltest-${id}`,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    SMS_PROVIDER: 'sim',
+    ...opts.env,
+  });
+  const running = await startFamilyLine(config, { clock: opts.clock, roles: opts.roles });
+  const url = running.url!;
+  return {
+    ...running,
+    url,
+    config,
+    async postWebhook(pathname, params, signature) {
+      const sig = signature ?? twilio.getExpectedTwilioSignature(config.twilio.authToken, PUBLIC_BASE_URL + pathname, params);
+      return fetch(url + pathname, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': sig },
+        body: new URLSearchParams(params).toString(),
+      });
+    },
+    async stop() {
+      await running.close();
+      const redis = new IORedis(config.redisUrl);
+      const keys = await redis.keys(`${config.queuePrefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+      for (const suffix of ['', '-wal', '-shm']) fs.rmSync(dbFile + suffix, { force: true });
+    },
+  };
+}
+
+/** Polls until fn returns a truthy value (or throws after timeoutMs). */
+export async function waitFor<T>(fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 10000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as T;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until) throw new Error(`waitFor timed out${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
