@@ -146,6 +146,8 @@ CREATE TABLE `messages` (
 	`error_code` integer,
 	`staff_id` integer,
 	`urgent` integer DEFAULT false NOT NULL,
+	`confirms_opt_out` integer DEFAULT false NOT NULL,
+	`attempts` integer DEFAULT 0 NOT NULL,
 	`scheduled_for` text,
 	`sent_at` text,
 	`created_at` text NOT NULL,

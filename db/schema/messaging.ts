@@ -70,7 +70,11 @@ export const messages = sqliteTable(
     providerSid: text('provider_sid'),
     errorCode: integer('error_code'),
     staffId: integer('staff_id').references(() => staff.id),
+    /** Urgent texts (closures, safety) and replies to a keyword may leave outside quiet hours. */
     urgent: bool('urgent').notNull().default(false),
+    /** The one confirmation owed after an opt-out: the only text an opted-out number may get. */
+    confirmsOptOut: bool('confirms_opt_out').notNull().default(false),
+    attempts: integer('attempts').notNull().default(0),
     /** When a held message may leave (UTC ISO). */
     scheduledFor: text('scheduled_for'),
     sentAt: text('sent_at'),

@@ -16,6 +16,9 @@ export interface SendResult {
   segments: number | null;
 }
 
+/** What a provider error code means for the number it was sent to. */
+export type ErrorAction = 'opt_out' | 'landline' | 'invalid_number' | 'configuration' | null;
+
 /** A send the provider refused. `retryable` decides between backoff and a permanent failure. */
 export class SendError extends Error {
   constructor(
@@ -23,6 +26,7 @@ export class SendError extends Error {
     public readonly code: number | null,
     public readonly retryable: boolean,
     public readonly httpStatus: number | null = null,
+    public readonly action: ErrorAction = null,
   ) {
     super(message);
     this.name = 'SendError';
@@ -34,6 +38,8 @@ export interface InboundSms {
   accountSid: string;
   from: string;
   to: string;
+  /** Set when the number that was texted belongs to a messaging service. */
+  messagingServiceSid: string | null;
   body: string;
   numMedia: number;
   mediaUrls: string[];
@@ -43,8 +49,11 @@ export interface InboundSms {
 
 export interface StatusUpdate {
   providerSid: string;
+  /** Already mapped to FamilyLine's statuses: queued, sending, sent, delivered, undelivered, failed. */
   status: string;
   errorCode: number | null;
+  /** What errorCode means for the number (e.g. 'landline' for 30006), from the provider's table. */
+  errorAction: ErrorAction;
   to: string | null;
   from: string | null;
 }

@@ -6,10 +6,14 @@ export const QUEUE = {
 
 export interface SendJob {
   messageId: number;
+  /** Set to job.attemptsMade when a paced slot was reserved for this attempt, so it is not reserved twice. */
+  pacedAttempt?: number;
 }
 
 export interface InboundJob {
   messageId: number;
+  /** Whether storing the text changed the number's opt-out (decides if a START is confirmed). */
+  optOutChanged: boolean;
 }
 
 /** BullMQ refuses purely numeric custom ids, so message 42's job is "msg-42". */

@@ -35,6 +35,6 @@ export async function enqueueSend(queues: Queues, messageId: number, delayMs = 0
   await queues.send.add('send', { messageId }, { jobId: sendJobId(messageId), delay: Math.max(0, delayMs) });
 }
 
-export async function enqueueInbound(queues: Queues, messageId: number): Promise<void> {
-  await queues.inbound.add('inbound', { messageId }, { jobId: inboundJobId(messageId) });
+export async function enqueueInbound(queues: Queues, job: InboundJob): Promise<void> {
+  await queues.inbound.add('inbound', job, { jobId: inboundJobId(job.messageId) });
 }

@@ -2,7 +2,10 @@ import type { Clock } from '../../src/lib/clock';
 
 /** A clock a test sets and moves by hand. */
 export class TestClock implements Clock {
-  constructor(private ms: number = Date.parse('2026-11-18T15:00:00Z')) {}
+  private ms: number;
+  constructor(start: string | number = '2026-11-18T15:00:00Z') {
+    this.ms = typeof start === 'number' ? start : Date.parse(start);
+  }
   now(): number {
     return this.ms;
   }

@@ -1,0 +1,171 @@
+import { and, asc, count, eq, gt, inArray } from 'drizzle-orm';
+import type { Db } from '../client';
+import { families, guardians, phones, students, studentGuardians } from '../schema';
+import { familyCondition, type Visibility } from './schools';
+
+export type FamilyRow = typeof families.$inferSelect;
+
+export interface NewGuardian {
+  externalId?: string | null;
+  firstName: string;
+  lastName: string;
+  phone: string | null;
+  relationship: string | null;
+  language: string | null;
+}
+
+export interface NewStudent {
+  externalId?: string | null;
+  firstName: string;
+  lastName: string;
+  grade: string;
+}
+
+export interface NewFamily {
+  schoolId: number;
+  displayName: string;
+  language: string;
+  guardians: NewGuardian[];
+  students: NewStudent[];
+}
+
+/** Family, guardians, phones, students and every guardian–student link in one transaction. */
+export async function insertFamilyWithMembers(db: Db, input: NewFamily, now: string): Promise<number> {
+  return db.transaction((tx) => {
+    const family = tx
+      .insert(families)
+      .values({ schoolId: input.schoolId, displayName: input.displayName, language: input.language, createdAt: now, updatedAt: now })
+      .returning({ id: families.id })
+      .get();
+    const studentIds = input.students.map(
+      (s) =>
+        tx
+          .insert(students)
+          .values({ ...s, schoolId: input.schoolId, createdAt: now, updatedAt: now })
+          .returning({ id: students.id })
+          .get().id,
+    );
+    for (const g of input.guardians) {
+      const { phone, ...fields } = g;
+      const guardian = tx
+        .insert(guardians)
+        .values({ ...fields, familyId: family.id, createdAt: now, updatedAt: now })
+        .returning({ id: guardians.id })
+        .get();
+      if (phone) tx.insert(phones).values({ number: phone, guardianId: guardian.id, createdAt: now }).run();
+      for (const studentId of studentIds) {
+        tx.insert(studentGuardians).values({ studentId, guardianId: guardian.id, relationship: g.relationship, mayContact: true }).run();
+      }
+    }
+    return family.id;
+  });
+}
+
+export async function findFamily(db: Db, id: number, vis?: Visibility): Promise<FamilyRow | undefined> {
+  return db
+    .select()
+    .from(families)
+    .where(and(eq(families.id, id), vis ? familyCondition(families.schoolId, families.id, vis) : undefined))
+    .get();
+}
+
+export async function listFamilies(
+  db: Db,
+  vis: Visibility,
+  page: { limit: number; afterId?: number; schoolId?: number },
+): Promise<FamilyRow[]> {
+  return db
+    .select()
+    .from(families)
+    .where(
+      and(
+        familyCondition(families.schoolId, families.id, vis),
+        page.schoolId !== undefined ? eq(families.schoolId, page.schoolId) : undefined,
+        page.afterId !== undefined ? gt(families.id, page.afterId) : undefined,
+      ),
+    )
+    .orderBy(asc(families.id))
+    .limit(page.limit + 1)
+    .all();
+}
+
+export async function updateFamily(
+  db: Db,
+  id: number,
+  patch: { displayName?: string; language?: string; languageSource?: string },
+  now: string,
+): Promise<void> {
+  db.update(families).set({ ...patch, updatedAt: now }).where(eq(families.id, id)).run();
+}
+
+export interface MemberRows {
+  guardians: { familyId: number; id: number; firstName: string; lastName: string; relationship: string | null; language: string | null; phone: string | null; canReceive: boolean }[];
+  students: { familyId: number; id: number; firstName: string; lastName: string; grade: string }[];
+}
+
+/** Guardians (with their first phone) and linked students of several families, in two queries. */
+export async function listFamilyMembers(db: Db, familyIds: number[]): Promise<MemberRows> {
+  if (!familyIds.length) return { guardians: [], students: [] };
+  const guardianRows = db
+    .select({ g: guardians, phone: phones.number, canReceive: phones.canReceive, phoneId: phones.id })
+    .from(guardians)
+    .leftJoin(phones, eq(phones.guardianId, guardians.id))
+    .where(and(inArray(guardians.familyId, familyIds), eq(guardians.active, true)))
+    .orderBy(asc(guardians.id), asc(phones.id))
+    .all();
+  const seen = new Set<number>();
+  const outGuardians: MemberRows['guardians'] = [];
+  for (const r of guardianRows) {
+    if (seen.has(r.g.id)) continue; // extra numbers of one guardian: the API shows the first
+    seen.add(r.g.id);
+    outGuardians.push({
+      familyId: r.g.familyId,
+      id: r.g.id,
+      firstName: r.g.firstName,
+      lastName: r.g.lastName,
+      relationship: r.g.relationship,
+      language: r.g.language,
+      phone: r.phone,
+      canReceive: r.phone !== null && r.canReceive === true,
+    });
+  }
+  const studentRows = db
+    .selectDistinct({
+      familyId: guardians.familyId,
+      id: students.id,
+      firstName: students.firstName,
+      lastName: students.lastName,
+      grade: students.grade,
+    })
+    .from(studentGuardians)
+    .innerJoin(guardians, eq(guardians.id, studentGuardians.guardianId))
+    .innerJoin(students, eq(students.id, studentGuardians.studentId))
+    .where(and(inArray(guardians.familyId, familyIds), eq(students.active, true)))
+    .orderBy(asc(students.id))
+    .all();
+  return { guardians: outGuardians, students: studentRows };
+}
+
+export async function findGuardianByExternalId(db: Db, externalId: string): Promise<{ id: number; familyId: number } | undefined> {
+  return db.select({ id: guardians.id, familyId: guardians.familyId }).from(guardians).where(eq(guardians.externalId, externalId)).get();
+}
+
+/** Row counts, for the demo seed's idempotence check and reports. */
+export async function familyCounts(db: Db, schoolId?: number): Promise<{ families: number; guardians: number; students: number; phones: number }> {
+  const inSchool = schoolId === undefined ? undefined : eq(families.schoolId, schoolId);
+  const n = (q: { n: number } | undefined) => q?.n ?? 0;
+  return {
+    families: n(db.select({ n: count() }).from(families).where(inSchool).get()),
+    guardians: n(db.select({ n: count() }).from(guardians).innerJoin(families, eq(families.id, guardians.familyId)).where(inSchool).get()),
+    students: n(db.select({ n: count() }).from(students).where(schoolId === undefined ? undefined : eq(students.schoolId, schoolId)).get()),
+    phones: n(
+      db
+        .select({ n: count() })
+        .from(phones)
+        .innerJoin(guardians, eq(guardians.id, phones.guardianId))
+        .innerJoin(families, eq(families.id, guardians.familyId))
+        .where(inSchool)
+        .get(),
+    ),
+  };
+}

@@ -1,0 +1,61 @@
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { Db } from '../client';
+import { conversations, families, guardians, phones, schools } from '../schema';
+
+export type SchoolRow = typeof schools.$inferSelect;
+export type FamilyRow = typeof families.$inferSelect;
+
+export async function getSchool(db: Db, id: number): Promise<SchoolRow | undefined> {
+  return db.select().from(schools).where(eq(schools.id, id)).get();
+}
+
+/** Schools an inbound text to `to` may be for: those sending from it, else those on the shared default sender. */
+export async function schoolsForNumber(db: Db, to: string, isDefaultSender: boolean): Promise<SchoolRow[]> {
+  const own = db.select().from(schools).where(eq(schools.fromNumber, to)).orderBy(schools.id).all();
+  if (own.length || !isDefaultSender) return own;
+  return db.select().from(schools).where(isNull(schools.fromNumber)).orderBy(schools.id).all();
+}
+
+export async function firstSchool(db: Db): Promise<SchoolRow | undefined> {
+  return db.select().from(schools).orderBy(schools.id).limit(1).get();
+}
+
+/** Active families with a guardian on this number, in the given schools, most recently active first. */
+export async function familiesByPhone(db: Db, number: string, schoolIds: number[]): Promise<FamilyRow[]> {
+  if (!schoolIds.length) return [];
+  const rows = db
+    .selectDistinct({ family: families, last: conversations.lastMessageAt })
+    .from(phones)
+    .innerJoin(guardians, eq(guardians.id, phones.guardianId))
+    .innerJoin(families, eq(families.id, guardians.familyId))
+    .leftJoin(conversations, eq(conversations.familyId, families.id))
+    .where(and(eq(phones.number, number), eq(families.active, true), inArray(families.schoolId, schoolIds)))
+    .orderBy(desc(sql`coalesce(${conversations.lastMessageAt}, '')`), families.id)
+    .all();
+  return rows.map((r) => r.family);
+}
+
+/** Distinct numbers of a family's active guardians that can receive texts. */
+export async function textableNumbers(db: Db, familyId: number): Promise<string[]> {
+  const rows = db
+    .selectDistinct({ number: phones.number })
+    .from(phones)
+    .innerJoin(guardians, eq(guardians.id, phones.guardianId))
+    .where(and(eq(guardians.familyId, familyId), eq(guardians.active, true), eq(phones.canReceive, true)))
+    .orderBy(phones.number)
+    .all();
+  return rows.map((r) => r.number);
+}
+
+export async function getFamily(db: Db, id: number): Promise<FamilyRow | undefined> {
+  return db.select().from(families).where(eq(families.id, id)).get();
+}
+
+export async function updateFamily(db: Db, id: number, patch: Partial<Pick<FamilyRow, 'language' | 'languageSource' | 'pausedUntil'>>, at: string) {
+  db.update(families).set({ ...patch, updatedAt: at }).where(eq(families.id, id)).run();
+}
+
+/** A carrier said this number cannot take texts (landline, invalid): stop choosing it. */
+export async function markNumberUnreachable(db: Db, number: string): Promise<void> {
+  db.update(phones).set({ canReceive: false }).where(eq(phones.number, number)).run();
+}

@@ -1,0 +1,84 @@
+import { and, asc, count, eq, isNull } from 'drizzle-orm';
+import type { Db } from '../client';
+import { apiTokens, schools, staff } from '../schema';
+
+export type StaffRow = typeof staff.$inferSelect;
+export type StaffRole = StaffRow['role'];
+export const STAFF_ROLES: readonly StaffRole[] = ['district_admin', 'school_admin', 'teacher'];
+
+export async function findStaffByEmail(db: Db, email: string): Promise<StaffRow | undefined> {
+  return db.select().from(staff).where(eq(staff.email, email)).get();
+}
+
+export async function findStaffById(db: Db, id: number): Promise<StaffRow | undefined> {
+  return db.select().from(staff).where(eq(staff.id, id)).get();
+}
+
+export interface NewStaff {
+  email: string;
+  name: string | null;
+  role: StaffRole;
+  schoolId: number | null;
+}
+
+export async function insertStaff(db: Db, row: NewStaff, now: string): Promise<StaffRow> {
+  return db
+    .insert(staff)
+    .values({ ...row, createdAt: now })
+    .returning()
+    .get();
+}
+
+export async function updateStaff(
+  db: Db,
+  id: number,
+  patch: Partial<NewStaff> & { active?: boolean },
+): Promise<StaffRow> {
+  return db.update(staff).set(patch).where(eq(staff.id, id)).returning().get();
+}
+
+export async function insertApiToken(db: Db, staffId: number, tokenHash: string, now: string): Promise<void> {
+  db.insert(apiTokens).values({ staffId, tokenHash, createdAt: now }).run();
+}
+
+/** Revokes every live token of one staff member; answers how many were live. */
+export async function revokeApiTokens(db: Db, staffId: number, now: string): Promise<number> {
+  const res = db
+    .update(apiTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(apiTokens.staffId, staffId), isNull(apiTokens.revokedAt)))
+    .run();
+  return res.changes;
+}
+
+/** The active staff member holding this live token, if any. */
+export async function findStaffByTokenHash(db: Db, tokenHash: string): Promise<StaffRow | undefined> {
+  const row = db
+    .select({ staff })
+    .from(apiTokens)
+    .innerJoin(staff, eq(staff.id, apiTokens.staffId))
+    .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt), eq(staff.active, true)))
+    .get();
+  return row?.staff;
+}
+
+export interface StaffListRow extends StaffRow {
+  schoolName: string | null;
+  liveTokens: number;
+}
+
+export async function listStaffWithTokens(db: Db): Promise<StaffListRow[]> {
+  const rows = db
+    .select({ staff, schoolName: schools.name, liveTokens: count(apiTokens.id) })
+    .from(staff)
+    .leftJoin(schools, eq(schools.id, staff.schoolId))
+    .leftJoin(apiTokens, and(eq(apiTokens.staffId, staff.id), isNull(apiTokens.revokedAt)))
+    .groupBy(staff.id)
+    .orderBy(asc(staff.id))
+    .all();
+  return rows.map((r) => ({ ...r.staff, schoolName: r.schoolName, liveTokens: r.liveTokens }));
+}
+
+export async function countStaff(db: Db): Promise<number> {
+  return db.select({ n: count() }).from(staff).get()?.n ?? 0;
+}

@@ -1,0 +1,125 @@
+import type { Db } from './client';
+import { findSchoolByExternalId, insertSchool } from './repositories/schools';
+import { findGuardianByExternalId, insertFamilyWithMembers, type NewFamily } from './repositories/families';
+import { findStaffByEmail, insertStaff } from './repositories/staff';
+
+/**
+ * The demo school: invented people, numbers only in the +1 555 555 01xx fiction range, so the
+ * simulator phone at /sim has parents to text as. Matched by fixed external ids, so a second
+ * run adds nothing.
+ */
+
+export const DEMO_SCHOOL_EXTERNAL_ID = 'demo-lincoln-elementary';
+export const DEMO_ADMIN_EMAIL = 'office@lincoln-demo.example';
+
+type DemoFamily = Omit<NewFamily, 'schoolId'>;
+
+const g = (externalId: string, firstName: string, lastName: string, phone: string, relationship: string, language: string | null = null) => ({
+  externalId,
+  firstName,
+  lastName,
+  phone,
+  relationship,
+  language,
+});
+const s = (externalId: string, firstName: string, lastName: string, grade: string) => ({ externalId, firstName, lastName, grade });
+
+export const DEMO_FAMILIES: DemoFamily[] = [
+  {
+    displayName: 'Johnson family',
+    language: 'en',
+    guardians: [g('demo-g1', 'Angela', 'Johnson', '+15555550111', 'mother')],
+    students: [s('demo-s1', 'Marcus', 'Johnson', '3')],
+  },
+  {
+    displayName: 'Familia García',
+    language: 'es',
+    guardians: [g('demo-g2', 'Rosa', 'García', '+15555550112', 'mother', 'es')],
+    // Two children, one family: they get one weekend nudge naming both.
+    students: [s('demo-s2', 'Sofía', 'García', '2'), s('demo-s3', 'Mateo', 'García', 'K')],
+  },
+  {
+    displayName: 'Família Silva',
+    language: 'pt',
+    guardians: [g('demo-g3', 'Ana', 'Silva', '+15555550113', 'mother', 'pt')],
+    students: [s('demo-s4', 'Lucas', 'Silva', '4')],
+  },
+  {
+    displayName: 'Nguyen family',
+    language: 'en',
+    // Two guardians sharing one household number: one text reaches both.
+    guardians: [g('demo-g4', 'Linh', 'Nguyen', '+15555550114', 'mother'), g('demo-g5', 'Minh', 'Nguyen', '+15555550114', 'father')],
+    students: [s('demo-s5', 'Kevin', 'Nguyen', '1')],
+  },
+  {
+    displayName: 'Familia Hernández',
+    language: 'es',
+    guardians: [g('demo-g6', 'Jorge', 'Hernández', '+15555550115', 'father', 'es')],
+    students: [s('demo-s6', 'Valentina', 'Hernández', '5')],
+  },
+  {
+    displayName: 'Família Oliveira',
+    language: 'pt',
+    guardians: [g('demo-g7', 'Beatriz', 'Oliveira', '+15555550116', 'grandmother', 'pt')],
+    students: [s('demo-s7', 'Gabriel', 'Oliveira', 'PK')],
+  },
+];
+
+export interface DemoResult {
+  schoolId: number;
+  schoolName: string;
+  schoolCreated: boolean;
+  familiesCreated: number;
+  admin: { id: number; email: string; created: boolean };
+  /** Numbers to text from in the simulator, with who they are. */
+  phones: { number: string; who: string; language: string }[];
+}
+
+/** Seeds whatever part of the demo is missing; one transaction per family keeps reruns safe. */
+export async function seedDemo(db: Db, now: string = new Date().toISOString()): Promise<DemoResult> {
+  let school = await findSchoolByExternalId(db, DEMO_SCHOOL_EXTERNAL_ID);
+  const schoolCreated = !school;
+  if (!school) {
+    school = await insertSchool(
+      db,
+      {
+        externalId: DEMO_SCHOOL_EXTERNAL_ID,
+        name: 'Lincoln Elementary (demo)',
+        timezone: 'America/New_York',
+        // null: send from the deployment's TWILIO_FROM, whatever it is configured to.
+        fromNumber: null,
+        messagingServiceSid: null,
+        defaultLanguage: 'en',
+        mps: 1,
+      },
+      now,
+    );
+  }
+  let familiesCreated = 0;
+  for (const family of DEMO_FAMILIES) {
+    if (await findGuardianByExternalId(db, family.guardians[0].externalId!)) continue;
+    await insertFamilyWithMembers(db, { ...family, schoolId: school.id }, now);
+    familiesCreated++;
+  }
+  let admin = await findStaffByEmail(db, DEMO_ADMIN_EMAIL);
+  const adminCreated = !admin;
+  if (!admin) admin = await insertStaff(db, { email: DEMO_ADMIN_EMAIL, name: 'Lincoln front office (demo)', role: 'school_admin', schoolId: school.id }, now);
+
+  const phones = new Map<string, { number: string; who: string; language: string }>();
+  for (const f of DEMO_FAMILIES) {
+    for (const gu of f.guardians) {
+      const seen = phones.get(gu.phone!);
+      const who = `${gu.firstName} ${gu.lastName}`;
+      if (seen) seen.who += ` & ${who}`;
+      else phones.set(gu.phone!, { number: gu.phone!, who, language: gu.language ?? f.language });
+    }
+  }
+  return {
+    schoolId: school.id,
+    schoolName: school.name,
+    schoolCreated,
+    familiesCreated,
+    admin: { id: admin.id, email: admin.email, created: adminCreated },
+    phones: [...phones.values()],
+  };
+}

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { AppError } from '../../errors';
+import type { InboundSms, StatusUpdate, WebhookParams } from '../channel';
+import { classifyError } from './errors';
+import { statusFor, TWILIO_STATUSES } from './statuses';
+
+/**
+ * Webhook forms as zod schemas. Anything that does not parse becomes AppError.validation
+ * (a 400), never another exception: webhooks are the one door anyone on the internet can knock on.
+ */
+
+const messageSid = z.string().regex(/^(SM|MM)[0-9a-fA-F]{32}$/, 'must be SM or MM followed by 32 hex digits');
+const nonEmpty = z.string().trim().min(1, 'is required');
+const count = z.string().regex(/^\d{1,3}$/, 'must be a small whole number');
+
+const inboundSchema = z
+  .object({
+    MessageSid: messageSid,
+    AccountSid: z.string().optional(),
+    MessagingServiceSid: z.string().regex(/^MG[0-9a-fA-F]{32}$/, 'must be MG followed by 32 hex digits').optional(),
+    From: nonEmpty,
+    To: nonEmpty,
+    Body: z.string().max(20000, 'is too long').optional(),
+    NumMedia: count.optional(),
+    OptOutType: z.string().optional(),
+  })
+  .refine((p) => p.Body !== undefined || Number(p.NumMedia ?? 0) > 0, {
+    path: ['Body'],
+    message: 'is required unless the message has media',
+  });
+
+const statusSchema = z.object({
+  MessageSid: messageSid,
+  MessageStatus: z.enum(TWILIO_STATUSES, { error: `must be one of ${TWILIO_STATUSES.join(', ')}` }),
+  ErrorCode: z
+    .string()
+    .regex(/^\d{0,6}$/, 'must be a whole number')
+    .optional(),
+  To: z.string().optional(),
+  From: z.string().optional(),
+});
+
+function fieldsOf(error: z.ZodError): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length ? issue.path.join('.') : 'body';
+    fields[key] ??= issue.message;
+  }
+  return fields;
+}
+
+function asObject(params: unknown): unknown {
+  // A request without a form body reaches us as undefined; zod then names the missing fields.
+  return params == null ? {} : params;
+}
+
+/** Advanced Opt-Out tags; a value we do not know is ignored rather than losing the text. */
+function optOutType(raw: string | undefined): InboundSms['optOutType'] {
+  const v = raw?.trim().toUpperCase();
+  return v === 'STOP' || v === 'START' || v === 'HELP' ? v : null;
+}
+
+export function parseInboundParams(params: WebhookParams): InboundSms {
+  const parsed = inboundSchema.safeParse(asObject(params));
+  if (!parsed.success) throw AppError.validation(fieldsOf(parsed.error), 'Not a Twilio inbound message');
+  const p = parsed.data;
+  const numMedia = Number(p.NumMedia ?? 0);
+  const mediaUrls: string[] = [];
+  for (let i = 0; i < numMedia; i++) {
+    const u = (params as Record<string, unknown>)[`MediaUrl${i}`];
+    if (typeof u === 'string' && u) mediaUrls.push(u);
+  }
+  return {
+    providerSid: p.MessageSid,
+    accountSid: p.AccountSid ?? '',
+    from: p.From.trim(),
+    to: p.To.trim(),
+    messagingServiceSid: p.MessagingServiceSid ?? null,
+    body: p.Body ?? '',
+    numMedia,
+    mediaUrls,
+    optOutType: optOutType(p.OptOutType),
+  };
+}
+
+/** `status` is OUR status (see statuses.ts); the raw Twilio word is in params for the audit trail. */
+export function parseStatusParams(params: WebhookParams): StatusUpdate {
+  const parsed = statusSchema.safeParse(asObject(params));
+  if (!parsed.success) throw AppError.validation(fieldsOf(parsed.error), 'Not a Twilio status callback');
+  const p = parsed.data;
+  const errorCode = Number(p.ErrorCode) || null; // Twilio has no error 0; treat it as none
+  return {
+    providerSid: p.MessageSid,
+    status: statusFor(p.MessageStatus)!.status,
+    errorCode,
+    errorAction: errorCode != null ? (classifyError(errorCode).action ?? null) : null,
+    to: p.To || null,
+    from: p.From || null,
+  };
+}

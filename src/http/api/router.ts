@@ -1,0 +1,32 @@
+import express, { Router } from 'express';
+import type { Deps } from '../../deps';
+import { requireStaff } from '../middleware/auth';
+import { schoolsRouter } from './schools';
+import { familiesRouter } from './families';
+import { conversationsRouter } from './conversations';
+import { messagesRouter } from './messages';
+
+/**
+ * The staff JSON API (/api/v1). Every route needs a bearer token (`npm run cli -- staff add`).
+ * What a caller may see is decided in src/staff/scope.ts alone; rows outside it answer 404.
+ *
+ *   POST/GET /schools, GET/PATCH /schools/:id
+ *   POST/GET /families, GET/PATCH /families/:id
+ *   GET /conversations, GET /conversations/:id
+ *   GET /conversations/:id/messages   (oldest first; the page reaching the newest marks it read)
+ *   POST /conversations/:id/messages  (202: a staff reply to every textable number)
+ *   GET /messages/:id, POST /messages/preview
+ *
+ * Lists answer {"items":[...],"nextCursor":null|"..."} and take ?limit= (1..500, default 50)
+ * and ?cursor= (copied from nextCursor).
+ */
+export function apiRouter(deps: Deps): Router {
+  const r = Router();
+  r.use(express.json({ limit: '100kb' }));
+  r.use(requireStaff(deps));
+  r.use('/schools', schoolsRouter(deps));
+  r.use('/families', familiesRouter(deps));
+  r.use('/conversations', conversationsRouter(deps));
+  r.use('/messages', messagesRouter(deps));
+  return r;
+}

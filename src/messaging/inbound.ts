@@ -1,0 +1,78 @@
+import type { Deps } from '../deps';
+import type { InboundSms } from '../channels/channel';
+import { isoNow } from '../lib/clock';
+import { maskPhone } from '../lib/phone';
+import { storeInbound, type StoreInbound } from '../../db/repositories/messages';
+import { isOptedOut } from '../../db/repositories/opt-outs';
+import { familiesByPhone, firstSchool, schoolsForNumber, type FamilyRow, type SchoolRow } from '../../db/repositories/routing';
+import { enqueueInbound } from '../queue/queues';
+import { parseKeyword } from '../i18n/keywords';
+import { segmentInfo } from '../i18n/segments';
+import { isDefaultSender, senderFor } from './senders';
+
+export interface Route {
+  school: SchoolRow | null;
+  family: FamilyRow | null;
+}
+
+/**
+ * Number → phone → family → conversation. The To number picks the school; a number no roster
+ * knows gets an unmatched conversation there (or, before any school exists, one of its own).
+ */
+export async function routeInbound(deps: Deps, sms: InboundSms): Promise<Route> {
+  const candidates = await schoolsForNumber(deps.db, sms.to, isDefaultSender(sms.to, deps.config, Boolean(sms.messagingServiceSid)));
+  const families = await familiesByPhone(deps.db, sms.from, candidates.map((s) => s.id));
+  if (families.length) {
+    const family = families[0];
+    return { school: candidates.find((s) => s.id === family.schoolId) ?? null, family };
+  }
+  return { school: candidates[0] ?? (await firstSchool(deps.db)) ?? null, family: null };
+}
+
+/**
+ * Stores an inbound text (idempotent on its provider sid) with any opt-out change in one
+ * transaction, then queues the follow-up work. Never drops a text.
+ */
+export async function receiveInbound(deps: Deps, sms: InboundSms): Promise<{ messageId: number; created: boolean }> {
+  const route = await routeInbound(deps, sms);
+  const at = isoNow(deps.clock);
+  const sender = route.school ? senderFor(route.school, deps.config).key : sms.to;
+  const keyword = sms.optOutType ? { type: sms.optOutType.toLowerCase() } : parseKeyword(sms.body, route.family?.language);
+  let optOut: StoreInbound['optOut'] = null;
+  if (keyword?.type === 'stop') {
+    optOut = { add: { phoneNumber: sms.from, sendingNumber: sender, keyword: sms.body.trim().slice(0, 40), source: 'keyword', at } };
+  } else if (keyword?.type === 'start' && (await isOptedOut(deps.db, sms.from, [sender]))) {
+    optOut = { remove: { phoneNumber: sms.from, sendingNumber: sender } };
+  }
+  const seg = segmentInfo(sms.body);
+  const { message, created, optOutChanged } = await storeInbound(deps.db, {
+    message: {
+      direction: 'inbound',
+      kind: 'reply',
+      body: sms.body,
+      encoding: seg.encoding,
+      segments: seg.segments,
+      fromNumber: sms.from,
+      toNumber: sms.to,
+      status: 'received',
+      providerSid: sms.providerSid,
+      createdAt: at,
+      updatedAt: at,
+    },
+    conversation: {
+      schoolId: route.school?.id ?? null,
+      familyId: route.family?.id ?? null,
+      unmatchedNumber: route.family ? null : sms.from,
+    },
+    optOut,
+  });
+  if (created) {
+    deps.logger.info(
+      { messageId: message.id, from: maskPhone(sms.from), conversationId: message.conversationId, matched: Boolean(route.family), optOutChanged },
+      'inbound text stored',
+    );
+  }
+  // Queued even for a retried webhook: the job id makes it once, and a lost enqueue gets a second chance.
+  await enqueueInbound(deps.queues, { messageId: message.id, optOutChanged });
+  return { messageId: message.id, created };
+}

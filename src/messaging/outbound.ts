@@ -1,0 +1,107 @@
+import type { Deps } from '../deps';
+import { AppError } from '../errors';
+import { isoNow } from '../lib/clock';
+import type { MessageKind } from '../../db/schema';
+import { getConversation, insertOutbound, updateMessage, type MessageRow } from '../../db/repositories/messages';
+import { getFamily, getSchool, textableNumbers } from '../../db/repositories/routing';
+import { enqueueSend } from '../queue/queues';
+import { segmentInfo } from '../i18n/segments';
+import { decideSend } from './policy';
+import { loadSendContext } from './send-context';
+import { senderFor } from './senders';
+
+export interface OutboundRequest {
+  conversationId: number;
+  recipients: string[];
+  body: string;
+  kind: MessageKind;
+  staffId?: number | null;
+  urgent?: boolean;
+  confirmsOptOut?: boolean;
+  language?: string | null;
+}
+
+export interface QueuedText {
+  id: number;
+  to: string;
+  status: string;
+  scheduledFor: string | null;
+}
+
+/**
+ * Every outbound text is a message row first, then a send job keyed by its id. The policy is
+ * checked now so the caller can say when it will leave, and again by the worker at send time.
+ */
+export async function queueOutbound(deps: Deps, req: OutboundRequest): Promise<MessageRow[]> {
+  const conversation = await getConversation(deps.db, req.conversationId);
+  if (!conversation) throw AppError.notFound('Conversation');
+  const school = conversation.schoolId ? await getSchool(deps.db, conversation.schoolId) : undefined;
+  const sender = senderFor(school, deps.config);
+  const seg = segmentInfo(req.body);
+  const at = isoNow(deps.clock);
+  const rows = await insertOutbound(
+    deps.db,
+    conversation.id,
+    req.recipients.map((to) => ({
+      direction: 'outbound' as const,
+      kind: req.kind,
+      body: req.body,
+      language: req.language ?? null,
+      encoding: seg.encoding,
+      segments: seg.segments,
+      fromNumber: sender.from ?? sender.key,
+      toNumber: to,
+      status: 'queued' as const,
+      staffId: req.staffId ?? null,
+      urgent: req.urgent ?? false,
+      confirmsOptOut: req.confirmsOptOut ?? false,
+      createdAt: at,
+      updatedAt: at,
+    })),
+  );
+  const now = deps.clock.now();
+  const result: MessageRow[] = [];
+  for (const row of rows) {
+    const ctx = await loadSendContext(deps, row);
+    const decision = decideSend(row, ctx.policy, now);
+    if (decision.action === 'block') {
+      await updateMessage(deps.db, row.id, { status: 'blocked', updatedAt: at });
+      result.push({ ...row, status: 'blocked' });
+      continue;
+    }
+    if (decision.action === 'hold') {
+      const scheduledFor = new Date(decision.untilMs).toISOString();
+      await updateMessage(deps.db, row.id, { status: 'held', scheduledFor, updatedAt: at });
+      await enqueueSend(deps.queues, row.id, decision.untilMs - now);
+      result.push({ ...row, status: 'held', scheduledFor });
+      continue;
+    }
+    await enqueueSend(deps.queues, row.id);
+    result.push(row);
+  }
+  return result;
+}
+
+/** A staff member's text to every textable number of a conversation's family (or its unknown number). */
+export async function sendStaffReply(
+  deps: Deps,
+  input: { conversationId: number; staffId: number; body: string; urgent?: boolean },
+): Promise<{ messages: QueuedText[] }> {
+  const conversation = await getConversation(deps.db, input.conversationId);
+  if (!conversation) throw AppError.notFound('Conversation');
+  const family = conversation.familyId ? await getFamily(deps.db, conversation.familyId) : undefined;
+  const recipients = family ? await textableNumbers(deps.db, family.id) : conversation.unmatchedNumber ? [conversation.unmatchedNumber] : [];
+  if (!recipients.length) {
+    throw new AppError(422, 'no_textable_number', 'This family has no number that can receive texts');
+  }
+  const rows = await queueOutbound(deps, {
+    conversationId: conversation.id,
+    recipients,
+    body: input.body,
+    kind: 'reply',
+    staffId: input.staffId,
+    urgent: input.urgent,
+    language: family?.language ?? null,
+  });
+  return { messages: rows.map((r) => ({ id: r.id, to: r.toNumber, status: r.status, scheduledFor: r.scheduledFor })) };
+}

@@ -1,0 +1,53 @@
+import type { Deps } from '../deps';
+import { AppError } from '../errors';
+import { isoNow } from '../lib/clock';
+import * as repo from '../../db/repositories/schools';
+import { may, requireThat, visibilityFor, type StaffPrincipal } from './scope';
+
+export type Ctx = Pick<Deps, 'db' | 'clock'>;
+export type SchoolRow = repo.SchoolRow;
+
+export interface SchoolInput {
+  name: string;
+  timezone: string;
+  fromNumber?: string | null;
+  messagingServiceSid?: string | null;
+  defaultLanguage?: string;
+  mps?: number;
+}
+
+export async function createSchool(ctx: Ctx, who: StaffPrincipal, input: SchoolInput): Promise<SchoolRow> {
+  requireThat(may.createSchool(who), 'Only a district admin may create schools');
+  return repo.insertSchool(
+    ctx.db,
+    {
+      name: input.name,
+      timezone: input.timezone,
+      fromNumber: input.fromNumber ?? null,
+      messagingServiceSid: input.messagingServiceSid ?? null,
+      defaultLanguage: input.defaultLanguage ?? 'en',
+      mps: input.mps ?? 1,
+    },
+    isoNow(ctx.clock),
+  );
+}
+
+export async function getSchool(ctx: Ctx, who: StaffPrincipal, id: number): Promise<SchoolRow> {
+  const school = await repo.findSchool(ctx.db, id, await visibilityFor(ctx.db, who));
+  if (!school) throw AppError.notFound(`School ${id}`);
+  return school;
+}
+
+export async function listSchools(ctx: Ctx, who: StaffPrincipal, page: { limit: number; afterId?: number }): Promise<SchoolRow[]> {
+  return repo.listSchools(ctx.db, await visibilityFor(ctx.db, who), page);
+}
+
+/** Partial update; `fromNumber: null` returns the school to the deployment's TWILIO_FROM. */
+export async function updateSchool(ctx: Ctx, who: StaffPrincipal, id: number, patch: Partial<SchoolInput>): Promise<SchoolRow> {
+  const school = await getSchool(ctx, who, id);
+  requireThat(may.editSchool(who, school.id), 'Only an admin of this school may change it');
+  if (Object.keys(patch).length === 0) return school;
+  const updated = await repo.updateSchool(ctx.db, id, patch, isoNow(ctx.clock));
+  if (!updated) throw AppError.notFound(`School ${id}`);
+  return updated;
+}

@@ -1,0 +1,141 @@
+import { and, eq } from 'drizzle-orm';
+import { startTestApp, waitFor, type TestApp } from '../helpers/app';
+import { TestClock } from '../helpers/clock';
+import { seedFamily, seedSchool, seedStaff } from '../helpers/seed';
+import { conversations, families, messages, optOuts } from '../../db/schema';
+import { sendStaffReply } from '../../src/messaging/outbound';
+import { sendJobId } from '../../src/queue/names';
+
+const SCHOOL_FROM = '+15555550100';
+const EN = '+15555550211';
+const ES = '+15555550222';
+const PT = '+15555550233';
+
+let app: TestApp;
+const clock = new TestClock('2026-11-18T15:00:00Z'); // 10:00 in New York
+const fam: Record<string, number> = {};
+let staffId: number;
+
+const simInbox = async (to: string): Promise<{ body: string; status: string }[]> =>
+  (await (await fetch(`${app.url}/sim/api/messages?to=${encodeURIComponent(to)}`)).json()).items;
+
+async function text(from: string, body: string): Promise<number> {
+  const res = await fetch(`${app.url}/sim/api/inbound`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ from, to: SCHOOL_FROM, body }),
+  });
+  expect(res.status).toBe(200);
+  const { sid } = await res.json();
+  const row = await waitFor(() => app.deps.db.select().from(messages).where(eq(messages.providerSid, sid)).get());
+  return row.id;
+}
+
+const conversationOf = (familyId: number) =>
+  app.deps.db.select().from(conversations).where(eq(conversations.familyId, familyId)).get()!;
+const outboundTo = (to: string) =>
+  app.deps.db.select().from(messages).where(and(eq(messages.toNumber, to), eq(messages.direction, 'outbound'))).all();
+const messageById = (id: number) => app.deps.db.select().from(messages).where(eq(messages.id, id)).get()!;
+
+async function reply(familyId: number, body: string, urgent = false) {
+  const conv = conversationOf(familyId);
+  return (await sendStaffReply(app.deps, { conversationId: conv.id, staffId, body, urgent })).messages;
+}
+
+/** Lets the background follow-up of an inbound text finish before asserting on what it sent. */
+const settle = () => new Promise((r) => setTimeout(r, 600));
+
+beforeAll(async () => {
+  app = await startTestApp('keywords', { clock });
+  const school = seedSchool(app.deps.db, { name: 'Maple Street School' });
+  fam.en = seedFamily(app.deps.db, school.id, { name: 'Nguyen', guardians: [{ first: 'Lan', phone: EN }] }).family.id;
+  fam.es = seedFamily(app.deps.db, school.id, { name: 'Garcia', language: 'es', guardians: [{ first: 'Luz', phone: ES }] }).family.id;
+  fam.pt = seedFamily(app.deps.db, school.id, { name: 'Souza', language: 'pt', guardians: [{ first: 'Bia', phone: PT }] }).family.id;
+  staffId = seedStaff(app.deps.db, { email: 'office@maple.test', role: 'school_admin', schoolId: school.id }).id;
+  for (const n of [EN, ES, PT]) await text(n, 'hello');
+});
+
+afterAll(async () => {
+  await app.stop();
+});
+
+test('STOP: recorded with the text, the carrier confirms once, FamilyLine adds nothing, later sends are blocked', async () => {
+  const before = (await simInbox(EN)).length;
+  await text(EN, ' stop ');
+  expect(app.deps.db.select().from(optOuts).where(eq(optOuts.phoneNumber, EN)).all()).toHaveLength(1);
+  await settle();
+  expect(outboundTo(EN).filter((m) => m.kind === 'system')).toHaveLength(0);
+  const after = await simInbox(EN);
+  expect(after.length).toBe(before + 1);
+  expect(after[after.length - 1].body).toMatch(/unsubscribed/i);
+
+  const [sent] = await reply(fam.en, 'Field trip forms are due.');
+  expect(sent.status).toBe('blocked');
+  await settle();
+  expect((await simInbox(EN)).length).toBe(before + 1);
+});
+
+test('START: the opt-out is lifted and texts flow again', async () => {
+  await text(EN, 'START');
+  expect(app.deps.db.select().from(optOuts).where(eq(optOuts.phoneNumber, EN)).all()).toHaveLength(0);
+  const [sent] = await reply(fam.en, 'Welcome back! Spelling test Friday.');
+  await waitFor(() => messageById(sent.id).status === 'delivered');
+  expect((await simInbox(EN)).map((m) => m.body)).toContain('Welcome back! Spelling test Friday.');
+});
+
+test('PARAR from a Spanish-speaking family: opted out and confirmed once, in Spanish, by FamilyLine', async () => {
+  await text(ES, 'Parar');
+  expect(app.deps.db.select().from(optOuts).where(eq(optOuts.phoneNumber, ES)).all()).toHaveLength(1);
+  const confirmation = await waitFor(() => outboundTo(ES).find((m) => m.kind === 'system' && m.status === 'delivered'));
+  expect(confirmation.language).toBe('es');
+  expect(confirmation.confirmsOptOut).toBe(true);
+  await settle();
+  expect(outboundTo(ES).filter((m) => m.kind === 'system')).toHaveLength(1);
+  const [sent] = await reply(fam.es, 'Hola');
+  expect(sent.status).toBe('blocked');
+});
+
+test('a plain "sí" from a family that never opted out is just a reply, not a resubscribe', async () => {
+  await text(PT, 'sim');
+  await text(PT, 'sí');
+  await settle();
+  expect(outboundTo(PT).filter((m) => m.kind === 'system')).toHaveLength(0);
+});
+
+test('texting a language name switches the family language and confirms in it', async () => {
+  await text(EN, 'Português');
+  await waitFor(() => app.deps.db.select().from(families).where(eq(families.id, fam.en)).get()!.language === 'pt');
+  const confirmation = await waitFor(() => outboundTo(EN).find((m) => m.kind === 'system' && m.language === 'pt'));
+  expect(confirmation.encoding).toBeDefined();
+  expect(app.deps.db.select().from(families).where(eq(families.id, fam.en)).get()!.languageSource).toBe('text');
+});
+
+test('AJUDA gets FamilyLine help in Portuguese naming the school', async () => {
+  await text(PT, 'ajuda');
+  const help = await waitFor(() => outboundTo(PT).find((m) => m.kind === 'system'));
+  expect(help.language).toBe('pt');
+  expect(help.body).toContain('Maple Street School');
+});
+
+test('a parent reply is assigned to the teacher who texted them this week', async () => {
+  await reply(fam.pt, 'Bia did great on her reading today!');
+  await text(PT, 'Obrigada!');
+  await waitFor(() => conversationOf(fam.pt).assignedStaffId === staffId);
+});
+
+test('quiet hours: a reply at 22:00 is held until 08:00, then leaves on its own; urgent goes at once', async () => {
+  clock.set('2026-11-19T03:00:00Z'); // 22:00 in New York
+  const [held] = await reply(fam.pt, 'Reminder: early dismissal tomorrow.');
+  expect(held.status).toBe('held');
+  expect(held.scheduledFor).toBe('2026-11-19T13:00:00.000Z');
+  const [urgent] = await reply(fam.pt, 'School is closed tomorrow: snow.', true);
+  await waitFor(() => messageById(urgent.id).status === 'delivered');
+  expect(messageById(held.id).status).toBe('held');
+
+  clock.set('2026-11-19T13:00:01Z');
+  const job = await app.deps.queues.send.getJob(sendJobId(held.id));
+  expect(await job!.getState()).toBe('delayed');
+  await job!.promote();
+  await waitFor(() => messageById(held.id).status === 'delivered');
+  clock.set('2026-11-18T15:00:00Z');
+});

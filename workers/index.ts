@@ -1,0 +1,27 @@
+import type { Worker } from 'bullmq';
+import type { Deps } from '../src/deps';
+import { startSendWorker } from './send.worker';
+import { startInboundWorker } from './inbound.worker';
+
+export interface Workers {
+  close(): Promise<void>;
+}
+
+/** Starts every worker of the worker role; failures are logged, the jobs themselves keep the state. */
+export function startWorkers(deps: Deps): Workers {
+  const workers: Worker[] = [startSendWorker(deps), startInboundWorker(deps)];
+  for (const w of workers) {
+    w.on('failed', (job, err) => {
+      deps.logger.warn({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed');
+    });
+    w.on('error', (err) => deps.logger.error({ queue: w.name, err }, 'worker error'));
+  }
+  return {
+    async close() {
+      await Promise.all(workers.map(async (w) => {
+        await w.close();
+        await (w.opts.connection as { quit?: () => Promise<unknown> }).quit?.();
+      }));
+    },
+  };
+}
