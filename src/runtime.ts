@@ -36,6 +36,9 @@ export async function startFamilyLine(config: Config, opts: StartOptions = {}): 
   const database = openDatabase(config.databaseUrl);
   const redis = createRedis(config.redisUrl);
   const queues = createQueues(redis, config.queuePrefix);
+  // Redis outages are reported by /healthz and retried by ioredis; log them once per event, not as crashes.
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  for (const q of [queues.send, queues.inbound, queues.tick]) q.on('error', (err) => logger.warn({ queue: q.name, err: err.message }, 'queue error'));
   const sim = config.smsProvider === 'sim';
 
   let localUrl: string | null = null;
@@ -70,7 +73,7 @@ export async function startFamilyLine(config: Config, opts: StartOptions = {}): 
     simulator?.setWebhookBase(localUrl);
     logger.info({ port, smsProvider: config.smsProvider, publicBaseUrl: config.publicBaseUrl }, 'web role listening');
   }
-  const workers: Workers | null = roles.includes('worker') ? startWorkers(deps) : null;
+  const workers: Workers | null = roles.includes('worker') ? await startWorkers(deps) : null;
   if (workers) logger.info({ queuePrefix: config.queuePrefix }, 'worker role started');
 
   return {
@@ -84,8 +87,13 @@ export async function startFamilyLine(config: Config, opts: StartOptions = {}): 
       }
       await workers?.close();
       await simulator?.close();
-      await queues.close();
-      await redis.quit();
+      if (redis.status === 'ready') {
+        await queues.close();
+        await redis.quit();
+      } else {
+        redis.disconnect();
+        await queues.close();
+      }
       database.close();
     },
   };

@@ -2,14 +2,15 @@ import type { Worker } from 'bullmq';
 import type { Deps } from '../src/deps';
 import { startSendWorker } from './send.worker';
 import { startInboundWorker } from './inbound.worker';
+import { startTickWorker } from './tick.worker';
 
 export interface Workers {
   close(): Promise<void>;
 }
 
 /** Starts every worker of the worker role; failures are logged, the jobs themselves keep the state. */
-export function startWorkers(deps: Deps): Workers {
-  const workers: Worker[] = [startSendWorker(deps), startInboundWorker(deps)];
+export async function startWorkers(deps: Deps): Promise<Workers> {
+  const workers: Worker[] = [startSendWorker(deps), startInboundWorker(deps), await startTickWorker(deps)];
   for (const w of workers) {
     w.on('failed', (job, err) => {
       deps.logger.warn({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed');

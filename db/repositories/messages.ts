@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, isNotNull, isNull } from 'drizzle-orm';
+import { and, desc, eq, gte, isNotNull, isNull, lte, or } from 'drizzle-orm';
 import type { Db, Tx } from '../client';
 import { conversations, messageEvents, messages, type MessageStatus } from '../schema';
 import { addOptOut, removeOptOut, type OptOutChange } from './opt-outs';
@@ -174,3 +174,20 @@ export async function attachProviderSid(
 }
 
 export type { MessageStatus };
+
+/** Outbound messages still waiting to leave whose time has come (held) or that have waited long (queued). */
+export async function strandedOutbound(db: Db, queuedBefore: string, heldUntil: string, limit = 500): Promise<number[]> {
+  const rows = db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(
+      or(
+        and(eq(messages.status, 'queued'), isNull(messages.providerSid), lte(messages.updatedAt, queuedBefore)),
+        and(eq(messages.status, 'held'), lte(messages.scheduledFor, heldUntil)),
+      ),
+    )
+    .orderBy(messages.id)
+    .limit(limit)
+    .all();
+  return rows.map((r) => r.id);
+}

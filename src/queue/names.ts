@@ -2,6 +2,8 @@
 export const QUEUE = {
   send: 'send',
   inbound: 'inbound',
+  /** Periodic housekeeping: requeues outbound messages whose send job was lost. */
+  tick: 'tick',
 } as const;
 
 export interface SendJob {

@@ -5,6 +5,7 @@ import { QUEUE, inboundJobId, sendJobId, type InboundJob, type SendJob } from '.
 export interface Queues {
   send: Queue<SendJob>;
   inbound: Queue<InboundJob>;
+  tick: Queue;
   close(): Promise<void>;
 }
 
@@ -21,11 +22,13 @@ export function createQueues(connection: Redis, prefix: string): Queues {
     prefix,
     defaultJobOptions: { ...keep, attempts: 5, backoff: { type: 'exponential', delay: 1000 } },
   });
+  const tick = new Queue(QUEUE.tick, { connection, prefix, defaultJobOptions: { removeOnComplete: true, removeOnFail: 100 } });
   return {
     send,
     inbound,
+    tick,
     async close() {
-      await Promise.all([send.close(), inbound.close()]);
+      await Promise.all([send.close(), inbound.close(), tick.close()]);
     },
   };
 }

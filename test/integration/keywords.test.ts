@@ -5,6 +5,7 @@ import { seedFamily, seedSchool, seedStaff } from '../helpers/seed';
 import { conversations, families, messages, optOuts } from '../../db/schema';
 import { sendStaffReply } from '../../src/messaging/outbound';
 import { sendJobId } from '../../src/queue/names';
+import { requeueStranded } from '../../src/messaging/recover';
 
 const SCHOOL_FROM = '+15555550100';
 const EN = '+15555550211';
@@ -137,5 +138,17 @@ test('quiet hours: a reply at 22:00 is held until 08:00, then leaves on its own;
   expect(await job!.getState()).toBe('delayed');
   await job!.promote();
   await waitFor(() => messageById(held.id).status === 'delivered');
+  clock.set('2026-11-18T15:00:00Z');
+});
+
+test('a held message whose send job was lost (Redis restarted empty) is requeued from the database', async () => {
+  clock.set('2026-11-20T02:00:00Z'); // 21:00 in New York
+  const [held] = await reply(fam.pt, 'Book fair money is due Monday.');
+  expect(held.status).toBe('held');
+  await (await app.deps.queues.send.getJob(sendJobId(held.id)))!.remove();
+  clock.set('2026-11-20T13:00:00Z');
+  expect(await requeueStranded(app.deps)).toBe(1);
+  await waitFor(() => messageById(held.id).status === 'delivered');
+  expect(await requeueStranded(app.deps)).toBe(0);
   clock.set('2026-11-18T15:00:00Z');
 });

@@ -3,6 +3,7 @@ import type { Clock } from '../../lib/clock';
 import type { Logger } from '../../logger';
 import type { Delivery } from './delivery';
 import type { SimStore } from './store';
+import type { WebhookClient } from './webhook';
 
 /** What the simulator's routers share. */
 export interface SimContext {
@@ -13,8 +14,8 @@ export interface SimContext {
   logger: Logger;
   store: SimStore;
   delivery: Delivery;
-  /** Where webhooks are really delivered (the service's own port), null = the public URL itself. */
-  localBase(): string | null;
+  /** Signs for the public URL, delivers to the local base (see setWebhookBase). */
+  webhooks: WebhookClient;
 }
 
 export const E164 = /^\+[1-9]\d{6,14}$/;

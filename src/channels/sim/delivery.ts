@@ -3,14 +3,13 @@ import type { Logger } from '../../logger';
 import { maskPhone } from '../../lib/phone';
 import type { SimMessage, SimStatus, SimStore } from './store';
 import { API_VERSION, CARRIER_ERRORS } from './twilio-json';
-import { postSignedForm, Semaphore } from './webhook';
+import { Semaphore, type WebhookClient } from './webhook';
 
 export interface DeliveryOptions {
   store: SimStore;
   clock: Clock;
   logger: Logger;
-  authToken: string;
-  localBase: () => string | null;
+  webhooks: WebhookClient;
 }
 
 interface SenderQueue {
@@ -38,7 +37,6 @@ export class Delivery {
   private readonly queues = new Map<string, SenderQueue>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly wakers = new Set<() => void>();
-  private readonly abort = new AbortController();
   private readonly posts = new Semaphore(64);
   private releaseSeq = 0;
   private closed = false;
@@ -124,9 +122,7 @@ export class Delivery {
     const url = m.statusCallback!;
     const token = `${m.sid}-${status}`;
     for (let attempt = 0; ; attempt++) {
-      const r = await this.posts.run(() =>
-        postSignedForm(url, this.o.localBase(), params, this.o.authToken, { signal: this.abort.signal, idempotencyToken: token }),
-      );
+      const r = await this.posts.run(() => this.o.webhooks.post(url, params, token));
       if (r.ok || this.closed) return;
       const retry = attempt < CALLBACK_RETRY_DELAYS_MS.length && (r.status === null || r.status >= 500 || r.status === 429);
       const log = { sid: m.sid, status, attempt: attempt + 1, httpStatus: r.status, error: r.error };
@@ -159,6 +155,5 @@ export class Delivery {
     for (const wake of this.wakers) wake();
     this.timers.clear();
     this.wakers.clear();
-    this.abort.abort();
   }
 }

@@ -4,7 +4,6 @@ import { KEYWORD_REPLIES, standardKeyword } from './keywords';
 import { countSegments } from './segments';
 import type { SimMessage } from './store';
 import { API_VERSION, newSid } from './twilio-json';
-import { postSignedForm } from './webhook';
 
 export interface InboundResult {
   sid: string;
@@ -55,7 +54,7 @@ export async function textService(ctx: SimContext, from: string, to: string, bod
     ...(ctx.store.servicesByNumber.has(to) ? { MessagingServiceSid: ctx.store.servicesByNumber.get(to)! } : {}),
   };
   const url = `${ctx.publicBaseUrl}/webhooks/twilio/sms`;
-  const r = await postSignedForm(url, ctx.localBase(), params, ctx.authToken, { idempotencyToken: m.sid });
+  const r = await ctx.webhooks.post(url, params, m.sid);
   if (r.ok) {
     ctx.store.setStatus(m, 'received', ctx.clock.now());
     // Twilio sends whatever <Message> the TwiML answer holds; FamilyLine answers <Response/>.

@@ -8,6 +8,7 @@ import { Delivery } from './delivery';
 import { textService, type InboundResult } from './inbound';
 import { PHONE_PAGE } from './phone-ui';
 import { SimStore, type SimMessage } from './store';
+import { WebhookClient } from './webhook';
 
 export interface SimulatorOptions {
   accountSid: string;
@@ -46,7 +47,8 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
   const logger = opts.logger.child({ component: 'sim' });
   const store = new SimStore();
   let localBase: string | null = null;
-  const delivery = new Delivery({ store, clock: opts.clock, logger, authToken: opts.authToken, localBase: () => localBase });
+  const webhooks = new WebhookClient(opts.authToken, () => localBase);
+  const delivery = new Delivery({ store, clock: opts.clock, logger, webhooks });
   const ctx: SimContext = {
     accountSid: opts.accountSid,
     authToken: opts.authToken,
@@ -55,7 +57,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     logger,
     store,
     delivery,
-    localBase: () => localBase,
+    webhooks,
   };
 
   const router = express.Router();
@@ -89,6 +91,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     message: (sid) => store.get(sid),
     async close() {
       delivery.close();
+      webhooks.close();
     },
   };
 }

@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import twilio from 'twilio';
 
 /**
@@ -19,34 +21,77 @@ export interface PostResult {
   text: string;
 }
 
-/** POSTs a form as Twilio does: signed with X-Twilio-Signature over the public URL and the params. */
-export async function postSignedForm(
-  publicUrl: string,
-  localBase: string | null,
-  params: Record<string, string>,
-  authToken: string,
-  opts: { signal?: AbortSignal; idempotencyToken?: string; timeoutMs?: number } = {},
-): Promise<PostResult> {
-  const signature = twilio.getExpectedTwilioSignature(authToken, publicUrl, params);
-  // Twilio gives up after 15 s; so do we, or a hung service would pile up requests here.
-  const signals = [AbortSignal.timeout(opts.timeoutMs ?? 15000), ...(opts.signal ? [opts.signal] : [])];
-  try {
-    const res = await fetch(deliveryUrl(publicUrl, localBase), {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-twilio-signature': signature,
-        'i-twilio-idempotency-token': opts.idempotencyToken ?? crypto.randomUUID(),
-        'user-agent': 'TwilioProxy/1.1',
-      },
-      body: new URLSearchParams(params).toString(),
-      signal: AbortSignal.any(signals),
+/**
+ * POSTs forms as Twilio does: signed with X-Twilio-Signature over the public URL and the params.
+ * Plain node:http with keep-alive agents rather than fetch: at benchmark rates (two callbacks per
+ * text) fetch's per-request AbortSignal and stream machinery cost more than the rest of the simulator.
+ */
+export class WebhookClient {
+  private readonly agents = {
+    'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }),
+    'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }),
+  };
+  private readonly inFlight = new Set<http.ClientRequest>();
+
+  constructor(
+    private readonly authToken: string,
+    private readonly localBase: () => string | null,
+  ) {}
+
+  post(publicUrl: string, params: Record<string, string>, idempotencyToken: string = crypto.randomUUID()): Promise<PostResult> {
+    const signature = twilio.getExpectedTwilioSignature(this.authToken, publicUrl, params);
+    const payload = new URLSearchParams(params).toString();
+    return new Promise((resolve) => {
+      const fail = (error: string, status: number | null = null) => resolve({ ok: false, status, error, text: '' });
+      let target: URL;
+      try {
+        target = new URL(deliveryUrl(publicUrl, this.localBase()));
+      } catch {
+        return fail(`not a URL: ${publicUrl}`);
+      }
+      const agent = this.agents[target.protocol as 'http:' | 'https:'];
+      if (!agent) return fail(`unsupported protocol ${target.protocol}`);
+      const req = (target.protocol === 'https:' ? https : http).request(
+        target,
+        {
+          method: 'POST',
+          agent,
+          // Twilio gives up after 15 s; so do we, or a hung service would pile requests up here.
+          timeout: 15000,
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'content-length': Buffer.byteLength(payload),
+            'x-twilio-signature': signature,
+            'i-twilio-idempotency-token': idempotencyToken,
+            'user-agent': 'TwilioProxy/1.1',
+          },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            if (text.length < 100_000) text += chunk; // a TwiML answer is small; never buffer a runaway one
+          });
+          res.on('error', (err) => fail(err.message, res.statusCode ?? null));
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            const ok = status >= 200 && status < 300;
+            resolve({ ok, status, error: ok ? null : `HTTP ${status} ${text.slice(0, 200)}`, text });
+          });
+        },
+      );
+      this.inFlight.add(req);
+      req.on('close', () => this.inFlight.delete(req));
+      req.on('timeout', () => req.destroy(Object.assign(new Error('no answer within 15 s'), { code: 'ETIMEDOUT' })));
+      req.on('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
+      req.end(payload);
     });
-    const text = await res.text(); // drain so the keep-alive socket is reusable
-    return { ok: res.ok, status: res.status, error: res.ok ? null : `HTTP ${res.status} ${text.slice(0, 200)}`, text };
-  } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    return { ok: false, status: null, error: e.cause?.code ?? `${e.name}: ${e.message}`, text: '' };
+  }
+
+  close(): void {
+    for (const req of this.inFlight) req.destroy(Object.assign(new Error('simulator closed'), { code: 'ECLOSED' }));
+    this.agents['http:'].destroy();
+    this.agents['https:'].destroy();
   }
 }
 

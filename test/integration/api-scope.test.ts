@@ -1,0 +1,162 @@
+import { startTestApp, waitFor, type TestApp } from '../helpers/app';
+import { TestClock } from '../helpers/clock';
+import { addStaffWithToken, revokeStaffTokens } from '../../src/staff/accounts';
+
+/** Bearer auth and who sees what: another school's rows answer exactly like missing ones. */
+
+let app: TestApp;
+const clock = new TestClock('2026-11-18T15:00:00Z');
+const FROM_A = '+15555550401';
+const FROM_B = '+15555550402';
+const tokens: Record<'district' | 'adminA' | 'teacherA' | 'adminB', string> = {} as never;
+const ids = { schoolA: 0, schoolB: 0, familyA: 0, familyB: 0, convA: 0, convB: 0, unmatchedA: 0, messageB: 0 };
+
+async function api(who: string | null, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+  if (who !== null) headers.authorization = `Bearer ${who}`;
+  const res = await fetch(`${app.url}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: res.status, json: await res.json() };
+}
+
+const text = (from: string, to: string, body: string) =>
+  fetch(`${app.url}/sim/api/inbound`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from, to, body }) });
+
+const family = (schoolId: number, name: string, phone: string) => ({
+  schoolId,
+  name,
+  guardians: [{ firstName: 'Alex', lastName: name, phone, relationship: 'parent' }],
+  students: [{ firstName: 'Jo', lastName: name, grade: 'PK' }],
+});
+
+beforeAll(async () => {
+  app = await startTestApp('api-scope', { clock });
+  const now = new Date(clock.now()).toISOString();
+  tokens.district = (await addStaffWithToken(app.deps.db, { email: 'district@scope.test', role: 'district_admin' }, now)).token;
+  ids.schoolA = (await api(tokens.district, 'POST', '/schools', { name: 'School A', timezone: 'America/New_York', from: FROM_A })).json.id;
+  ids.schoolB = (await api(tokens.district, 'POST', '/schools', { name: 'School B', timezone: 'America/Chicago', from: FROM_B })).json.id;
+  tokens.adminA = (await addStaffWithToken(app.deps.db, { email: 'admin-a@scope.test', role: 'school_admin', schoolId: ids.schoolA }, now)).token;
+  tokens.teacherA = (await addStaffWithToken(app.deps.db, { email: 'teacher-a@scope.test', role: 'teacher', schoolId: ids.schoolA }, now)).token;
+  tokens.adminB = (await addStaffWithToken(app.deps.db, { email: 'admin-b@scope.test', role: 'school_admin', schoolId: ids.schoolB }, now)).token;
+  ids.familyA = (await api(tokens.adminA, 'POST', '/families', family(ids.schoolA, 'Adams', '+15555550411'))).json.id;
+  ids.familyB = (await api(tokens.adminB, 'POST', '/families', family(ids.schoolB, 'Baker', '+15555550412'))).json.id;
+  await text('+15555550411', FROM_A, 'hi from A');
+  await text('+15555550412', FROM_B, 'hi from B');
+  await text('+15555550419', FROM_A, 'who is this?');
+  const convs = await waitFor(async () => {
+    const items = (await api(tokens.district, 'GET', '/conversations')).json.items;
+    return items.length === 3 ? items : null;
+  });
+  ids.convA = convs.find((c: any) => c.familyId === ids.familyA).id;
+  ids.convB = convs.find((c: any) => c.familyId === ids.familyB).id;
+  ids.unmatchedA = convs.find((c: any) => c.familyId === null).id;
+  ids.messageB = (await api(tokens.adminB, 'POST', `/conversations/${ids.convB}/messages`, { body: 'Hello Bakers' })).json.id;
+});
+
+afterAll(async () => {
+  await app.stop();
+});
+
+describe('authentication', () => {
+  test.each([
+    ['no header', null],
+    ['an unknown token', 'fl_not-a-real-token'],
+    ['an empty bearer', ''],
+  ])('%s → 401 unauthorized', async (_label, token) => {
+    const res = await api(token, 'GET', '/schools');
+    expect(res.status).toBe(401);
+    expect(res.json.error.code).toBe('unauthorized');
+  });
+
+  test('a Basic header with a real token is not a bearer token', async () => {
+    const res = await fetch(`${app.url}/api/v1/schools`, { headers: { authorization: `Basic ${tokens.district}` } });
+    expect(res.status).toBe(401);
+  });
+
+  test('a revoked token stops working; a new one works', async () => {
+    const now = new Date(clock.now()).toISOString();
+    const { token } = await addStaffWithToken(app.deps.db, { email: 'temp@scope.test', role: 'teacher', schoolId: ids.schoolA }, now);
+    expect((await api(token, 'GET', '/schools')).status).toBe(200);
+    await revokeStaffTokens(app.deps.db, 'temp@scope.test', now);
+    expect((await api(token, 'GET', '/schools')).status).toBe(401);
+    const again = await addStaffWithToken(app.deps.db, { email: 'TEMP@scope.test' }, now);
+    expect(again.created).toBe(false);
+    expect((await api(again.token, 'GET', '/schools')).status).toBe(200);
+  });
+});
+
+describe("a school admin of A and school B's rows", () => {
+  const missing = 999999;
+  const probes: [string, string, (id: typeof ids) => string, unknown?][] = [
+    ['school', 'GET', (i) => `/schools/${i.schoolB}`],
+    ['school patch', 'PATCH', (i) => `/schools/${i.schoolB}`, { name: 'Mine now' }],
+    ['family', 'GET', (i) => `/families/${i.familyB}`],
+    ['family patch', 'PATCH', (i) => `/families/${i.familyB}`, { name: 'Mine now' }],
+    ['conversation', 'GET', (i) => `/conversations/${i.convB}`],
+    ['conversation messages', 'GET', (i) => `/conversations/${i.convB}/messages`],
+    ['reply', 'POST', (i) => `/conversations/${i.convB}/messages`, { body: 'hello' }],
+    ['message', 'GET', (i) => `/messages/${i.messageB}`],
+  ];
+
+  test.each(probes)('%s is a 404, the same answer as a missing id', async (_what, method, path, body) => {
+    const theirs = await api(tokens.adminA, method, path(ids), body);
+    const absent = await api(tokens.adminA, method, path({ ...ids, schoolB: missing, familyB: missing, convB: missing, messageB: missing }), body);
+    expect(theirs.status).toBe(404);
+    expect(absent.status).toBe(404);
+    expect(theirs.json.error.code).toBe(absent.json.error.code);
+    expect(JSON.stringify(theirs.json)).not.toContain('Baker');
+  });
+
+  test('the same rows are visible to their own admin and to the district admin', async () => {
+    for (const who of [tokens.adminB, tokens.district]) {
+      expect((await api(who, 'GET', `/families/${ids.familyB}`)).status).toBe(200);
+      expect((await api(who, 'GET', `/messages/${ids.messageB}`)).status).toBe(200);
+    }
+  });
+
+  test('lists leave them out, even when asked by id', async () => {
+    const schools = (await api(tokens.adminA, 'GET', '/schools')).json.items.map((s: any) => s.id);
+    expect(schools).toEqual([ids.schoolA]);
+    const families = (await api(tokens.adminA, 'GET', `/families?schoolId=${ids.schoolB}`)).json.items;
+    expect(families).toEqual([]);
+    const convs = (await api(tokens.adminA, 'GET', '/conversations')).json.items.map((c: any) => c.id).sort();
+    expect(convs).toEqual([ids.convA, ids.unmatchedA].sort());
+    expect((await api(tokens.adminA, 'GET', `/conversations?familyId=${ids.familyB}`)).json.items).toEqual([]);
+  });
+
+  test('creating a family in school B is a 404 too', async () => {
+    const res = await api(tokens.adminA, 'POST', '/families', family(ids.schoolB, 'Intruder', '+15555550418'));
+    expect(res.status).toBe(404);
+  });
+});
+
+describe('roles', () => {
+  test('only a district admin creates schools', async () => {
+    expect((await api(tokens.adminA, 'POST', '/schools', { name: 'X', timezone: 'America/New_York' })).status).toBe(403);
+    expect((await api(tokens.teacherA, 'POST', '/schools', { name: 'X', timezone: 'America/New_York' })).status).toBe(403);
+  });
+
+  test('a school admin edits their own school; a teacher may not', async () => {
+    expect((await api(tokens.adminA, 'PATCH', `/schools/${ids.schoolA}`, { mps: 2 })).json.mps).toBe(2);
+    expect((await api(tokens.teacherA, 'PATCH', `/schools/${ids.schoolA}`, { mps: 3 })).status).toBe(403);
+  });
+
+  test('a teacher reads their school’s families but may not add or change them', async () => {
+    expect((await api(tokens.teacherA, 'GET', `/families/${ids.familyA}`)).status).toBe(200);
+    expect((await api(tokens.teacherA, 'POST', '/families', family(ids.schoolA, 'Nope', '+15555550417'))).status).toBe(403);
+    expect((await api(tokens.teacherA, 'PATCH', `/families/${ids.familyA}`, { name: 'Nope' })).status).toBe(403);
+  });
+
+  test('a teacher does not see the office inbox of unknown numbers', async () => {
+    expect((await api(tokens.teacherA, 'GET', `/conversations/${ids.unmatchedA}`)).status).toBe(404);
+    const convs = (await api(tokens.teacherA, 'GET', '/conversations')).json.items.map((c: any) => c.id);
+    expect(convs).toEqual([ids.convA]);
+  });
+
+  test('only admins may mark a reply urgent', async () => {
+    const teacher = await api(tokens.teacherA, 'POST', `/conversations/${ids.convA}/messages`, { body: 'Closing early', urgent: true });
+    expect(teacher.status).toBe(403);
+    const admin = await api(tokens.adminA, 'POST', `/conversations/${ids.convA}/messages`, { body: 'Closing early', urgent: true });
+    expect(admin.status).toBe(202);
+    expect((await api(tokens.adminA, 'GET', `/messages/${admin.json.id}`)).json.urgent).toBe(true);
+  });
+});

@@ -1,0 +1,42 @@
+import { loadConfig, SIM_DEFAULTS } from '../../src/config';
+
+describe('config', () => {
+  test('defaults run on SQLite, local Redis and the simulator', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 3000,
+      publicBaseUrl: 'http://localhost:3000',
+      databaseUrl: 'file:./data/familyline.db',
+      redisUrl: 'redis://127.0.0.1:6379',
+      queuePrefix: 'familyline',
+      smsProvider: 'sim',
+      defaultTimezone: 'America/New_York',
+    });
+    expect(c.twilio).toMatchObject({ accountSid: SIM_DEFAULTS.accountSid, from: SIM_DEFAULTS.from });
+  });
+
+  test('Twilio credentials switch the provider to twilio; SMS_PROVIDER=sim keeps the simulator with them', () => {
+    const creds = { TWILIO_ACCOUNT_SID: 'AC' + 'a'.repeat(32), TWILIO_AUTH_TOKEN: 'secret-token-123', TWILIO_FROM: '+15005550006' };
+    expect(loadConfig(creds).smsProvider).toBe('twilio');
+    const sim = loadConfig({ ...creds, SMS_PROVIDER: 'sim' });
+    expect(sim.smsProvider).toBe('sim');
+    expect(sim.twilio.authToken).toBe('secret-token-123');
+  });
+
+  test.each([
+    [{ PORT: 'eighty' }, /^Invalid configuration: PORT /],
+    [{ PORT: '70000' }, /PORT/],
+    [{ PUBLIC_BASE_URL: 'ftp://x' }, /PUBLIC_BASE_URL must be an http\(s\) URL/],
+    [{ DATABASE_URL: 'mysql://db' }, /DATABASE_URL must be file:/],
+    [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL must start with redis:\/\//],
+    [{ QUEUE_PREFIX: 'has space' }, /QUEUE_PREFIX/],
+    [{ TWILIO_ACCOUNT_SID: 'AB123' }, /TWILIO_ACCOUNT_SID must be AC/],
+    [{ TWILIO_FROM: '555-0100' }, /TWILIO_FROM must be a phone number in E.164/],
+    [{ SMS_PROVIDER: 'carrier-pigeon' }, /SMS_PROVIDER must be sim or twilio/],
+    [{ SMS_PROVIDER: 'twilio' }, /SMS_PROVIDER=twilio needs TWILIO_ACCOUNT_SID/],
+    [{ DEFAULT_TIMEZONE: 'Mars/Olympus' }, /DEFAULT_TIMEZONE must be an IANA time zone/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+  ])('%j stops start-up with a line naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
