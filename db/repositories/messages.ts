@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, isNotNull, isNull, lte, or } from 'drizzle-orm';
+import { and, desc, eq, gte, isNotNull, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../client';
 import { conversations, messageEvents, messages, type MessageStatus } from '../schema';
 import { addOptOut, removeOptOut, type OptOutChange } from './opt-outs';
@@ -190,4 +190,13 @@ export async function strandedOutbound(db: Db, queuedBefore: string, heldUntil: 
     .limit(limit)
     .all();
   return rows.map((r) => r.id);
+}
+
+/** Message counts by direction and status, for /metrics. */
+export async function countByStatus(db: Db): Promise<{ direction: string; status: string; count: number }[]> {
+  return db
+    .select({ direction: messages.direction, status: messages.status, count: sql<number>`count(*)` })
+    .from(messages)
+    .groupBy(messages.direction, messages.status)
+    .all();
 }

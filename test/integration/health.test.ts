@@ -35,3 +35,24 @@ describe('GET /healthz', () => {
     }
   });
 });
+
+describe('GET /metrics', () => {
+  test('reports messages by status and queue depth in Prometheus text', async () => {
+    const app = await startTestApp('metrics');
+    try {
+      await app.postWebhook('/webhooks/twilio/sms', {
+        MessageSid: 'SM' + 'ab'.repeat(16),
+        AccountSid: app.config.twilio.accountSid,
+        From: '+15555550177',
+        To: '+15555550100',
+        Body: 'hello',
+        NumMedia: '0',
+      });
+      const text = await (await fetch(`${app.url}/metrics`)).text();
+      expect(text).toContain('familyline_messages{direction="inbound",status="received"} 1');
+      expect(text).toMatch(/familyline_queue_jobs\{queue="send",state="waiting"\} \d+/);
+    } finally {
+      await app.stop();
+    }
+  });
+});

@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { maskPhone } from '../../lib/phone';
 import { E164, poolNumberFor, type SimContext } from './context';
-import { countSegments } from './segments';
+import { MAX_VALIDITY_S } from './delivery';
+import { segmentInfo } from '../../i18n/segments';
 import type { SimMessage } from './store';
 import { apiErrorJson, isApiTimeCode, messageJson, newSid } from './twilio-json';
 
@@ -47,7 +48,7 @@ export function messagesApi(ctx: SimContext): express.Router {
       from,
       to,
       body,
-      segments: countSegments(body).segments,
+      segments: Math.max(1, segmentInfo(body).segments),
       messagingServiceSid: mss ?? null,
       statusCallback: str('StatusCallback') || null,
       status: 'queued',
@@ -61,7 +62,8 @@ export function messagesApi(ctx: SimContext): express.Router {
       events: [{ status: 'queued', errorCode: null, at: now }],
     };
     ctx.store.add(m);
-    ctx.delivery.enqueue(m, mss ?? from);
+    const validity = Number(str('ValidityPeriod'));
+    ctx.delivery.enqueue(m, mss ?? from, Number.isInteger(validity) && validity > 0 ? Math.min(validity, MAX_VALIDITY_S) : MAX_VALIDITY_S);
     ctx.logger.debug({ sid: m.sid, to: maskPhone(to), segments: m.segments }, 'sim accepted message');
     res.status(201).json(messageJson(m));
   });

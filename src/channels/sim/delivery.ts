@@ -13,14 +13,14 @@ export interface DeliveryOptions {
 }
 
 interface SenderQueue {
-  items: { m: SimMessage; acceptedAt: number }[];
+  items: { m: SimMessage; acceptedAt: number; validityMs: number }[];
   /** Real time before which this sender may not release the next segment. */
   nextFreeAt: number;
   timer: NodeJS.Timeout | null;
 }
 
-// Twilio's default ValidityPeriod is the 10 h maximum; a text queued longer fails with 30001.
-const VALIDITY_MS = 36_000_000;
+// Twilio's default ValidityPeriod is its 10 h maximum; a text queued longer fails with 30001.
+export const MAX_VALIDITY_S = 36_000;
 const CALLBACK_RETRY_DELAYS_MS = [500, 2000];
 
 /**
@@ -48,11 +48,11 @@ export class Delivery {
   }
 
   /** Queues an accepted message behind its sender's earlier ones. */
-  enqueue(m: SimMessage, sender: string, acceptedAt = Date.now()): void {
+  enqueue(m: SimMessage, sender: string, validitySeconds = MAX_VALIDITY_S, acceptedAt = Date.now()): void {
     if (this.closed) return;
     let q = this.queues.get(sender);
     if (!q) this.queues.set(sender, (q = { items: [], nextFreeAt: 0, timer: null }));
-    q.items.push({ m, acceptedAt });
+    q.items.push({ m, acceptedAt, validityMs: validitySeconds * 1000 });
     if (!q.timer) this.schedule(sender, q, 0);
   }
 
@@ -75,11 +75,11 @@ export class Delivery {
       const mps = this.mpsFor(sender);
       const now = Date.now();
       if (mps !== null && q.nextFreeAt > now) return this.schedule(sender, q, q.nextFreeAt - now);
-      const { m, acceptedAt } = q.items.shift()!;
+      const { m, acceptedAt, validityMs } = q.items.shift()!;
       m.releasedAt = Math.max(now, q.nextFreeAt);
       m.releaseSeq = ++this.releaseSeq;
       q.nextFreeAt = mps === null ? now : m.releasedAt + (m.segments * 1000) / mps;
-      this.deliver(m, now - acceptedAt > VALIDITY_MS).catch((err) =>
+      this.deliver(m, now - acceptedAt > validityMs).catch((err) =>
         this.o.logger.error({ err, sid: m.sid }, 'sim delivery crashed'),
       );
     }

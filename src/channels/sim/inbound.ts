@@ -1,7 +1,7 @@
 import { maskPhone } from '../../lib/phone';
 import type { SimContext } from './context';
 import { KEYWORD_REPLIES, standardKeyword } from './keywords';
-import { countSegments } from './segments';
+import { segmentInfo } from '../../i18n/segments';
 import type { SimMessage } from './store';
 import { API_VERSION, newSid } from './twilio-json';
 
@@ -18,7 +18,7 @@ export interface InboundResult {
  */
 export async function textService(ctx: SimContext, from: string, to: string, body: string): Promise<InboundResult> {
   const now = ctx.clock.now();
-  const segments = countSegments(body).segments;
+  const segments = Math.max(1, segmentInfo(body).segments);
   const m = simMessage(ctx, { direction: 'inbound', origin: 'phone', from, to, body, segments, status: 'receiving', at: now });
   ctx.store.add(m);
 
@@ -69,7 +69,7 @@ export async function textService(ctx: SimContext, from: string, to: string, bod
 
 /** A text the carrier side sends and delivers at once (no status callback: the service did not send it). */
 function autoReply(ctx: SimContext, from: string, to: string, body: string, origin: 'auto' | 'api' = 'auto'): void {
-  const m = simMessage(ctx, { direction: 'outbound', origin, from, to, body, segments: countSegments(body).segments, status: 'sent', at: ctx.clock.now() });
+  const m = simMessage(ctx, { direction: 'outbound', origin, from, to, body, segments: Math.max(1, segmentInfo(body).segments), status: 'sent', at: ctx.clock.now() });
   ctx.store.add(m);
   ctx.store.setStatus(m, 'delivered', ctx.clock.now());
 }

@@ -91,7 +91,7 @@ export function parseStatusParams(params: WebhookParams): StatusUpdate {
   const errorCode = Number(p.ErrorCode) || null; // Twilio has no error 0; treat it as none
   return {
     providerSid: p.MessageSid,
-    status: statusFor(p.MessageStatus)!.status,
+    status: statusFor(p.MessageStatus)!,
     errorCode,
     errorAction: errorCode != null ? (classifyError(errorCode).action ?? null) : null,
     to: p.To || null,
