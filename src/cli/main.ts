@@ -55,6 +55,10 @@ function parse(argv: string[]): { name: string; values: Record<string, string | 
 
 /** Runs one command; answers the process exit code (0 ok, 1 error, 2 usage). */
 export async function runCli(argv: string[], out: Out = console.log, err: Out = console.error): Promise<number> {
+  if (argv.length === 1 && ['help', '--help', '-h'].includes(argv[0])) {
+    out(USAGE);
+    return 0;
+  }
   let db: ReturnType<typeof openDatabase> | null = null;
   try {
     const { name, values } = parse(argv);

@@ -198,16 +198,3 @@ describe('conversations and messages', () => {
     expect(Object.keys(res.json.error.fields)).toEqual(['body']);
   });
 });
-
-describe('preview', () => {
-  test('accented Spanish is UCS-2, split into 67-unit parts', async () => {
-    const body = 'Hola familia: la reunión de padres es el miércoles a las 6. ¿Podrán asistir? Habrá traducción al español y cuidado de niños.';
-    const units = body.length; // every character here is in the BMP: one UTF-16 unit each
-    const res = await api('POST', '/messages/preview', { body });
-    expect(res.status).toBe(200);
-    expect(res.json).toEqual({ encoding: 'UCS-2', segments: units <= 70 ? 1 : Math.ceil(units / 67), characters: [...body].length });
-    expect(res.json.segments).toBeGreaterThan(1);
-    const plain = await api('POST', '/messages/preview', { body: 'See you at pickup' });
-    expect(plain.json).toEqual({ encoding: 'GSM-7', segments: 1, characters: 17 });
-  });
-});

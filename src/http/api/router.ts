@@ -22,8 +22,9 @@ import { messagesRouter } from './messages';
  */
 export function apiRouter(deps: Deps): Router {
   const r = Router();
-  r.use(express.json({ limit: '100kb' }));
+  // Authenticate before reading a body: an anonymous caller gets 401 without us parsing anything.
   r.use(requireStaff(deps));
+  r.use(express.json({ limit: '100kb' }));
   r.use('/schools', schoolsRouter(deps));
   r.use('/families', familiesRouter(deps));
   r.use('/conversations', conversationsRouter(deps));

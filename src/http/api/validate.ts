@@ -12,6 +12,7 @@ function fieldsOf(error: z.ZodError, where: 'body' | 'query'): Record<string, st
       const key = path.length ? path.map(String).join('.') : where;
       if (fields[key]) continue;
       if (issue.code === 'unrecognized_keys') fields[key] = 'unknown field';
+      else if (!path.length && where === 'body') fields[key] = 'must be a JSON object, sent as application/json';
       else if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) fields[key] = 'is required';
       else fields[key] = issue.message;
     }

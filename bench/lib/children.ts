@@ -1,0 +1,58 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface ServerChild {
+  name: string;
+  pid: number;
+  url: string | null;
+  /** Closes the server cleanly and resolves with its peak RSS in MB (null if it died instead). */
+  stop(): Promise<number | null>;
+  kill(): void;
+}
+
+const CHILD = path.join(__dirname, 'child.ts');
+
+/**
+ * Forks bench/lib/child.ts under tsx. Its stdout (pino logs) goes to `logFile`, not to our
+ * stdout, which must carry only the result line. BENCH_CPU_PROF=<dir> adds --cpu-prof.
+ */
+export async function startChild(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  logFile: string,
+): Promise<ServerChild> {
+  const out = fs.openSync(logFile, 'a');
+  const prof = process.env.BENCH_CPU_PROF;
+  const child: ChildProcess = fork(CHILD, args, {
+    execArgv: ['--import', 'tsx', ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [])],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', out, out, 'ipc'],
+  });
+  fs.closeSync(out);
+  const ready = await new Promise<{ url: string | null }>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${name}: not ready after 30 s (see ${logFile})`)), 30_000);
+    child.once('message', (m: { type: string; url: string | null }) => (clearTimeout(t), resolve(m)));
+    child.once('exit', (code) => (clearTimeout(t), reject(new Error(`${name} exited with ${code} before ready (see ${logFile})`))));
+  });
+  return {
+    name,
+    pid: child.pid!,
+    url: ready.url,
+    stop() {
+      if (child.exitCode !== null) return Promise.resolve(null);
+      return new Promise((resolve) => {
+        const t = setTimeout(() => (child.kill('SIGKILL'), resolve(null)), 10_000);
+        child.on('message', (m: { type: string; maxRssKb?: number }) => {
+          if (m.type === 'stopped') (clearTimeout(t), resolve(Math.round((m.maxRssKb ?? 0) / 1024)));
+        });
+        child.once('exit', () => (clearTimeout(t), resolve(null)));
+        child.send({ type: 'stop' });
+      });
+    },
+    kill() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}

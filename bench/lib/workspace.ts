@@ -1,0 +1,75 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import IORedis from 'ioredis';
+
+/** A benchmark's private SQLite file, QUEUE_PREFIX and scratch directory, removed by cleanup(). */
+export interface Workspace {
+  dir: string;
+  dbFile: string;
+  databaseUrl: string;
+  queuePrefix: string;
+  redisUrl: string;
+  cleanup(opts?: { keepDir?: boolean }): Promise<void>;
+}
+
+export function createWorkspace(name: string): Workspace {
+  const id = `${name}-${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `familyline-bench-${name}-`));
+  const dbFile = path.join(dir, 'bench.db');
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const queuePrefix = `flbench-${id}`;
+  return {
+    dir,
+    dbFile,
+    databaseUrl: `file:${dbFile}`,
+    queuePrefix,
+    redisUrl,
+    async cleanup(opts = {}) {
+      await deleteKeys(redisUrl, `${queuePrefix}:*`);
+      if (!opts.keepDir) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** SCAN rather than KEYS: the Redis may be shared with a running dev instance. */
+async function deleteKeys(redisUrl: string, pattern: string): Promise<void> {
+  const redis = new IORedis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A port free right now, for a child that must know its own public URL before it listens. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
+
+/** Hard stop so a wedged run still ends (the brief: every benchmark exits by itself). */
+export function watchdog(ms: number, onFire: () => Promise<void>): NodeJS.Timeout {
+  const t = setTimeout(() => {
+    log(`watchdog: still running after ${ms / 1000} s, giving up`);
+    onFire().finally(() => process.exit(1));
+  }, ms);
+  t.unref();
+  return t;
+}

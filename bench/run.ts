@@ -1,0 +1,30 @@
+/**
+ * `npm run bench -- <name>`: one benchmark, one JSON line on stdout; progress goes to stderr.
+ * Each benchmark loads only its own module so one's dependencies never slow the other's start.
+ */
+const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<void> }>> = {
+  ingest: () => import('./ingest'),
+  send: () => import('./send'),
+};
+
+async function run(): Promise<void> {
+  const [name, ...args] = process.argv.slice(2);
+  const load = name ? BENCHES[name] : undefined;
+  if (!load) {
+    console.error(`usage: npm run bench -- <${Object.keys(BENCHES).join('|')}> [options]
+  ingest   signed inbound webhooks/s vs a bare Express form handler (autocannon)
+  send     messages/s from the staff API to "delivered" in the simulator (pacing off)
+           --single  run web, worker and simulator in one process instead of two`);
+    process.exit(2);
+  }
+  await (await load()).main(args);
+}
+
+run().then(
+  // Exit explicitly: a stray keep-alive socket or timer must never make a benchmark hang.
+  () => process.exit(0),
+  (err) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { startTestApp, type TestApp } from '../helpers/app';
+import { familyCounts } from '../../db/repositories/families';
+import { countStaff } from '../../db/repositories/staff';
+
+/** The CLI as an admin runs it, in its own process, against the running service's database. */
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, '../..');
+let app: TestApp;
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('npx', ['tsx', 'src/cli/main.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: app.config.databaseUrl, LOG_LEVEL: 'silent', npm_config_loglevel: 'silent' },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err: any) {
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+const lastLine = (out: string) => out.trimEnd().split('\n').pop()!;
+const get = (token: string, p: string) => fetch(`${app.url}/api/v1${p}`, { headers: { authorization: `Bearer ${token}` } });
+
+beforeAll(async () => {
+  app = await startTestApp('cli');
+});
+
+afterAll(async () => {
+  await app.stop();
+});
+
+test('staff add prints a token alone on its last line, and it works against the API', async () => {
+  const r = await cli('staff', 'add', '--email', 'Principal@Example.org', '--role', 'district_admin', '--name', 'Dr. Reyes');
+  expect(r.code).toBe(0);
+  const token = lastLine(r.stdout);
+  expect(token).toMatch(/^fl_[A-Za-z0-9_-]{43}$/);
+  expect((await get(token, '/schools')).status).toBe(200);
+});
+
+test('staff add for an existing email issues a new token for the same account', async () => {
+  const before = await countStaff(app.deps.db);
+  const first = lastLine((await cli('staff', 'add', '--email', 'principal@example.org', '--role', 'district_admin')).stdout);
+  const second = await cli('staff', 'add', '--email', 'PRINCIPAL@example.org');
+  expect(second.code).toBe(0);
+  const token = lastLine(second.stdout);
+  expect(token).not.toBe(first);
+  expect(await countStaff(app.deps.db)).toBe(before);
+  for (const t of [first, token]) expect((await get(t, '/schools')).status).toBe(200);
+});
+
+test('staff revoke ends every token of the account', async () => {
+  const token = lastLine((await cli('staff', 'add', '--email', 'leaving@example.org', '--role', 'district_admin')).stdout);
+  const r = await cli('staff', 'revoke', '--email', 'leaving@example.org');
+  expect(r.code).toBe(0);
+  expect((await get(token, '/schools')).status).toBe(401);
+  expect((await cli('staff', 'list')).stdout).toMatch(/leaving@example\.org\s+district_admin\s+-\s+active\s+0 tokens/);
+});
+
+test('mistakes get one clear line and exit 1; unknown commands get usage and exit 2', async () => {
+  const noSchool = await cli('staff', 'add', '--email', 'teach@example.org', '--role', 'teacher');
+  expect(noSchool.code).toBe(1);
+  expect(noSchool.stderr.trim().split('\n')).toHaveLength(1);
+  expect(noSchool.stderr).toMatch(/--school/);
+  const badSchool = await cli('staff', 'add', '--email', 'teach@example.org', '--role', 'teacher', '--school', '424242');
+  expect(badSchool.code).toBe(1);
+  expect(badSchool.stderr).toMatch(/No school with id 424242/);
+  const badRole = await cli('staff', 'add', '--email', 'teach@example.org', '--role', 'principal');
+  expect(badRole.code).toBe(1);
+  expect(badRole.stderr).toMatch(/district_admin, school_admin, teacher/);
+  const unknown = await cli('enrol', 'everyone');
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toMatch(/Usage: npm run cli/);
+});
+
+test('demo seeds a school, families and an admin whose token works; twice adds nothing', async () => {
+  const first = await cli('demo');
+  expect(first.code).toBe(0);
+  const token = lastLine(first.stdout);
+  expect(first.stdout).toMatch(/\+1555555\d{4}/);
+  const counts = await familyCounts(app.deps.db);
+  const staff = await countStaff(app.deps.db);
+  expect(counts.families).toBeGreaterThanOrEqual(5);
+
+  const families = await (await get(token, '/families')).json();
+  expect(families.items).toHaveLength(counts.families);
+  expect(new Set(families.items.map((f: any) => f.language))).toEqual(new Set(['en', 'es', 'pt']));
+  expect(families.items.some((f: any) => f.students.length === 2)).toBe(true);
+  expect(families.items.some((f: any) => f.guardians.length === 2 && f.guardians[0].phone === f.guardians[1].phone)).toBe(true);
+  const phones = families.items.flatMap((f: any) => f.guardians.map((g: any) => g.phone));
+  expect(phones.every((p: string) => /^\+1555555\d{4}$/.test(p))).toBe(true);
+  const [school] = (await (await get(token, '/schools')).json()).items;
+  expect(school).toMatchObject({ name: 'Lincoln Elementary (demo)', timezone: 'America/New_York', from: null });
+
+  const second = await cli('demo');
+  expect(second.code).toBe(0);
+  expect(await familyCounts(app.deps.db)).toEqual(counts);
+  expect(await countStaff(app.deps.db)).toBe(staff);
+});
