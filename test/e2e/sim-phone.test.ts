@@ -1,7 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
 import { createSimulator, type Simulator } from '../../src/channels/sim/simulator';
 import { createTwilioChannel } from '../../src/channels/twilio/twilio-channel';
 import type { SmsChannel } from '../../src/channels/channel';
@@ -51,7 +52,7 @@ beforeAll(async () => {
   simUrl = urlOf(simServer);
   channel = createTwilioChannel({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, simulatorUrl: () => `${simUrl}/sim`, logger });
 
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 360, height: 740 } });
 });
 

@@ -7,6 +7,7 @@ import IORedis from 'ioredis';
 import { loadConfig, type Config } from '../../src/config';
 import { startFamilyLine, type Running, type Role } from '../../src/runtime';
 import type { Clock } from '../../src/lib/clock';
+import { TestClock } from './clock';
 
 export const PUBLIC_BASE_URL = 'https://familyline.test';
 
@@ -38,7 +39,9 @@ export async function startTestApp(
     SMS_PROVIDER: 'sim',
     ...opts.env,
   });
-  const running = await startFamilyLine(config, { clock: opts.clock, roles: opts.roles });
+  // A weekday morning in New York unless the test brings its own clock: quiet hours never
+  // depend on when the suite happens to run.
+  const running = await startFamilyLine(config, { clock: opts.clock ?? new TestClock(), roles: opts.roles });
   const url = running.url!;
   return {
     ...running,

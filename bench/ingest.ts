@@ -1,0 +1,184 @@
+/**
+ * `npm run bench -- ingest`: signed inbound webhooks stored and acknowledged per second, side by
+ * side with a bare Express handler that only parses the same form. Each server runs alone in a
+ * child process while autocannon drives it from this one, same settings for both.
+ */
+import crypto from 'node:crypto';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import twilio from 'twilio';
+import { SIM_DEFAULTS } from '../src/config';
+import { startChild, type ServerChild } from './lib/children';
+import { familyPhone, seed, unknownPhone } from './lib/seed';
+import { createWorkspace, log, watchdog } from './lib/workspace';
+
+const PUBLIC_BASE_URL = 'https://familyline.bench.example';
+const PATH = '/webhooks/twilio/sms';
+const LOAD = { connections: 50, warmupSeconds: 2, seconds: 10 };
+const TARGET = { rps: 2000, ratio: 0.35 };
+const FAMILIES = 200;
+const UNKNOWN = 20;
+const BODIES = [
+  'Hi, Sam will be late tomorrow, dentist at 9.',
+  'Thanks! See you at the conference on Thursday.',
+  'Can you send the field trip form again? We lost it.',
+  'Hola, ¿a qué hora es la reunión de padres?',
+  'Olá, a Maria está doente hoje e não vai à escola.',
+  'Who is picking up the kids after the game? 🏀',
+];
+
+/** Twilio's full inbound form, with a fresh MessageSid each time. */
+function inboundForm(n: number): Record<string, string> {
+  const sid = `SM${crypto.randomBytes(16).toString('hex')}`;
+  const from = n % 11 === 0 ? unknownPhone(n % UNKNOWN) : familyPhone(n % FAMILIES);
+  return {
+    ToCountry: 'US', ToState: 'NY', SmsMessageSid: sid, NumMedia: '0', ToCity: '', FromZip: '', SmsSid: sid,
+    FromState: 'NY', SmsStatus: 'received', FromCity: '', Body: BODIES[n % BODIES.length], FromCountry: 'US',
+    To: SIM_DEFAULTS.from, ToZip: '', NumSegments: '1', ReferralNumMedia: '0', MessageSid: sid,
+    AccountSid: SIM_DEFAULTS.accountSid, From: from, ApiVersion: '2010-04-01',
+  };
+}
+
+interface LoadResult {
+  rps: number;
+  p99Ms: number;
+  seconds: number;
+  requests: number;
+  /** Rows stored during the measured run (always 0 for the baseline, which stores nothing). */
+  storedRows: number;
+  ok200: number;
+  non2xx: number;
+  errors: number;
+  ackedSids: Set<string>;
+  duplicateAcks: number;
+}
+
+/**
+ * A timed warm-up, then a measured run of a fixed number of requests (about LOAD.seconds at the
+ * warm-up's rate): unlike a timed run, it waits for every answer, so rows stored can be matched
+ * exactly against 200s. `storedRows` is read before and after to isolate the measured run.
+ */
+async function hammer(url: string, label: string, storedRows: () => number): Promise<LoadResult> {
+  let n = 0;
+  const ackedSids = new Set<string>();
+  let ok200 = 0;
+  let duplicateAcks = 0;
+  const request: autocannon.Request = {
+    method: 'POST',
+    path: PATH,
+    setupRequest(req, ctx) {
+      const context = ctx as Record<string, string>;
+      const params = inboundForm(n++);
+      context.sid = params.MessageSid; // per connection; pipelining 1 means one request in flight
+      const signature = twilio.getExpectedTwilioSignature(SIM_DEFAULTS.authToken, PUBLIC_BASE_URL + PATH, params);
+      return {
+        ...req,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+        body: new URLSearchParams(params).toString(),
+      };
+    },
+    onResponse(status, _body, ctx) {
+      if (status !== 200) return;
+      ok200++;
+      const sid = (ctx as Record<string, string>).sid;
+      if (ackedSids.has(sid)) duplicateAcks++;
+      ackedSids.add(sid);
+    },
+  };
+  const opts = { url, connections: LOAD.connections, pipelining: 1, requests: [request] };
+  log(`${label}: warm-up ${LOAD.warmupSeconds} s`);
+  const warm = await autocannon({ ...opts, duration: LOAD.warmupSeconds });
+  // Requests cut off by the warm-up's clock may still be finishing on the server.
+  await new Promise((r) => setTimeout(r, 500));
+  const rowsBefore = storedRows();
+  const amount = Math.max(1, Math.round((warm['2xx'] / warm.duration) * LOAD.seconds / LOAD.connections)) * LOAD.connections;
+  log(`${label}: measuring ${amount} requests (~${LOAD.seconds} s) with ${LOAD.connections} connections`);
+  const ok200Before = ok200;
+  const r = await autocannon({ ...opts, amount });
+  return {
+    rps: Math.round(r['2xx'] / r.duration),
+    p99Ms: r.latency.p99,
+    seconds: Math.round(r.duration * 100) / 100,
+    requests: r['2xx'] + r.non2xx,
+    ok200: ok200 - ok200Before,
+    storedRows: storedRows() - rowsBefore,
+    non2xx: r.non2xx + warm.non2xx,
+    errors: r.errors + r.timeouts + warm.errors + warm.timeouts,
+    ackedSids,
+    duplicateAcks,
+  };
+}
+
+export async function main(): Promise<void> {
+  const ws = createWorkspace('ingest');
+  const children: ServerChild[] = [];
+  watchdog(90_000, async () => children.forEach((c) => c.kill()));
+  let ok = false;
+  try {
+    await seed(ws.databaseUrl, { families: FAMILIES, mps: 1 });
+    const logFile = path.join(ws.dir, 'children.log');
+
+    const baselineChild = await startChild('baseline', ['baseline'], { PORT: '0' }, logFile);
+    children.push(baselineChild);
+    const baseline = await hammer(baselineChild.url!, 'baseline', () => 0);
+    await baselineChild.stop();
+
+    // Web role only: the inbound follow-up jobs are queued in Redis, not processed.
+    const env = {
+      PORT: '0', PUBLIC_BASE_URL, DATABASE_URL: ws.databaseUrl, REDIS_URL: ws.redisUrl, QUEUE_PREFIX: ws.queuePrefix,
+      SMS_PROVIDER: 'sim', TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '', TWILIO_FROM: '', TWILIO_MESSAGING_SERVICE_SID: '',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    };
+    const flChild = await startChild('familyline-web', ['familyline', 'web'], env, logFile);
+    children.push(flChild);
+    const fl = await hammer(flChild.url!, 'familyline', () => countInbound(ws.dbFile));
+    const webRssMb = await flChild.stop();
+
+    const ackedNotStored = ackedButNotStored(ws.dbFile, fl.ackedSids);
+    const ratio = Math.round((fl.rps / baseline.rps) * 1000) / 1000;
+    const correct = fl.non2xx === 0 && fl.errors === 0 && ackedNotStored === 0 && fl.duplicateAcks === 0 && fl.storedRows === fl.ok200;
+    const result = {
+      bench: 'ingest',
+      familyline: {
+        rps: fl.rps, p99Ms: fl.p99Ms, seconds: fl.seconds, requests: fl.requests, non2xx: fl.non2xx, errors: fl.errors,
+        ok200: fl.ok200, stored: fl.storedRows, ackedNotStored, peakRssMb: webRssMb,
+      },
+      baseline: { rps: baseline.rps, p99Ms: baseline.p99Ms, seconds: baseline.seconds, requests: baseline.requests, non2xx: baseline.non2xx },
+      ratio,
+      settings: { ...LOAD, logLevel: env.LOG_LEVEL },
+      target: TARGET,
+      correct,
+      meetsTarget: correct && fl.rps >= TARGET.rps && ratio >= TARGET.ratio,
+    };
+    process.stdout.write(JSON.stringify(result) + '\n');
+    ok = true;
+  } finally {
+    children.forEach((c) => c.kill());
+    if (!ok) log(`failed; child logs kept in ${ws.dir}`);
+    await ws.cleanup({ keepDir: !ok });
+  }
+}
+
+function countInbound(dbFile: string): number {
+  const db = new Database(dbFile, { readonly: true });
+  try {
+    return (db.prepare(`select count(*) as n from messages where direction = 'inbound'`).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+/** Over warm-up and measured run: every acknowledged sid must have its row (a 200 is a promise). */
+function ackedButNotStored(dbFile: string, acked: Set<string>): number {
+  const db = new Database(dbFile, { readonly: true });
+  try {
+    const rows = db.prepare(`select provider_sid as sid from messages where direction = 'inbound'`).all() as { sid: string }[];
+    const stored = new Set(rows.map((r) => r.sid));
+    let missing = 0;
+    for (const sid of acked) if (!stored.has(sid)) missing++;
+    return missing;
+  } finally {
+    db.close();
+  }
+}
