@@ -15,7 +15,7 @@ import { createWorkspace, log, watchdog } from './lib/workspace';
 
 const PUBLIC_BASE_URL = 'https://familyline.bench.example';
 const PATH = '/webhooks/twilio/sms';
-const LOAD = { connections: 50, warmupSeconds: 2, seconds: 10 };
+const LOAD = { connections: 50, warmupSeconds: 3, seconds: 10 };
 const TARGET = { rps: 2000, ratio: 0.35 };
 const FAMILIES = 200;
 const UNKNOWN = 20;
@@ -92,7 +92,8 @@ async function hammer(url: string, label: string, storedRows: () => number): Pro
   // Requests cut off by the warm-up's clock may still be finishing on the server.
   await new Promise((r) => setTimeout(r, 500));
   const rowsBefore = storedRows();
-  const amount = Math.max(1, Math.round((warm['2xx'] / warm.duration) * LOAD.seconds / LOAD.connections)) * LOAD.connections;
+  // The best warm-up second, not its mean: the first second still runs cold code.
+  const amount = Math.max(1, Math.round((warm.requests.max * LOAD.seconds) / LOAD.connections)) * LOAD.connections;
   log(`${label}: measuring ${amount} requests (~${LOAD.seconds} s) with ${LOAD.connections} connections`);
   const ok200Before = ok200;
   const r = await autocannon({ ...opts, amount });

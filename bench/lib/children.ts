@@ -26,7 +26,8 @@ export async function startChild(
   const out = fs.openSync(logFile, 'a');
   const prof = process.env.BENCH_CPU_PROF;
   const child: ChildProcess = fork(CHILD, args, {
-    execArgv: ['--import', 'tsx', ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [])],
+    execArgv: ['--import', 'tsx', // One directory per child: the tsx loader thread writes its own profile next to the main one.
+    ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${path.join(prof, name)}`] : [])],
     env: { ...process.env, ...env },
     stdio: ['ignore', out, out, 'ipc'],
   });
@@ -42,12 +43,14 @@ export async function startChild(
     url: ready.url,
     stop() {
       if (child.exitCode !== null) return Promise.resolve(null);
+      // Resolve on exit, not on the reply: a --cpu-prof child writes its profile while exiting.
       return new Promise((resolve) => {
-        const t = setTimeout(() => (child.kill('SIGKILL'), resolve(null)), 10_000);
+        let rssMb: number | null = null;
+        const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
         child.on('message', (m: { type: string; maxRssKb?: number }) => {
-          if (m.type === 'stopped') (clearTimeout(t), resolve(Math.round((m.maxRssKb ?? 0) / 1024)));
+          if (m.type === 'stopped') rssMb = Math.round((m.maxRssKb ?? 0) / 1024);
         });
-        child.once('exit', () => (clearTimeout(t), resolve(null)));
+        child.once('exit', () => (clearTimeout(t), resolve(rssMb)));
         child.send({ type: 'stop' });
       });
     },

@@ -10,6 +10,8 @@ export const schools = sqliteTable('schools', {
   fromNumber: text('from_number'),
   messagingServiceSid: text('messaging_service_sid'),
   defaultLanguage: text('default_language').notNull().default('en'),
+  /** ISO 3166 region for reading phone numbers written without a country code. */
+  phoneRegion: text('phone_region').notNull().default('US'),
   /** Messages (segments) per second this school's sender may send; 0 turns pacing off. */
   mps: integer('mps').notNull().default(1),
   createdAt: createdAt(),
@@ -24,6 +26,8 @@ export const staff = sqliteTable(
     name: text('name'),
     role: text('role', { enum: ['district_admin', 'school_admin', 'teacher'] }).notNull(),
     schoolId: integer('school_id').references(() => schools.id),
+    /** The roster's id for an imported teacher. */
+    externalId: text('external_id'),
     passwordHash: text('password_hash'),
     active: bool('active').notNull().default(true),
     createdAt: createdAt(),
@@ -45,6 +49,8 @@ export const families = sqliteTable(
   {
     id: id(),
     schoolId: integer('school_id').notNull().references(() => schools.id),
+    /** A household id the roster gave explicitly; null when households were worked out. */
+    externalId: text('external_id'),
     displayName: text('display_name').notNull(),
     /** ISO 639-1 code. */
     language: text('language').notNull().default('en'),
@@ -63,6 +69,8 @@ export const guardians = sqliteTable(
   {
     id: id(),
     familyId: integer('family_id').notNull().references(() => families.id),
+    /** Imported guardians are kept per school: each school's households are its own. */
+    schoolId: integer('school_id').references(() => schools.id),
     externalId: text('external_id'),
     firstName: text('first_name').notNull(),
     lastName: text('last_name').notNull(),
@@ -72,7 +80,7 @@ export const guardians = sqliteTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('guardians_family_idx').on(t.familyId)],
+  (t) => [index('guardians_family_idx').on(t.familyId), uniqueIndex('guardians_school_external_uq').on(t.schoolId, t.externalId)],
 );
 
 /** One row per guardian and number: a shared household number appears once per guardian. */
@@ -102,7 +110,7 @@ export const students = sqliteTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('students_school_idx').on(t.schoolId)],
+  (t) => [index('students_school_idx').on(t.schoolId), uniqueIndex('students_external_uq').on(t.externalId)],
 );
 
 export const studentGuardians = sqliteTable(
@@ -114,5 +122,5 @@ export const studentGuardians = sqliteTable(
     /** False under a no-contact order: this guardian never gets a text about this student. */
     mayContact: bool('may_contact').notNull().default(true),
   },
-  (t) => [primaryKey({ columns: [t.studentId, t.guardianId] })],
+  (t) => [primaryKey({ columns: [t.studentId, t.guardianId] }), index('student_guardians_guardian_idx').on(t.guardianId)],
 );

@@ -1,0 +1,114 @@
+/**
+ * The roster as FamilyLine needs it, whatever file it came from. Parsers (OneRoster, flat CSV)
+ * produce a RosterSnapshot; the sync writes it to the database. Every record remembers where it
+ * came from so a problem found later (a bad phone number) is reported against its file and line.
+ */
+
+export interface Source {
+  file: string;
+  /** Physical line where the record starts; the header is line 1. */
+  line: number;
+}
+
+export interface RosterSchool {
+  externalId: string;
+  name: string;
+  src: Source;
+}
+
+export interface RosterStudent {
+  externalId: string;
+  schoolExternalId: string;
+  firstName: string;
+  lastName: string;
+  /** PK, K, 1…12 (normalised by the parser). */
+  grade: string;
+  active: boolean;
+  src: Source;
+}
+
+export interface RosterGuardian {
+  externalId: string;
+  firstName: string;
+  lastName: string;
+  /** As written in the file; the sync normalises it with the school's region. */
+  phone: string | null;
+  /** ISO 639-1 code, or null for the school's default. */
+  language: string | null;
+  /** An explicit household id from the file, or null to work households out. */
+  household: string | null;
+  relationship: string | null;
+  active: boolean;
+  src: Source;
+}
+
+export interface RosterLink {
+  studentExternalId: string;
+  guardianExternalId: string;
+  relationship: string | null;
+  /** False under a no-contact order. */
+  mayContact: boolean;
+  src: Source;
+}
+
+export interface RosterTeacher {
+  externalId: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  schoolExternalIds: string[];
+  active: boolean;
+  src: Source;
+}
+
+export interface RosterClass {
+  externalId: string;
+  schoolExternalId: string;
+  title: string;
+  grades: string[];
+  subjects: string[];
+  active: boolean;
+  src: Source;
+}
+
+export interface RosterEnrollment {
+  classExternalId: string;
+  /** A student's or teacher's externalId. */
+  userExternalId: string;
+  role: 'student' | 'teacher';
+  active: boolean;
+  src: Source;
+}
+
+export interface RowError extends Source {
+  reason: string;
+}
+
+export interface RosterSnapshot {
+  format: 'oneroster' | 'flat';
+  schools: RosterSchool[];
+  students: RosterStudent[];
+  guardians: RosterGuardian[];
+  links: RosterLink[];
+  teachers: RosterTeacher[];
+  classes: RosterClass[];
+  enrollments: RosterEnrollment[];
+  /** Rows the parser rejected; the rest of the file still imports. */
+  errors: RowError[];
+  /**
+   * False for an entity the file does not fully describe (OneRoster "delta" or "absent" in
+   * manifest.csv): its missing records are then left alone instead of deactivated.
+   */
+  complete: { students: boolean; guardians: boolean; teachers: boolean; classes: boolean; enrollments: boolean };
+}
+
+/** A file FamilyLine cannot read at all: wrong encoding, not CSV, a required column missing. Nothing is imported. */
+export class RosterFileError extends Error {
+  constructor(
+    message: string,
+    public readonly file: string,
+  ) {
+    super(message);
+    this.name = 'RosterFileError';
+  }
+}
