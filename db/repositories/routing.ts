@@ -1,6 +1,6 @@
-import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, not, or, sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { conversations, families, guardians, phones, schools } from '../schema';
+import { conversations, families, guardians, phones, schools, students, studentGuardians } from '../schema';
 
 export type SchoolRow = typeof schools.$inferSelect;
 export type FamilyRow = typeof families.$inferSelect;
@@ -35,13 +35,30 @@ export async function familiesByPhone(db: Db, number: string, schoolIds: number[
   return rows.map((r) => r.family);
 }
 
-/** Distinct numbers of a family's active guardians that can receive texts. */
+/**
+ * Distinct numbers of a family's active guardians that can receive texts. A guardian whose every
+ * link to an active student is a no-contact order (may_contact = false) is left out: they never
+ * get a text about that child, and a family text is about the family's children. A guardian with
+ * no active student at all (a family added without students) is still reachable. A number shared
+ * with a guardian who may be contacted stays in: it is that guardian's number too.
+ */
 export async function textableNumbers(db: Db, familyId: number): Promise<string[]> {
+  const activeLink = (mayContactOnly: boolean) => sql`exists (
+    select 1 from ${studentGuardians} inner join ${students} on ${students.id} = ${studentGuardians.studentId}
+    where ${studentGuardians.guardianId} = ${guardians.id} and ${students.active} = 1
+    ${mayContactOnly ? sql`and ${studentGuardians.mayContact} = 1` : sql``})`;
   const rows = db
     .selectDistinct({ number: phones.number })
     .from(phones)
     .innerJoin(guardians, eq(guardians.id, phones.guardianId))
-    .where(and(eq(guardians.familyId, familyId), eq(guardians.active, true), eq(phones.canReceive, true)))
+    .where(
+      and(
+        eq(guardians.familyId, familyId),
+        eq(guardians.active, true),
+        eq(phones.canReceive, true),
+        or(activeLink(true), not(activeLink(false))),
+      ),
+    )
     .orderBy(phones.number)
     .all();
   return rows.map((r) => r.number);

@@ -37,6 +37,11 @@ export async function updateStaff(
   return db.update(staff).set(patch).where(eq(staff.id, id)).returning().get();
 }
 
+/** Stores an argon2id PHC string (src/staff/passwords.ts); never a password itself. */
+export async function setPasswordHash(db: Db, id: number, passwordHash: string): Promise<void> {
+  db.update(staff).set({ passwordHash }).where(eq(staff.id, id)).run();
+}
+
 export async function insertApiToken(db: Db, staffId: number, tokenHash: string, now: string): Promise<void> {
   db.insert(apiTokens).values({ staffId, tokenHash, createdAt: now }).run();
 }

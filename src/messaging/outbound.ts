@@ -32,7 +32,7 @@ export interface QueuedText {
  * Every outbound text is a message row first, then a send job keyed by its id. The policy is
  * checked now so the caller can say when it will leave, and again by the worker at send time.
  */
-export async function queueOutbound(deps: Deps, req: OutboundRequest): Promise<MessageRow[]> {
+export async function queueOutbound(deps: Pick<Deps, 'db' | 'config' | 'clock' | 'queues'>, req: OutboundRequest): Promise<MessageRow[]> {
   const conversation = await getConversation(deps.db, req.conversationId);
   if (!conversation) throw AppError.notFound('Conversation');
   const school = conversation.schoolId ? await getSchool(deps.db, conversation.schoolId) : undefined;

@@ -12,7 +12,7 @@ export interface SendContext {
 }
 
 /** Everything the send policy needs about one outbound message, read fresh from the database. */
-export async function loadSendContext(deps: Deps, message: MessageRow): Promise<SendContext> {
+export async function loadSendContext(deps: Pick<Deps, 'db' | 'config'>, message: MessageRow): Promise<SendContext> {
   const conversation = await getConversation(deps.db, message.conversationId);
   const school = conversation?.schoolId ? await getSchool(deps.db, conversation.schoolId) : undefined;
   const family = conversation?.familyId ? await getFamily(deps.db, conversation.familyId) : undefined;

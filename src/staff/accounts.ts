@@ -9,12 +9,14 @@ import {
   insertStaff,
   listStaffWithTokens,
   revokeApiTokens,
+  setPasswordHash,
   updateStaff,
   type StaffListRow,
   type StaffRole,
   type StaffRow,
 } from '../../db/repositories/staff';
 import { AppError } from '../errors';
+import { hashPassword } from './passwords';
 import { hashApiToken, newApiToken } from './tokens';
 import type { StaffPrincipal } from './scope';
 
@@ -23,12 +25,14 @@ export interface AddStaffInput {
   role?: string;
   schoolId?: number;
   name?: string;
+  /** A console password to set (or replace); checked and hashed before anything is written. */
+  password?: string;
 }
 
 export interface AddStaffResult {
   staff: StaffRow;
   created: boolean;
-  /** What changed on an existing account (role, school, name, reactivated). */
+  /** What changed on an existing account (role, school, name, reactivated, password). */
   changes: string[];
   token: string;
 }
@@ -65,6 +69,7 @@ export async function addStaffWithToken(db: Db, input: AddStaffInput, now: strin
     throw AppError.validation({ school: 'is required' }, `A ${role} needs --school <id> of an existing school`);
   }
   const name = input.name?.trim() || existing?.name || null;
+  const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
 
   let staff: StaffRow;
   const changes: string[] = [];
@@ -77,6 +82,10 @@ export async function addStaffWithToken(db: Db, input: AddStaffInput, now: strin
     // Issuing a token is an explicit grant of access, so it also undoes a deactivation.
     if (!existing.active) changes.push('reactivated');
     staff = changes.length ? await updateStaff(db, existing.id, { role, schoolId, name, active: true }) : existing;
+  }
+  if (passwordHash !== undefined) {
+    await setPasswordHash(db, staff.id, passwordHash);
+    if (existing) changes.push(existing.passwordHash ? 'password changed' : 'password set');
   }
   const token = newApiToken();
   await insertApiToken(db, staff.id, hashApiToken(token), now);

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client';
-import type { Visibility } from '../../db/repositories/schools';
+import { taughtSchoolIds, type Visibility } from '../../db/repositories/schools';
 import type { StaffRole } from '../../db/repositories/staff';
 import { AppError } from '../errors';
 
@@ -17,31 +17,28 @@ export interface StaffPrincipal {
   schoolId: number | null;
 }
 
-const NOTHING: Visibility = { schoolIds: [], familyIds: [], unmatched: false };
+const NOTHING: Visibility = { schoolIds: [], taughtBy: null, unmatched: false };
 
 /**
  * district_admin: everything. school_admin: their school, including numbers no roster knows.
- * teacher: their school's families for now. Issue 4 narrows teachers to the families of students
- * in their classes by filling familyIds here (a query through db/repositories) — nothing else
- * needs to change for that.
+ * teacher: the classes they teach (class_teachers), the active students enrolled in them, and
+ * the families that may be contacted about those students — nothing else, not even the office
+ * inbox of unknown numbers. The narrowing is an SQL subquery (db/repositories/schools.ts), so
+ * every route that applies a Visibility follows it without code of its own.
  */
-export async function visibilityFor(_db: Db, who: StaffPrincipal): Promise<Visibility> {
+export async function visibilityFor(db: Db, who: StaffPrincipal): Promise<Visibility> {
   switch (who.role) {
     case 'district_admin':
-      return { schoolIds: null, familyIds: null, unmatched: true };
+      return { schoolIds: null, taughtBy: null, unmatched: true };
     case 'school_admin':
-      return who.schoolId === null ? NOTHING : { schoolIds: [who.schoolId], familyIds: null, unmatched: true };
-    case 'teacher':
-      // Unmatched numbers are the office's inbox (DESIGN.md), not a teacher's.
-      return who.schoolId === null ? NOTHING : { schoolIds: [who.schoolId], familyIds: null, unmatched: false };
+      return who.schoolId === null ? NOTHING : { schoolIds: [who.schoolId], taughtBy: null, unmatched: true };
+    case 'teacher': {
+      // A roster may give a teacher classes in a second school; they see those schools too.
+      const taught = await taughtSchoolIds(db, who.id);
+      const schoolIds = [...new Set([...(who.schoolId === null ? [] : [who.schoolId]), ...taught])];
+      return { schoolIds, taughtBy: who.id, unmatched: false };
+    }
   }
-}
-
-/** The same rule as the SQL helpers, for a row already in hand. */
-export function isVisible(vis: Visibility, row: { schoolId: number | null; familyId: number | null }): boolean {
-  if (vis.schoolIds !== null && (row.schoolId === null || !vis.schoolIds.includes(row.schoolId))) return false;
-  if (row.familyId === null) return vis.unmatched;
-  return vis.familyIds === null || vis.familyIds.includes(row.familyId);
 }
 
 const isAdmin = (who: StaffPrincipal) => who.role === 'district_admin' || who.role === 'school_admin';

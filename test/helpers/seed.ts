@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client';
-import { families, guardians, phones, schools, staff, students, studentGuardians } from '../../db/schema';
+import { classes, classTeachers, enrollments, families, guardians, phones, schools, staff, students, studentGuardians } from '../../db/schema';
 
 const AT = '2026-11-01T12:00:00.000Z';
 
@@ -19,11 +19,19 @@ export function seedSchool(db: Db, opts: { name?: string; timezone?: string; fro
     .get();
 }
 
-/** One family: guardians (each with a phone) all linked to each student. */
+/**
+ * One family: guardians (each with a phone) all linked to each student. `noContact` lists the
+ * first names of students that guardian may not be contacted about (may_contact = false).
+ */
 export function seedFamily(
   db: Db,
   schoolId: number,
-  opts: { name: string; language?: string; guardians: { first: string; phone: string }[]; students?: { first: string; grade: string }[] },
+  opts: {
+    name: string;
+    language?: string;
+    guardians: { first: string; phone: string; noContact?: string[] }[];
+    students?: { first: string; grade: string }[];
+  },
 ) {
   const family = db
     .insert(families)
@@ -39,15 +47,48 @@ export function seedFamily(
     db.insert(phones).values({ guardianId: row.id, number: g.phone, createdAt: AT }).run();
     return row;
   });
-  for (const s of opts.students ?? []) {
+  const sts = (opts.students ?? []).map((s) => {
     const st = db
       .insert(students)
       .values({ schoolId, firstName: s.first, lastName: opts.name, grade: s.grade, createdAt: AT, updatedAt: AT })
       .returning()
       .get();
-    for (const g of gs) db.insert(studentGuardians).values({ studentId: st.id, guardianId: g.id }).run();
-  }
-  return { family, guardians: gs };
+    opts.guardians.forEach((g, i) => {
+      const mayContact = !(g.noContact ?? []).includes(s.first);
+      db.insert(studentGuardians).values({ studentId: st.id, guardianId: gs[i].id, mayContact }).run();
+    });
+    return st;
+  });
+  return { family, guardians: gs, students: sts };
+}
+
+/** A class of a school, taught by the given staff members. */
+export function seedClass(
+  db: Db,
+  schoolId: number,
+  opts: { title: string; teacherIds?: number[]; grades?: string; subjects?: string; externalId?: string; active?: boolean },
+) {
+  const row = db
+    .insert(classes)
+    .values({
+      schoolId,
+      title: opts.title,
+      externalId: opts.externalId ?? null,
+      grades: opts.grades ?? null,
+      subjects: opts.subjects ?? null,
+      active: opts.active ?? true,
+      createdAt: AT,
+      updatedAt: AT,
+    })
+    .returning()
+    .get();
+  for (const staffId of opts.teacherIds ?? []) db.insert(classTeachers).values({ classId: row.id, staffId }).run();
+  return row;
+}
+
+/** Enrolls students in a class. */
+export function enroll(db: Db, classId: number, studentIds: number[]) {
+  for (const studentId of studentIds) db.insert(enrollments).values({ classId, studentId }).run();
 }
 
 export function seedStaff(db: Db, opts: { email: string; role: 'district_admin' | 'school_admin' | 'teacher'; schoolId?: number }) {

@@ -5,6 +5,8 @@ import { schoolsRouter } from './schools';
 import { familiesRouter } from './families';
 import { conversationsRouter } from './conversations';
 import { messagesRouter } from './messages';
+import { classesRouter } from './classes';
+import { studentsRouter } from './students';
 
 /**
  * The staff JSON API (/api/v1). Every route needs a bearer token (`npm run cli -- staff add`).
@@ -16,6 +18,8 @@ import { messagesRouter } from './messages';
  *   GET /conversations/:id/messages   (oldest first; the page reaching the newest marks it read)
  *   POST /conversations/:id/messages  (202: a staff reply to every textable number)
  *   GET /messages/:id, POST /messages/preview
+ *   GET /classes, GET /classes/:id    (with teachers and students; read-only, the roster import writes them)
+ *   GET /students, GET /students/:id  (?classId= ?schoolId=; with classIds and guardians incl. no-contact)
  *
  * Lists answer {"items":[...],"nextCursor":null|"..."} and take ?limit= (1..500, default 50)
  * and ?cursor= (copied from nextCursor).
@@ -29,5 +33,7 @@ export function apiRouter(deps: Deps): Router {
   r.use('/families', familiesRouter(deps));
   r.use('/conversations', conversationsRouter(deps));
   r.use('/messages', messagesRouter(deps));
+  r.use('/classes', classesRouter(deps));
+  r.use('/students', studentsRouter(deps));
   return r;
 }

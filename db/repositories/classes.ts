@@ -1,0 +1,144 @@
+import { and, asc, eq, gt, inArray } from 'drizzle-orm';
+import type { Db } from '../client';
+import { classes, classTeachers, enrollments, guardians, staff, students, studentGuardians } from '../schema';
+import { classCondition, studentCondition, type Visibility } from './schools';
+
+/** The staff API's reads of classes and students (the roster import owns the writes). */
+
+export type ClassRow = typeof classes.$inferSelect;
+export type StudentRow = typeof students.$inferSelect;
+
+// Well under SQLite's bound-parameter limit; a page is at most 501 ids anyway.
+const CHUNK = 500;
+function chunked<T>(ids: number[], fn: (part: number[]) => T[]): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += CHUNK) out.push(...fn(ids.slice(i, i + CHUNK)));
+  return out;
+}
+
+/** Up to limit + 1 rows after the given id, so the caller can tell whether another page exists. */
+export async function listClasses(db: Db, vis: Visibility, page: { limit: number; afterId?: number; schoolId?: number }): Promise<ClassRow[]> {
+  return db
+    .select()
+    .from(classes)
+    .where(
+      and(
+        classCondition(classes.schoolId, classes.id, vis),
+        page.schoolId !== undefined ? eq(classes.schoolId, page.schoolId) : undefined,
+        page.afterId !== undefined ? gt(classes.id, page.afterId) : undefined,
+      ),
+    )
+    .orderBy(asc(classes.id))
+    .limit(page.limit + 1)
+    .all();
+}
+
+export async function findClass(db: Db, id: number, vis: Visibility): Promise<ClassRow | undefined> {
+  return db
+    .select()
+    .from(classes)
+    .where(and(eq(classes.id, id), classCondition(classes.schoolId, classes.id, vis)))
+    .get();
+}
+
+export async function teachersOfClass(db: Db, classId: number): Promise<{ id: number; name: string | null; email: string }[]> {
+  return db
+    .select({ id: staff.id, name: staff.name, email: staff.email })
+    .from(classTeachers)
+    .innerJoin(staff, and(eq(staff.id, classTeachers.staffId), eq(staff.active, true)))
+    .where(eq(classTeachers.classId, classId))
+    .orderBy(asc(staff.id))
+    .all();
+}
+
+/** Active students enrolled in a class, in roll-call order. */
+export async function studentsOfClass(db: Db, classId: number): Promise<StudentRow[]> {
+  return db
+    .select({ s: students })
+    .from(enrollments)
+    .innerJoin(students, and(eq(students.id, enrollments.studentId), eq(students.active, true)))
+    .where(eq(enrollments.classId, classId))
+    .orderBy(asc(students.lastName), asc(students.firstName), asc(students.id))
+    .all()
+    .map((r) => r.s);
+}
+
+export interface StudentFilter {
+  schoolId?: number;
+  classId?: number;
+}
+
+export async function listStudents(db: Db, vis: Visibility, filter: StudentFilter, page: { limit: number; afterId?: number }): Promise<StudentRow[]> {
+  const inClass =
+    filter.classId === undefined
+      ? undefined
+      : inArray(students.id, db.select({ id: enrollments.studentId }).from(enrollments).where(eq(enrollments.classId, filter.classId)));
+  return db
+    .select()
+    .from(students)
+    .where(
+      and(
+        studentCondition(students.schoolId, students.id, vis),
+        filter.schoolId !== undefined ? eq(students.schoolId, filter.schoolId) : undefined,
+        inClass,
+        page.afterId !== undefined ? gt(students.id, page.afterId) : undefined,
+      ),
+    )
+    .orderBy(asc(students.id))
+    .limit(page.limit + 1)
+    .all();
+}
+
+export async function findStudent(db: Db, id: number, vis: Visibility): Promise<StudentRow | undefined> {
+  return db
+    .select()
+    .from(students)
+    .where(and(eq(students.id, id), studentCondition(students.schoolId, students.id, vis)))
+    .get();
+}
+
+/** The classes each student is enrolled in, limited to classes the caller may see. */
+export async function classIdsOfStudents(db: Db, studentIds: number[], vis: Visibility): Promise<{ studentId: number; classId: number }[]> {
+  return chunked(studentIds, (part) =>
+    db
+      .select({ studentId: enrollments.studentId, classId: enrollments.classId })
+      .from(enrollments)
+      .innerJoin(classes, eq(classes.id, enrollments.classId))
+      .where(and(inArray(enrollments.studentId, part), classCondition(classes.schoolId, classes.id, vis)))
+      .orderBy(asc(enrollments.classId))
+      .all(),
+  );
+}
+
+export interface StudentGuardianRow {
+  studentId: number;
+  id: number;
+  familyId: number;
+  firstName: string;
+  lastName: string;
+  relationship: string | null;
+  mayContact: boolean;
+}
+
+/** Every active guardian linked to each student, no-contact orders included so staff know of them. */
+export async function guardiansOfStudents(db: Db, studentIds: number[]): Promise<StudentGuardianRow[]> {
+  return chunked(studentIds, (part) =>
+    db
+      .select({
+        studentId: studentGuardians.studentId,
+        id: guardians.id,
+        familyId: guardians.familyId,
+        firstName: guardians.firstName,
+        lastName: guardians.lastName,
+        linkRelationship: studentGuardians.relationship,
+        guardianRelationship: guardians.relationship,
+        mayContact: studentGuardians.mayContact,
+      })
+      .from(studentGuardians)
+      .innerJoin(guardians, and(eq(guardians.id, studentGuardians.guardianId), eq(guardians.active, true)))
+      .where(inArray(studentGuardians.studentId, part))
+      .orderBy(asc(guardians.id))
+      .all()
+      .map(({ linkRelationship, guardianRelationship, ...g }) => ({ ...g, relationship: linkRelationship ?? guardianRelationship })),
+  );
+}

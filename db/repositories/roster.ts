@@ -1,0 +1,155 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { Db, Tx } from '../client';
+import { classes, classTeachers, enrollments, families, guardians, phones, schools, staff, students, studentGuardians, welcomes } from '../schema';
+
+/** Thrown inside a dry run's transaction so everything it wrote is rolled back. */
+class DryRunRollback extends Error {
+  constructor(public readonly result: unknown) {
+    super('dry run');
+  }
+}
+
+/**
+ * Runs a whole import in one transaction: all of it lands or none of it. A dry run does the
+ * same work and rolls it back, so its report is exactly what a real run would do.
+ */
+export function inImportTransaction<T>(db: Db, dryRun: boolean, fn: (tx: Tx) => T): T {
+  try {
+    return db.transaction(
+      (tx) => {
+        const result = fn(tx);
+        if (dryRun) throw new DryRunRollback(result);
+        return result;
+      },
+      { behavior: 'immediate' },
+    );
+  } catch (err) {
+    if (err instanceof DryRunRollback) return err.result as T;
+    throw err;
+  }
+}
+
+const CHUNK = 400;
+
+/** Inserts rows in chunks and returns their ids in order. */
+export function insertMany<T extends SQLiteTable>(tx: Tx, table: T, rows: T['$inferInsert'][]): number[] {
+  const ids: number[] = [];
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const chunk = rows.slice(i, i + CHUNK);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const out = tx.insert(table).values(chunk as any).returning({ id: (table as any).id }).all() as { id: number }[];
+    ids.push(...out.map((r) => r.id));
+  }
+  return ids;
+}
+
+export function insertLinks<T extends SQLiteTable>(tx: Tx, table: T, rows: T['$inferInsert'][]): void {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    tx.insert(table).values(rows.slice(i, i + CHUNK) as any).run();
+  }
+}
+
+export type SchoolRow = typeof schools.$inferSelect;
+export type StudentRow = typeof students.$inferSelect;
+export type StaffRow = typeof staff.$inferSelect;
+export type ClassRow = typeof classes.$inferSelect;
+export type GuardianRow = typeof guardians.$inferSelect;
+export type FamilyRow = typeof families.$inferSelect;
+export type PhoneRow = typeof phones.$inferSelect;
+export type LinkRow = typeof studentGuardians.$inferSelect;
+
+export const rosterTables = { schools, students, staff, classes, classTeachers, enrollments, families, guardians, phones, studentGuardians, welcomes };
+
+export function allSchools(tx: Tx): SchoolRow[] {
+  return tx.select().from(schools).all();
+}
+export function allStudents(tx: Tx): StudentRow[] {
+  return tx.select().from(students).all();
+}
+export function allStaff(tx: Tx): StaffRow[] {
+  return tx.select().from(staff).all();
+}
+export function allClasses(tx: Tx): ClassRow[] {
+  return tx.select().from(classes).all();
+}
+export function classTeacherPairs(tx: Tx): { classId: number; staffId: number }[] {
+  return tx.select().from(classTeachers).all();
+}
+export function enrollmentPairs(tx: Tx): { classId: number; studentId: number }[] {
+  return tx.select().from(enrollments).all();
+}
+export function familiesOf(tx: Tx, schoolId: number): FamilyRow[] {
+  return tx.select().from(families).where(eq(families.schoolId, schoolId)).all();
+}
+export function guardiansOf(tx: Tx, schoolId: number): GuardianRow[] {
+  return tx.select().from(guardians).where(eq(guardians.schoolId, schoolId)).all();
+}
+export function phonesOf(tx: Tx, schoolId: number): PhoneRow[] {
+  return tx
+    .select({ phone: phones })
+    .from(phones)
+    .innerJoin(guardians, eq(guardians.id, phones.guardianId))
+    .where(eq(guardians.schoolId, schoolId))
+    .all()
+    .map((r) => r.phone);
+}
+export function linksOf(tx: Tx, schoolId: number): LinkRow[] {
+  return tx
+    .select({ link: studentGuardians })
+    .from(studentGuardians)
+    .innerJoin(guardians, eq(guardians.id, studentGuardians.guardianId))
+    .where(eq(guardians.schoolId, schoolId))
+    .all()
+    .map((r) => r.link);
+}
+
+export function updateRow<T extends SQLiteTable>(tx: Tx, table: T, id: number, patch: Partial<T['$inferInsert']>): void {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  tx.update(table).set(patch as any).where(eq((table as any).id, id)).run();
+}
+
+export function deletePairs(tx: Tx, kind: 'classTeachers' | 'enrollments' | 'studentGuardians', pairs: [number, number][]): void {
+  for (const [a, b] of pairs) {
+    if (kind === 'classTeachers') tx.delete(classTeachers).where(and(eq(classTeachers.classId, a), eq(classTeachers.staffId, b))).run();
+    if (kind === 'enrollments') tx.delete(enrollments).where(and(eq(enrollments.classId, a), eq(enrollments.studentId, b))).run();
+    if (kind === 'studentGuardians') tx.delete(studentGuardians).where(and(eq(studentGuardians.studentId, a), eq(studentGuardians.guardianId, b))).run();
+  }
+}
+
+export function deletePhones(tx: Tx, ids: number[]): void {
+  for (let i = 0; i < ids.length; i += CHUNK) tx.delete(phones).where(inArray(phones.id, ids.slice(i, i + CHUNK))).run();
+}
+
+/** Numbers already welcomed, ever. */
+export function welcomedNumbers(tx: Tx | Db, numbers: string[]): Set<string> {
+  const out = new Set<string>();
+  for (let i = 0; i < numbers.length; i += CHUNK) {
+    const rows = tx.select({ n: welcomes.phoneNumber }).from(welcomes).where(inArray(welcomes.phoneNumber, numbers.slice(i, i + CHUNK))).all();
+    for (const r of rows) out.add(r.n);
+  }
+  return out;
+}
+
+export function recordWelcome(db: Db, row: typeof welcomes.$inferInsert): boolean {
+  return db.insert(welcomes).values(row).onConflictDoNothing().run().changes > 0;
+}
+
+
+/** First names of a family's active students, for texts that name the children. */
+export function childrenOf(db: Db, familyId: number): string[] {
+  return db
+    .selectDistinct({ id: students.id, firstName: students.firstName })
+    .from(students)
+    .innerJoin(studentGuardians, eq(studentGuardians.studentId, students.id))
+    .innerJoin(guardians, eq(guardians.id, studentGuardians.guardianId))
+    .where(and(eq(guardians.familyId, familyId), eq(students.active, true)))
+    .orderBy(students.id)
+    .all()
+    .map((r) => r.firstName);
+}
+
+export function setWelcomeMessage(db: Db, phoneNumber: string, messageId: number): void {
+  db.update(welcomes).set({ messageId }).where(eq(welcomes.phoneNumber, phoneNumber)).run();
+}

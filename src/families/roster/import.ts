@@ -1,0 +1,50 @@
+import { IANAZone } from 'luxon';
+import type { Deps } from '../../deps';
+import { AppError } from '../../errors';
+import { isoNow } from '../../lib/clock';
+import { toE164 } from '../../lib/phone';
+import { inImportTransaction } from '../../../db/repositories/roster';
+import { readRoster } from './read';
+import type { ImportReport } from './report';
+import { syncRoster } from './sync';
+import { welcomeFamilies } from './welcome';
+
+export interface ImportRequest {
+  path: string;
+  format?: 'oneroster' | 'flat';
+  schoolId?: number;
+  timezone?: string;
+  from?: string;
+  dryRun?: boolean;
+  welcome?: boolean;
+}
+
+/** Without queues (a CLI with no Redis) an import can still run with welcome texts off. */
+export type ImportDeps = Pick<Deps, 'db' | 'config' | 'clock' | 'logger'> & Partial<Pick<Deps, 'queues'>>;
+
+/**
+ * Reads a roster export and syncs it in one transaction, then welcomes the families it added.
+ * A file that cannot be read fails before anything is written; a rejected row is reported and
+ * the rest imports.
+ */
+export async function importRoster(deps: ImportDeps, req: ImportRequest): Promise<ImportReport> {
+  const timezone = req.timezone ?? deps.config.defaultTimezone;
+  if (!IANAZone.isValidZone(timezone)) throw AppError.validation({ timezone: 'not an IANA time zone' }, `--timezone ${timezone} is not a time zone such as America/Chicago`);
+  const from = req.from === undefined ? null : toE164(req.from);
+  if (req.from !== undefined && !from) throw AppError.validation({ from: 'not a phone number' }, `--from ${req.from} is not a phone number`);
+  const welcome = (req.welcome ?? true) && !req.dryRun;
+  if (welcome && !deps.queues) throw new Error('Welcome texts need Redis; run with --no-welcome or start Redis');
+
+  const started = Date.now();
+  const snapshot = await readRoster(req.path, { format: req.format });
+  const now = isoNow(deps.clock);
+  const { report, newFamilyIds } = inImportTransaction(deps.db, Boolean(req.dryRun), (tx) =>
+    syncRoster(tx, snapshot, { schoolId: req.schoolId, timezone, from, now }, Boolean(req.dryRun)),
+  );
+  if (welcome) report.welcomes.queued = await welcomeFamilies({ ...deps, queues: deps.queues! }, newFamilyIds);
+  deps.logger.info(
+    { format: report.format, dryRun: report.dryRun, students: report.students, families: report.families, rejected: report.errors.length, ms: Date.now() - started },
+    'roster import finished',
+  );
+  return report;
+}

@@ -1,0 +1,201 @@
+import type { Tx } from '../../../db/client';
+import * as repo from '../../../db/repositories/roster';
+import { AppError } from '../../errors';
+import type { RosterSnapshot, RowError } from './model';
+import { emptyReport, type ImportReport } from './report';
+import { byKey, diffPairs, planUpsert } from './upsert';
+import { syncHouseholds } from './sync-households';
+
+export interface SyncOptions {
+  /** Import into this existing school (a file with one school). */
+  schoolId?: number;
+  /** For schools the import creates. */
+  timezone: string;
+  from: string | null;
+  now: string;
+}
+
+export interface SyncResult {
+  report: ImportReport;
+  /** Families this import created: they get a welcome text. */
+  newFamilyIds: number[];
+}
+
+/** Writes a roster snapshot: a sync, not an append. Runs inside the import's one transaction. */
+export function syncRoster(tx: Tx, snap: RosterSnapshot, opts: SyncOptions, dryRun: boolean): SyncResult {
+  const report = emptyReport(snap.format, dryRun, snap.errors);
+  const reject = (e: RowError) => report.errors.push(e);
+  const schoolIdByExt = syncSchools(tx, snap, opts, report);
+  const schoolIds = [...new Set(schoolIdByExt.values())];
+  const studentIdByExt = syncStudents(tx, snap, opts, schoolIdByExt, schoolIds, report, reject);
+  const teacherIdByExt = syncTeachers(tx, snap, opts, schoolIdByExt, schoolIds, report);
+  syncClasses(tx, snap, opts, schoolIdByExt, schoolIds, studentIdByExt, teacherIdByExt, report, reject);
+  const newFamilyIds = syncHouseholds(tx, snap, opts, schoolIdByExt, studentIdByExt, report, reject);
+  report.errors.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
+  return { report, newFamilyIds };
+}
+
+function syncSchools(tx: Tx, snap: RosterSnapshot, opts: SyncOptions, report: ImportReport): Map<string, number> {
+  const existing = repo.allSchools(tx);
+  const out = new Map<string, number>();
+  if (opts.schoolId !== undefined) {
+    const school = existing.find((s) => s.id === opts.schoolId);
+    if (!school) throw AppError.notFound(`School ${opts.schoolId}`);
+    if (snap.schools.length > 1) {
+      throw AppError.validation({ school: `the file holds ${snap.schools.length} schools` }, `--school was given but the file holds ${snap.schools.length} schools`);
+    }
+    for (const s of snap.schools) out.set(s.externalId, school.id);
+    report.schools.unchanged++;
+    return out;
+  }
+  const byExt = byKey(existing, (s) => s.externalId);
+  const plan = planUpsert(
+    byExt,
+    snap.schools.map((s) => ({ key: s.externalId, values: { externalId: s.externalId, name: s.name } })),
+    report.schools,
+  );
+  for (const u of plan.updates) repo.updateRow(tx, repo.rosterTables.schools, u.id, { ...u.values, updatedAt: opts.now });
+  const ids = repo.insertMany(
+    tx,
+    repo.rosterTables.schools,
+    plan.inserts.map((i) => ({ ...i.values, timezone: opts.timezone, fromNumber: opts.from, createdAt: opts.now, updatedAt: opts.now })),
+  );
+  plan.inserts.forEach((i, n) => plan.ids.set(i.key, ids[n]));
+  return plan.ids;
+}
+
+function syncStudents(
+  tx: Tx,
+  snap: RosterSnapshot,
+  opts: SyncOptions,
+  schoolIdByExt: Map<string, number>,
+  schoolIds: number[],
+  report: ImportReport,
+  reject: (e: RowError) => void,
+): Map<string, number> {
+  const incoming = [];
+  for (const s of snap.students) {
+    const schoolId = schoolIdByExt.get(s.schoolExternalId);
+    if (schoolId === undefined) {
+      reject({ ...s.src, reason: `student ${s.externalId}: school "${s.schoolExternalId}" is not in the file` });
+      continue;
+    }
+    const { firstName, lastName, grade, active, externalId } = s;
+    incoming.push({ key: externalId, values: { externalId, schoolId, firstName, lastName, grade, active } });
+  }
+  const existing = repo.allStudents(tx);
+  const plan = planUpsert(byKey(existing, (s) => s.externalId), incoming, report.students);
+  for (const u of plan.updates) repo.updateRow(tx, repo.rosterTables.students, u.id, { ...u.values, updatedAt: opts.now });
+  const ids = repo.insertMany(tx, repo.rosterTables.students, plan.inserts.map((i) => ({ ...i.values, createdAt: opts.now, updatedAt: opts.now })));
+  plan.inserts.forEach((i, n) => plan.ids.set(i.key, ids[n]));
+  report.students.deactivated += incoming.filter((i) => !i.values.active && plan.ids.has(i.key)).length;
+  if (snap.complete.students) {
+    for (const s of existing) {
+      if (s.active && s.externalId && schoolIds.includes(s.schoolId) && !plan.ids.has(s.externalId)) {
+        repo.updateRow(tx, repo.rosterTables.students, s.id, { active: false, updatedAt: opts.now });
+        report.students.deactivated++;
+      }
+    }
+  }
+  return plan.ids;
+}
+
+function syncTeachers(
+  tx: Tx,
+  snap: RosterSnapshot,
+  opts: SyncOptions,
+  schoolIdByExt: Map<string, number>,
+  schoolIds: number[],
+  report: ImportReport,
+): Map<string, number> {
+  const existing = repo.allStaff(tx);
+  const byEmail = byKey(existing, (s) => s.email);
+  const incoming = snap.teachers.map((t) => {
+    const email = t.email.trim().toLowerCase();
+    const current = byEmail.get(email);
+    const schoolId = current?.schoolId ?? t.schoolExternalIds.map((x) => schoolIdByExt.get(x)).find((x) => x !== undefined) ?? null;
+    // An admin who also teaches keeps their role; the roster only ever adds teachers.
+    const role = current?.role ?? ('teacher' as const);
+    return { key: email, values: { email, name: `${t.firstName} ${t.lastName}`.trim(), externalId: t.externalId, role, schoolId, active: t.active } };
+  });
+  const plan = planUpsert(byEmail, incoming, report.teachers);
+  for (const u of plan.updates) repo.updateRow(tx, repo.rosterTables.staff, u.id, u.values);
+  const ids = repo.insertMany(tx, repo.rosterTables.staff, plan.inserts.map((i) => ({ ...i.values, createdAt: opts.now })));
+  plan.inserts.forEach((i, n) => plan.ids.set(i.key, ids[n]));
+  const byExt = new Map(incoming.map((i) => [i.values.externalId, plan.ids.get(i.key)!]));
+  if (snap.complete.teachers) {
+    for (const s of existing) {
+      if (s.active && s.role === 'teacher' && s.externalId && s.schoolId !== null && schoolIds.includes(s.schoolId) && !byExt.has(s.externalId)) {
+        repo.updateRow(tx, repo.rosterTables.staff, s.id, { active: false });
+        report.teachers.deactivated++;
+      }
+    }
+  }
+  return byExt;
+}
+
+function syncClasses(
+  tx: Tx,
+  snap: RosterSnapshot,
+  opts: SyncOptions,
+  schoolIdByExt: Map<string, number>,
+  schoolIds: number[],
+  studentIdByExt: Map<string, number>,
+  teacherIdByExt: Map<string, number>,
+  report: ImportReport,
+  reject: (e: RowError) => void,
+): void {
+  const incoming = [];
+  for (const c of snap.classes) {
+    const schoolId = schoolIdByExt.get(c.schoolExternalId);
+    if (schoolId === undefined) {
+      reject({ ...c.src, reason: `class ${c.externalId}: school "${c.schoolExternalId}" is not in the file` });
+      continue;
+    }
+    const values = { externalId: c.externalId, schoolId, title: c.title, grades: c.grades.join(' '), subjects: c.subjects.join(' '), active: c.active };
+    incoming.push({ key: c.externalId, values });
+  }
+  const existing = repo.allClasses(tx);
+  const plan = planUpsert(byKey(existing, (c) => c.externalId), incoming, report.classes);
+  for (const u of plan.updates) repo.updateRow(tx, repo.rosterTables.classes, u.id, { ...u.values, updatedAt: opts.now });
+  const ids = repo.insertMany(tx, repo.rosterTables.classes, plan.inserts.map((i) => ({ ...i.values, createdAt: opts.now, updatedAt: opts.now })));
+  plan.inserts.forEach((i, n) => plan.ids.set(i.key, ids[n]));
+  const classIds = new Set(plan.ids.values());
+  if (snap.complete.classes) {
+    for (const c of existing) {
+      if (c.active && c.externalId && schoolIds.includes(c.schoolId) && !plan.ids.has(c.externalId)) {
+        repo.updateRow(tx, repo.rosterTables.classes, c.id, { active: false, updatedAt: opts.now });
+        report.classes.deactivated++;
+      }
+    }
+  }
+
+  const wantStudents: [number, number][] = [];
+  const wantTeachers: [number, number][] = [];
+  for (const e of snap.enrollments) {
+    if (!e.active) continue;
+    const classId = plan.ids.get(e.classExternalId);
+    const userId = (e.role === 'student' ? studentIdByExt : teacherIdByExt).get(e.userExternalId);
+    if (classId === undefined || userId === undefined) {
+      const missing = classId === undefined ? `class "${e.classExternalId}"` : `${e.role} "${e.userExternalId}"`;
+      reject({ ...e.src, reason: `enrollment refers to ${missing}, which the file does not hold` });
+      continue;
+    }
+    (e.role === 'student' ? wantStudents : wantTeachers).push([classId, userId]);
+  }
+  // Only classes this file describes are re-linked; a delta file only adds links.
+  const removeMissing = snap.complete.enrollments;
+  const storedStudents = repo.enrollmentPairs(tx).filter((p) => classIds.has(p.classId)).map((p): [number, number] => [p.classId, p.studentId]);
+  const storedTeachers = repo.classTeacherPairs(tx).filter((p) => classIds.has(p.classId)).map((p): [number, number] => [p.classId, p.staffId]);
+  const students = diffPairs(storedStudents, dedupe(wantStudents), report.enrollments, removeMissing);
+  const teachers = diffPairs(storedTeachers, dedupe(wantTeachers), report.classTeachers, removeMissing);
+  repo.deletePairs(tx, 'enrollments', students.remove);
+  repo.insertLinks(tx, repo.rosterTables.enrollments, students.add.map(([classId, studentId]) => ({ classId, studentId })));
+  repo.deletePairs(tx, 'classTeachers', teachers.remove);
+  repo.insertLinks(tx, repo.rosterTables.classTeachers, teachers.add.map(([classId, staffId]) => ({ classId, staffId })));
+}
+
+function dedupe(pairs: [number, number][]): [number, number][] {
+  const seen = new Set<string>();
+  return pairs.filter(([a, b]) => !seen.has(`${a}:${b}`) && seen.add(`${a}:${b}`));
+}

@@ -1,0 +1,64 @@
+import type { Counts, LinkCounts } from './report';
+
+const IGNORED = new Set(['createdAt', 'updatedAt']);
+
+/** True when any given value differs from the stored row (timestamps aside). */
+export function differs(row: object, values: object): boolean {
+  const stored = row as Record<string, unknown>;
+  return Object.entries(values).some(([k, v]) => !IGNORED.has(k) && (stored[k] ?? null) !== (v ?? null));
+}
+
+export interface UpsertPlan<V> {
+  inserts: { key: string; values: V }[];
+  updates: { id: number; values: V }[];
+  /** key → id for rows that already exist (new rows get theirs on insert). */
+  ids: Map<string, number>;
+}
+
+/**
+ * Sorts incoming records into new, changed and unchanged against what is stored, counting as
+ * it goes. The caller writes the plan; ids of inserted rows come back from the insert.
+ */
+export function planUpsert<R extends { id: number }, V extends object>(
+  existing: Map<string, R>,
+  incoming: { key: string; values: V }[],
+  c: Counts,
+): UpsertPlan<V> {
+  const plan: UpsertPlan<V> = { inserts: [], updates: [], ids: new Map() };
+  for (const item of incoming) {
+    const row = existing.get(item.key);
+    if (!row) {
+      plan.inserts.push(item);
+      c.created++;
+      continue;
+    }
+    plan.ids.set(item.key, row.id);
+    if (differs(row, item.values)) {
+      plan.updates.push({ id: row.id, values: item.values });
+      c.updated++;
+    } else c.unchanged++;
+  }
+  return plan;
+}
+
+/** Pairs to add (and, when the file is complete, remove) so the stored set equals the wanted one. */
+export function diffPairs(stored: [number, number][], wanted: [number, number][], c: LinkCounts, removeMissing = true) {
+  const key = ([a, b]: [number, number]) => `${a}:${b}`;
+  const have = new Set(stored.map(key));
+  const want = new Set(wanted.map(key));
+  const add = wanted.filter((p) => !have.has(key(p)));
+  const remove = removeMissing ? stored.filter((p) => !want.has(key(p))) : [];
+  c.added += add.length;
+  c.removed += remove.length;
+  c.unchanged += wanted.length - add.length;
+  return { add, remove };
+}
+
+export function byKey<R>(rows: R[], key: (r: R) => string | null): Map<string, R> {
+  const m = new Map<string, R>();
+  for (const r of rows) {
+    const k = key(r);
+    if (k !== null) m.set(k, r);
+  }
+  return m;
+}

@@ -1,0 +1,158 @@
+import { eq } from 'drizzle-orm';
+import { startTestApp, waitFor, type TestApp } from '../helpers/app';
+import { conversations, families, guardians, messages, optOuts, phones, students, studentGuardians, welcomes } from '../../db/schema';
+import { inImportTransaction } from '../../db/repositories/roster';
+import { syncRoster } from '../../src/families/roster/sync';
+import { welcomeFamilies } from '../../src/families/roster/welcome';
+import type { RosterSnapshot } from '../../src/families/roster/model';
+
+/** The sync on its own, fed snapshots built here: a re-import is a sync, not an append. */
+
+let app: TestApp;
+let line = 1;
+const src = () => ({ file: 'users.csv', line: ++line });
+
+interface Kid { id: string; first: string; grade?: string; active?: boolean }
+interface Adult { id: string; first: string; last: string; phone?: string | null; lang?: string | null; kids: string[]; noContact?: boolean; active?: boolean }
+
+function snapshot(kids: Kid[], adults: Adult[]): RosterSnapshot {
+  return {
+    format: 'oneroster',
+    schools: [{ externalId: 'sch-1', name: 'Cedar Grove Elementary', src: src() }],
+    students: kids.map((k) => ({ externalId: k.id, schoolExternalId: 'sch-1', firstName: k.first, lastName: 'Student', grade: k.grade ?? '3', active: k.active ?? true, src: src() })),
+    guardians: adults.map((a) => ({
+      externalId: a.id, firstName: a.first, lastName: a.last, phone: a.phone ?? null, language: a.lang ?? null, household: null, relationship: 'parent', active: a.active ?? true, src: src(),
+    })),
+    links: adults.flatMap((a) => a.kids.map((k) => ({ studentExternalId: k, guardianExternalId: a.id, relationship: 'parent', mayContact: !a.noContact, src: src() }))),
+    teachers: [],
+    classes: [],
+    enrollments: [],
+    errors: [],
+    complete: { students: true, guardians: true, teachers: true, classes: true, enrollments: true },
+  };
+}
+
+const KIDS: Kid[] = [
+  { id: 'k1', first: 'Maya' },
+  { id: 'k2', first: 'Leo' },
+  { id: 'k3', first: 'Ines' },
+  { id: 'k4', first: 'Omar' },
+];
+const ADULTS: Adult[] = [
+  { id: 'a1', first: 'Rosa', last: 'Diaz', phone: '(555) 555-0101', lang: 'es', kids: ['k1', 'k2'] },
+  { id: 'a2', first: 'Luis', last: 'Diaz', phone: '+1 555-555-0101', lang: 'es', kids: ['k1'] }, // same number, written another way
+  { id: 'a3', first: 'Joana', last: 'Costa', phone: '555-555-0103', lang: 'pt', kids: ['k3'] },
+  { id: 'a4', first: 'Paulo', last: 'Costa', phone: '555-555-0104', lang: 'pt', kids: ['k3', 'k4'] }, // apart from Joana, another child
+  { id: 'a5', first: 'Sam', last: 'Reed', phone: '555-555-0105', kids: ['k4'], noContact: true },
+  { id: 'a6', first: 'Kim', last: 'Lee', phone: '12345', kids: ['k2'] },
+];
+
+function sync(snap: RosterSnapshot, dryRun = false) {
+  return inImportTransaction(app.deps.db, dryRun, (tx) =>
+    syncRoster(tx, snap, { timezone: 'America/New_York', from: null, now: new Date(app.deps.clock.now()).toISOString() }, dryRun),
+  );
+}
+
+const db = () => app.deps.db;
+const familyOf = (guardianExt: string) => db().select().from(guardians).where(eq(guardians.externalId, guardianExt)).get()!.familyId;
+const snapshotOfTables = () => ({
+  students: db().select().from(students).all(),
+  guardians: db().select().from(guardians).all(),
+  families: db().select().from(families).all(),
+  phones: db().select().from(phones).all(),
+  links: db().select().from(studentGuardians).all(),
+});
+
+beforeAll(async () => {
+  app = await startTestApp('roster-sync');
+});
+afterAll(async () => {
+  await app.stop();
+});
+
+test('a dry run reports exactly what the real run does, and writes nothing', () => {
+  const snap = snapshot(KIDS, ADULTS);
+  const dry = sync(snap, true);
+  expect(snapshotOfTables().students).toHaveLength(0);
+  const real = sync(snap);
+  expect({ ...real.report, dryRun: true }).toEqual(dry.report);
+  expect(real.report.students).toEqual({ created: 4, updated: 0, unchanged: 0, deactivated: 0 });
+  expect(real.newFamilyIds).toHaveLength(real.report.families.created);
+});
+
+test('households: a shared number is one family; parents apart are two, the child in both', () => {
+  expect(familyOf('a1')).toBe(familyOf('a2'));
+  expect(familyOf('a3')).not.toBe(familyOf('a4'));
+  const diaz = db().select().from(phones).where(eq(phones.number, '+15555550101')).all();
+  expect(diaz).toHaveLength(2); // one row per guardian, one number
+  const ines = db().select().from(students).where(eq(students.externalId, 'k3')).get()!;
+  const inesFamilies = new Set(
+    db().select().from(studentGuardians).where(eq(studentGuardians.studentId, ines.id)).all()
+      .map((l) => db().select().from(guardians).where(eq(guardians.id, l.guardianId)).get()!.familyId),
+  );
+  expect(inesFamilies.size).toBe(2);
+  const costa = db().select().from(families).where(eq(families.id, familyOf('a3'))).get()!;
+  expect(costa.language).toBe('pt');
+});
+
+test('a bad number is a row error and the guardian still imports, without a phone', () => {
+  const { report } = sync(snapshot(KIDS, ADULTS), true);
+  expect(report.errors).toEqual([expect.objectContaining({ file: 'users.csv', reason: expect.stringContaining('"12345" is not a phone number') })]);
+  const kim = db().select().from(guardians).where(eq(guardians.externalId, 'a6')).get()!;
+  expect(db().select().from(phones).where(eq(phones.guardianId, kim.id)).all()).toHaveLength(0);
+});
+
+test('the same file twice changes nothing: same ids, same createdAt', () => {
+  const before = snapshotOfTables();
+  app.deps.clock.now = () => Date.parse('2026-11-19T15:00:00Z');
+  const { report, newFamilyIds } = sync(snapshot(KIDS, ADULTS));
+  expect(newFamilyIds).toEqual([]);
+  for (const entity of ['students', 'guardians', 'families'] as const) {
+    expect(report[entity]).toMatchObject({ created: 0, updated: 0, deactivated: 0 });
+  }
+  expect(report.studentGuardians).toMatchObject({ added: 0, removed: 0, updated: 0 });
+  expect(snapshotOfTables()).toEqual(before);
+});
+
+test('a changed file updates names, grades, numbers, languages and links; a missing person is deactivated, never deleted', async () => {
+  const kids = KIDS.filter((k) => k.id !== 'k2').map((k) => (k.id === 'k1' ? { ...k, grade: '4' } : k));
+  const adults = ADULTS.filter((a) => a.id !== 'a6').map((a) =>
+    a.id === 'a3' ? { ...a, phone: '555-555-0133', first: 'Joanna' } : a.id === 'a1' ? { ...a, kids: ['k1'] } : a.id === 'a5' ? { ...a, noContact: false } : a,
+  );
+  const convBefore = db().select().from(conversations).all().length;
+  const { report } = sync(snapshot(kids, adults));
+  expect(report.students).toMatchObject({ updated: 1, deactivated: 1 });
+  expect(report.guardians).toMatchObject({ updated: 1, deactivated: 1 });
+  expect(report.phones).toMatchObject({ added: 1, removed: 1 });
+  expect(report.studentGuardians).toMatchObject({ removed: 1, updated: 1 });
+  const leo = db().select().from(students).where(eq(students.externalId, 'k2')).get()!;
+  expect(leo.active).toBe(false);
+  expect(db().select().from(guardians).where(eq(guardians.externalId, 'a6')).get()!.active).toBe(false);
+  expect(db().select().from(conversations).all()).toHaveLength(convBefore);
+});
+
+test("a family's own language choice and an opt-out by text survive a re-import", async () => {
+  const diazFamily = familyOf('a1');
+  db().update(families).set({ language: 'en', languageSource: 'text' }).where(eq(families.id, diazFamily)).run();
+  db().insert(optOuts).values({ phoneNumber: '+15555550104', sendingNumber: app.config.twilio.from!, since: '2026-11-18T00:00:00Z', source: 'keyword', keyword: 'STOP' }).run();
+  sync(snapshot(KIDS, ADULTS));
+  expect(db().select().from(families).where(eq(families.id, diazFamily)).get()!.language).toBe('en');
+  expect(db().select().from(optOuts).where(eq(optOuts.phoneNumber, '+15555550104')).all()).toHaveLength(1);
+});
+
+test('welcome: one text per new family in its language, never twice to one phone, not after a re-import', async () => {
+  const welcomeDeps = { ...app.deps };
+  const first = await welcomeFamilies(welcomeDeps, db().select().from(families).all().map((f) => f.id));
+  const sent = db().select().from(messages).where(eq(messages.kind, 'system')).all();
+  expect(sent.length).toBe(first);
+  const numbers = sent.map((m) => m.toNumber);
+  expect(new Set(numbers).size).toBe(numbers.length);
+  expect(numbers).not.toContain('+15555550105'); // Sam's only link is under a no-contact order
+  const spanish = sent.find((m) => m.toNumber === '+15555550101')!;
+  expect(spanish.language).toBe('en'); // the Diaz family switched to English by text
+  const pt = sent.find((m) => m.toNumber === '+15555550103')!;
+  expect(pt.body).toMatch(/Vamos escrever sobre Ines/);
+  expect(await welcomeFamilies(welcomeDeps, db().select().from(families).all().map((f) => f.id))).toBe(0);
+  expect(db().select().from(welcomes).all()).toHaveLength(first);
+  await waitFor(() => db().select().from(messages).where(eq(messages.id, pt.id)).get()!.status === 'delivered');
+});
