@@ -92,8 +92,8 @@ async function hammer(url: string, label: string, storedRows: () => number): Pro
   // Requests cut off by the warm-up's clock may still be finishing on the server.
   await new Promise((r) => setTimeout(r, 500));
   const rowsBefore = storedRows();
-  // The best warm-up second, not its mean: the first second still runs cold code.
-  const amount = Math.max(1, Math.round((warm.requests.max * LOAD.seconds) / LOAD.connections)) * LOAD.connections;
+  // The median warm-up second, not the mean: the first second still runs cold code.
+  const amount = Math.max(1, Math.round((warm.requests.p50 * LOAD.seconds) / LOAD.connections)) * LOAD.connections;
   log(`${label}: measuring ${amount} requests (~${LOAD.seconds} s) with ${LOAD.connections} connections`);
   const ok200Before = ok200;
   const r = await autocannon({ ...opts, amount });
