@@ -2,6 +2,8 @@ import { and, desc, eq, gte, isNotNull, isNull, lte, or, sql } from 'drizzle-orm
 import type { Db, Tx } from '../client';
 import { conversations, messageEvents, messages, type MessageStatus } from '../schema';
 import { addOptOut, removeOptOut, type OptOutChange } from './opt-outs';
+import { prepared } from '../prepared';
+import { groupCommit } from '../group-commit';
 
 export type MessageRow = typeof messages.$inferSelect;
 export type NewMessage = typeof messages.$inferInsert;
@@ -13,16 +15,30 @@ export interface ConversationKey {
   unmatchedNumber: string | null;
 }
 
-function findConversation(tx: Db | Tx, key: ConversationKey): ConversationRow | undefined {
-  const school = key.schoolId === null ? isNull(conversations.schoolId) : eq(conversations.schoolId, key.schoolId);
-  const who = key.familyId !== null ? eq(conversations.familyId, key.familyId) : eq(conversations.unmatchedNumber, key.unmatchedNumber!);
-  return tx.select().from(conversations).where(and(school, who)).get();
+const P = sql.placeholder;
+
+/** Conversation lookups, one prepared statement per kind of key. */
+function findConversation(db: Db, key: ConversationKey): ConversationRow | undefined {
+  if (key.familyId !== null) {
+    return prepared(db, 'conversations.byFamily', () =>
+      db.select().from(conversations).where(and(eq(conversations.schoolId, P('schoolId')), eq(conversations.familyId, P('familyId')))).prepare(),
+    ).get({ schoolId: key.schoolId, familyId: key.familyId });
+  }
+  if (key.schoolId === null) {
+    return prepared(db, 'conversations.unmatchedNoSchool', () =>
+      db.select().from(conversations).where(and(isNull(conversations.schoolId), eq(conversations.unmatchedNumber, P('number')))).prepare(),
+    ).get({ number: key.unmatchedNumber });
+  }
+  return prepared(db, 'conversations.unmatched', () =>
+    db.select().from(conversations).where(and(eq(conversations.schoolId, P('schoolId')), eq(conversations.unmatchedNumber, P('number')))).prepare(),
+  ).get({ schoolId: key.schoolId, number: key.unmatchedNumber });
 }
 
-export function conversationFor(tx: Db | Tx, key: ConversationKey, at: string): ConversationRow {
-  const found = findConversation(tx, key);
+/** The conversation for a key, created when missing. Call inside a transaction. */
+function conversationFor(db: Db, key: ConversationKey, at: string): ConversationRow {
+  const found = findConversation(db, key);
   if (found) return found;
-  return tx
+  return db
     .insert(conversations)
     .values({ schoolId: key.schoolId, familyId: key.familyId, unmatchedNumber: key.familyId ? null : key.unmatchedNumber, createdAt: at })
     .returning()
@@ -30,11 +46,37 @@ export function conversationFor(tx: Db | Tx, key: ConversationKey, at: string): 
 }
 
 export async function getOrCreateConversation(db: Db, key: ConversationKey, at: string): Promise<ConversationRow> {
-  return db.transaction((tx) => conversationFor(tx, key, at), { behavior: 'immediate' });
+  return findConversation(db, key) ?? db.transaction(() => conversationFor(db, key, at), { behavior: 'immediate' });
 }
 
 export async function getConversation(db: Db, id: number): Promise<ConversationRow | undefined> {
-  return db.select().from(conversations).where(eq(conversations.id, id)).get();
+  return prepared(db, 'conversations.byId', () => db.select().from(conversations).where(eq(conversations.id, P('id'))).prepare()).get({ id });
+}
+
+function messageBySid(db: Db, sid: string): MessageRow | undefined {
+  return prepared(db, 'messages.bySid', () => db.select().from(messages).where(eq(messages.providerSid, P('sid'))).prepare()).get({ sid });
+}
+
+/** Every column of a message, so one prepared insert serves every kind. */
+const MESSAGE_COLUMNS = [
+  'conversationId', 'direction', 'kind', 'body', 'language', 'encoding', 'segments', 'fromNumber', 'toNumber', 'status',
+  'providerSid', 'errorCode', 'staffId', 'urgent', 'confirmsOptOut', 'attempts', 'scheduledFor', 'sentAt', 'createdAt', 'updatedAt',
+] as const;
+const MESSAGE_DEFAULTS = { language: null, encoding: null, segments: null, providerSid: null, errorCode: null, staffId: null, urgent: false, confirmsOptOut: false, attempts: 0, scheduledFor: null, sentAt: null };
+
+function insertMessage(db: Db, row: NewMessage): MessageRow {
+  const statement = prepared(db, 'messages.insert', () =>
+    db
+      .insert(messages)
+      .values(Object.fromEntries(MESSAGE_COLUMNS.map((c) => [c, P(c)])) as unknown as NewMessage)
+      .returning()
+      .prepare(),
+  );
+  const values: Record<string, unknown> = { ...MESSAGE_DEFAULTS, ...row };
+  // Placeholders reach the driver as they are, so booleans go in as SQLite stores them.
+  values.urgent = values.urgent ? 1 : 0;
+  values.confirmsOptOut = values.confirmsOptOut ? 1 : 0;
+  return statement.get(values) as MessageRow;
 }
 
 export interface StoreInbound {
@@ -48,34 +90,36 @@ export interface StoreInbound {
  * A MessageSid already stored returns the first row and changes nothing.
  */
 export async function storeInbound(db: Db, input: StoreInbound): Promise<{ message: MessageRow; created: boolean; optOutChanged: boolean }> {
-  return db.transaction(
-    (tx) => {
-      const existing = tx.select().from(messages).where(eq(messages.providerSid, input.message.providerSid!)).get();
-      if (existing) return { message: existing, created: false, optOutChanged: false };
-      const conv = conversationFor(tx, input.conversation, input.message.createdAt);
-      const message = tx.insert(messages).values({ ...input.message, conversationId: conv.id }).returning().get();
-      tx.update(conversations)
-        .set({ lastMessageAt: message.createdAt, unreadCount: conv.unreadCount + 1 })
-        .where(eq(conversations.id, conv.id))
-        .run();
-      let optOutChanged = false;
-      if (input.optOut && 'add' in input.optOut) optOutChanged = addOptOut(tx, input.optOut.add);
-      if (input.optOut && 'remove' in input.optOut) {
-        optOutChanged = removeOptOut(tx, input.optOut.remove.phoneNumber, input.optOut.remove.sendingNumber);
-      }
-      return { message, created: true, optOutChanged };
-    },
-    { behavior: 'immediate' },
-  );
+  return groupCommit(db, 'storeInbound', (input: StoreInbound) => {
+    const existing = messageBySid(db, input.message.providerSid!);
+    if (existing) return { message: existing, created: false, optOutChanged: false };
+    const conv = conversationFor(db, input.conversation, input.message.createdAt);
+    const message = insertMessage(db, { ...input.message, conversationId: conv.id });
+    prepared(db, 'conversations.touchInbound', () =>
+      db
+        .update(conversations)
+        .set({ lastMessageAt: sql`${P('at')}`, unreadCount: sql`${conversations.unreadCount} + 1` })
+        .where(eq(conversations.id, P('id')))
+        .prepare(),
+    ).run({ at: message.createdAt, id: conv.id });
+    let optOutChanged = false;
+    if (input.optOut && 'add' in input.optOut) optOutChanged = addOptOut(db, input.optOut.add);
+    if (input.optOut && 'remove' in input.optOut) {
+      optOutChanged = removeOptOut(db, input.optOut.remove.phoneNumber, input.optOut.remove.sendingNumber);
+    }
+    return { message, created: true, optOutChanged };
+  })(input);
 }
 
 /** Outbound rows for one send, created together; the conversation's activity moves with them. */
 export async function insertOutbound(db: Db, conversationId: number, rows: Omit<NewMessage, 'conversationId'>[]): Promise<MessageRow[]> {
   return db.transaction(
     (tx) => {
-      const created = rows.map((r) => tx.insert(messages).values({ ...r, conversationId }).returning().get());
+      const created = rows.map((r) => insertMessage(db, { ...r, conversationId }));
       if (created.length) {
-        tx.update(conversations).set({ lastMessageAt: created[0].createdAt }).where(eq(conversations.id, conversationId)).run();
+        prepared(db, 'conversations.touchOutbound', () =>
+          db.update(conversations).set({ lastMessageAt: sql`${P('at')}` }).where(eq(conversations.id, P('id'))).prepare(),
+        ).run({ at: created[0].createdAt, id: conversationId });
       }
       return created;
     },
@@ -84,7 +128,7 @@ export async function insertOutbound(db: Db, conversationId: number, rows: Omit<
 }
 
 export async function getMessage(db: Db, id: number): Promise<MessageRow | undefined> {
-  return db.select().from(messages).where(eq(messages.id, id)).get();
+  return prepared(db, 'messages.byId', () => db.select().from(messages).where(eq(messages.id, P('id'))).prepare()).get({ id });
 }
 
 export async function updateMessage(db: Db, id: number, patch: Partial<NewMessage>): Promise<void> {
@@ -122,50 +166,89 @@ export interface StatusEvent {
   at: string;
 }
 
+/** What a status callback changes on a message, when it moves it forward. */
+export type StatusPatch = Pick<MessageRow, 'status' | 'errorCode' | 'updatedAt'>;
+export type DecideStatus = (current: MessageRow, event: Pick<StatusEvent, 'status' | 'errorCode'>) => StatusPatch | null;
+
+function applyStatus(db: Db, id: number, patch: StatusPatch): void {
+  prepared(db, 'messages.setStatus', () =>
+    db
+      .update(messages)
+      .set({ status: sql`${P('status')}`, errorCode: sql`${P('errorCode')}`, updatedAt: sql`${P('updatedAt')}` })
+      .where(eq(messages.id, P('id')))
+      .prepare(),
+  ).run({ ...patch, id });
+}
+
+function insertEvent(db: Db, event: StatusEvent, messageId: number | null, applied: boolean): void {
+  prepared(db, 'messageEvents.insert', () =>
+    db
+      .insert(messageEvents)
+      .values({
+        messageId: sql`${P('messageId')}`,
+        providerSid: sql`${P('providerSid')}`,
+        status: sql`${P('status')}`,
+        errorCode: sql`${P('errorCode')}`,
+        applied: sql`${P('applied')}`,
+        raw: sql`${P('raw')}`,
+        at: sql`${P('at')}`,
+      })
+      .prepare(),
+  ).run({ ...event, messageId, applied: applied ? 1 : 0 });
+}
+
 /**
  * Keeps a status callback and applies it when `decide` says it moves the message forward.
  * A callback for a sid not stored yet (it can beat the send's own answer) is kept unattached;
  * attachProviderSid applies it later.
  */
-export async function recordStatusEvent(
-  db: Db,
-  event: StatusEvent,
-  decide: (current: MessageRow, event: StatusEvent) => Partial<NewMessage> | null,
-): Promise<{ message: MessageRow | null; applied: boolean }> {
-  return db.transaction(
-    (tx) => {
-      const message = tx.select().from(messages).where(eq(messages.providerSid, event.providerSid)).get() ?? null;
-      const patch = message ? decide(message, event) : null;
-      if (message && patch) tx.update(messages).set(patch).where(eq(messages.id, message.id)).run();
-      tx.insert(messageEvents)
-        .values({ ...event, messageId: message?.id ?? null, applied: Boolean(patch) })
-        .run();
-      return { message: message && patch ? { ...message, ...patch } : message, applied: Boolean(patch) };
-    },
-    { behavior: 'immediate' },
-  );
+export async function recordStatusEvent(db: Db, event: StatusEvent, decide: DecideStatus): Promise<{ message: MessageRow | null; applied: boolean }> {
+  return groupCommit(db, 'recordStatusEvent', ({ event, decide }: { event: StatusEvent; decide: DecideStatus }) => {
+    const message = messageBySid(db, event.providerSid) ?? null;
+    const patch = message ? decide(message, event) : null;
+    if (message && patch) applyStatus(db, message.id, patch);
+    insertEvent(db, event, message?.id ?? null, Boolean(patch));
+    return { message: message && patch ? { ...message, ...patch } : message, applied: Boolean(patch) };
+  })({ event, decide });
 }
 
+export type Accepted = Pick<MessageRow, 'providerSid' | 'status' | 'scheduledFor' | 'sentAt' | 'attempts' | 'segments' | 'updatedAt'> & { providerSid: string };
+
 /** Stores the provider's sid on a sent message and applies any callbacks that arrived first. */
-export async function attachProviderSid(
-  db: Db,
-  messageId: number,
-  patch: Partial<NewMessage> & { providerSid: string },
-  decide: (current: MessageRow, event: StatusEvent) => Partial<NewMessage> | null,
-): Promise<MessageRow> {
+export async function attachProviderSid(db: Db, messageId: number, accepted: Accepted, decide: DecideStatus): Promise<MessageRow> {
   return db.transaction(
-    (tx) => {
-      let message = tx.update(messages).set(patch).where(eq(messages.id, messageId)).returning().get();
-      const early = tx
-        .select()
-        .from(messageEvents)
-        .where(and(eq(messageEvents.providerSid, patch.providerSid), isNull(messageEvents.messageId)))
-        .orderBy(messageEvents.id)
-        .all();
+    () => {
+      let message = prepared(db, 'messages.accept', () =>
+        db
+          .update(messages)
+          .set({
+            providerSid: sql`${P('providerSid')}`,
+            status: sql`${P('status')}`,
+            scheduledFor: sql`${P('scheduledFor')}`,
+            sentAt: sql`${P('sentAt')}`,
+            attempts: sql`${P('attempts')}`,
+            segments: sql`${P('segments')}`,
+            updatedAt: sql`${P('updatedAt')}`,
+          })
+          .where(eq(messages.id, P('id')))
+          .returning()
+          .prepare(),
+      ).get({ ...accepted, id: messageId })!;
+      const early = prepared(db, 'messageEvents.unattached', () =>
+        db
+          .select()
+          .from(messageEvents)
+          .where(and(eq(messageEvents.providerSid, P('sid')), isNull(messageEvents.messageId)))
+          .orderBy(messageEvents.id)
+          .prepare(),
+      ).all({ sid: accepted.providerSid });
       for (const ev of early) {
-        const next = decide(message, { ...ev, raw: ev.raw });
-        if (next) message = tx.update(messages).set(next).where(eq(messages.id, messageId)).returning().get();
-        tx.update(messageEvents).set({ messageId, applied: Boolean(next) }).where(eq(messageEvents.id, ev.id)).run();
+        const next = decide(message, ev);
+        if (next) {
+          applyStatus(db, messageId, next);
+          message = { ...message, ...next };
+        }
+        db.update(messageEvents).set({ messageId, applied: Boolean(next) }).where(eq(messageEvents.id, ev.id)).run();
       }
       return message;
     },

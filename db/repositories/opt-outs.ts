@@ -1,4 +1,5 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
+import { prepared } from '../prepared';
 import type { Db, Tx } from '../client';
 import { optOuts } from '../schema';
 
@@ -30,13 +31,14 @@ export function removeOptOut(tx: Db | Tx, phoneNumber: string, sendingNumber: st
 }
 
 export async function isOptedOut(db: Db, phoneNumber: string, sendingNumbers: string[]): Promise<boolean> {
-  if (!sendingNumbers.length) return false;
-  const row = db
-    .select({ id: optOuts.id })
-    .from(optOuts)
-    .where(and(eq(optOuts.phoneNumber, phoneNumber), inArray(optOuts.sendingNumber, sendingNumbers)))
-    .get();
-  return Boolean(row);
+  const statement = prepared(db, 'optOuts.exists', () =>
+    db
+      .select({ id: optOuts.id })
+      .from(optOuts)
+      .where(and(eq(optOuts.phoneNumber, sql.placeholder('phone')), eq(optOuts.sendingNumber, sql.placeholder('sender'))))
+      .prepare(),
+  );
+  return sendingNumbers.some((sender) => statement.get({ phone: phoneNumber, sender }) !== undefined);
 }
 
 export async function recordOptOut(db: Db, c: OptOutChange): Promise<boolean> {

@@ -1,19 +1,24 @@
 import { and, desc, eq, inArray, isNull, not, or, sql } from 'drizzle-orm';
 import type { Db } from '../client';
+import { prepared } from '../prepared';
 import { conversations, families, guardians, phones, schools, students, studentGuardians } from '../schema';
 
 export type SchoolRow = typeof schools.$inferSelect;
 export type FamilyRow = typeof families.$inferSelect;
 
+const P = sql.placeholder;
+
 export async function getSchool(db: Db, id: number): Promise<SchoolRow | undefined> {
-  return db.select().from(schools).where(eq(schools.id, id)).get();
+  return prepared(db, 'schools.byId', () => db.select().from(schools).where(eq(schools.id, P('id'))).prepare()).get({ id });
 }
 
 /** Schools an inbound text to `to` may be for: those sending from it, else those on the shared default sender. */
 export async function schoolsForNumber(db: Db, to: string, isDefaultSender: boolean): Promise<SchoolRow[]> {
-  const own = db.select().from(schools).where(eq(schools.fromNumber, to)).orderBy(schools.id).all();
+  const own = prepared(db, 'schools.byFrom', () =>
+    db.select().from(schools).where(eq(schools.fromNumber, P('to'))).orderBy(schools.id).prepare(),
+  ).all({ to });
   if (own.length || !isDefaultSender) return own;
-  return db.select().from(schools).where(isNull(schools.fromNumber)).orderBy(schools.id).all();
+  return prepared(db, 'schools.onDefaultSender', () => db.select().from(schools).where(isNull(schools.fromNumber)).orderBy(schools.id).prepare()).all();
 }
 
 export async function firstSchool(db: Db): Promise<SchoolRow | undefined> {
@@ -23,16 +28,19 @@ export async function firstSchool(db: Db): Promise<SchoolRow | undefined> {
 /** Active families with a guardian on this number, in the given schools, most recently active first. */
 export async function familiesByPhone(db: Db, number: string, schoolIds: number[]): Promise<FamilyRow[]> {
   if (!schoolIds.length) return [];
-  const rows = db
-    .selectDistinct({ family: families, last: conversations.lastMessageAt })
-    .from(phones)
-    .innerJoin(guardians, eq(guardians.id, phones.guardianId))
-    .innerJoin(families, eq(families.id, guardians.familyId))
-    .leftJoin(conversations, eq(conversations.familyId, families.id))
-    .where(and(eq(phones.number, number), eq(families.active, true), inArray(families.schoolId, schoolIds)))
-    .orderBy(desc(sql`coalesce(${conversations.lastMessageAt}, '')`), families.id)
-    .all();
-  return rows.map((r) => r.family);
+  const rows = prepared(db, 'families.byPhone', () =>
+    db
+      .selectDistinct({ family: families, last: conversations.lastMessageAt })
+      .from(phones)
+      .innerJoin(guardians, eq(guardians.id, phones.guardianId))
+      .innerJoin(families, eq(families.id, guardians.familyId))
+      .leftJoin(conversations, eq(conversations.familyId, families.id))
+      .where(and(eq(phones.number, P('number')), eq(families.active, true)))
+      .orderBy(desc(sql`coalesce(${conversations.lastMessageAt}, '')`), families.id)
+      .prepare(),
+  ).all({ number });
+  const seen = new Set<number>();
+  return rows.map((r) => r.family).filter((f) => schoolIds.includes(f.schoolId) && !seen.has(f.id) && seen.add(f.id));
 }
 
 /**
@@ -65,7 +73,7 @@ export async function textableNumbers(db: Db, familyId: number): Promise<string[
 }
 
 export async function getFamily(db: Db, id: number): Promise<FamilyRow | undefined> {
-  return db.select().from(families).where(eq(families.id, id)).get();
+  return prepared(db, 'families.byId', () => db.select().from(families).where(eq(families.id, P('id'))).prepare()).get({ id });
 }
 
 export async function updateFamily(db: Db, id: number, patch: Partial<Pick<FamilyRow, 'language' | 'languageSource' | 'pausedUntil'>>, at: string) {

@@ -2,13 +2,13 @@ import type { Deps } from '../deps';
 import type { ErrorAction, StatusUpdate } from '../channels/channel';
 import { isoNow } from '../lib/clock';
 import { maskPhone } from '../lib/phone';
-import { recordStatusEvent, type MessageRow, type NewMessage, type StatusEvent } from '../../db/repositories/messages';
+import { recordStatusEvent, type MessageRow, type StatusEvent, type StatusPatch } from '../../db/repositories/messages';
 import { recordOptOut } from '../../db/repositories/opt-outs';
 import { markNumberUnreachable } from '../../db/repositories/routing';
 import { isMessageStatus, movesForward } from './status';
 
 /** The change a callback makes to a message: none when it is late, repeated or unknown. */
-export function statusPatch(current: MessageRow, event: Pick<StatusEvent, 'status' | 'errorCode'>, at: string): Partial<NewMessage> | null {
+export function statusPatch(current: MessageRow, event: Pick<StatusEvent, 'status' | 'errorCode'>, at: string): StatusPatch | null {
   if (!isMessageStatus(event.status) || !movesForward(current.status, event.status)) return null;
   return { status: event.status, errorCode: event.errorCode ?? current.errorCode, updatedAt: at };
 }
