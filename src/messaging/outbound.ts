@@ -3,11 +3,11 @@ import { AppError } from '../errors';
 import { isoNow } from '../lib/clock';
 import type { MessageKind } from '../../db/schema';
 import { getConversation, insertOutbound, updateMessage, type MessageRow } from '../../db/repositories/messages';
-import { getFamily, getSchool, textableNumbers } from '../../db/repositories/routing';
+import { getFamily, textableNumbers } from '../../db/repositories/routing';
 import { enqueueSend } from '../queue/queues';
 import { segmentInfo } from '../i18n/segments';
 import { decideSend } from './policy';
-import { loadSendContext } from './send-context';
+import { audienceOf, sendContextFor } from './send-context';
 import { senderFor } from './senders';
 
 export interface OutboundRequest {
@@ -33,10 +33,10 @@ export interface QueuedText {
  * checked now so the caller can say when it will leave, and again by the worker at send time.
  */
 export async function queueOutbound(deps: Pick<Deps, 'db' | 'config' | 'clock' | 'queues'>, req: OutboundRequest): Promise<MessageRow[]> {
-  const conversation = await getConversation(deps.db, req.conversationId);
+  const audience = await audienceOf(deps, req.conversationId);
+  const conversation = audience.conversation;
   if (!conversation) throw AppError.notFound('Conversation');
-  const school = conversation.schoolId ? await getSchool(deps.db, conversation.schoolId) : undefined;
-  const sender = senderFor(school, deps.config);
+  const sender = senderFor(audience.school, deps.config);
   const seg = segmentInfo(req.body);
   const at = isoNow(deps.clock);
   const rows = await insertOutbound(
@@ -62,7 +62,7 @@ export async function queueOutbound(deps: Pick<Deps, 'db' | 'config' | 'clock' |
   const now = deps.clock.now();
   const result: MessageRow[] = [];
   for (const row of rows) {
-    const ctx = await loadSendContext(deps, row);
+    const ctx = await sendContextFor(deps, row, audience);
     const decision = decideSend(row, ctx.policy, now);
     if (decision.action === 'block') {
       await updateMessage(deps.db, row.id, { status: 'blocked', updatedAt: at });

@@ -1,7 +1,7 @@
 import type { Deps } from '../deps';
 import { getConversation, type MessageRow } from '../../db/repositories/messages';
 import { isOptedOut } from '../../db/repositories/opt-outs';
-import { getFamily, getSchool, type SchoolRow } from '../../db/repositories/routing';
+import { getFamily, getSchool, type FamilyRow, type SchoolRow } from '../../db/repositories/routing';
 import type { PolicyContext } from './policy';
 import { senderFor, type Sender } from './senders';
 
@@ -11,11 +11,21 @@ export interface SendContext {
   policy: PolicyContext;
 }
 
-/** Everything the send policy needs about one outbound message, read fresh from the database. */
-export async function loadSendContext(deps: Pick<Deps, 'db' | 'config'>, message: MessageRow): Promise<SendContext> {
-  const conversation = await getConversation(deps.db, message.conversationId);
+export interface Audience {
+  school: SchoolRow | undefined;
+  family: FamilyRow | undefined;
+}
+
+/** The school and family a conversation's texts go out for. */
+export async function audienceOf(deps: Pick<Deps, 'db'>, conversationId: number): Promise<Audience & { conversation: Awaited<ReturnType<typeof getConversation>> }> {
+  const conversation = await getConversation(deps.db, conversationId);
   const school = conversation?.schoolId ? await getSchool(deps.db, conversation.schoolId) : undefined;
   const family = conversation?.familyId ? await getFamily(deps.db, conversation.familyId) : undefined;
+  return { conversation, school, family };
+}
+
+/** Everything the send policy needs about one outbound message, given its school and family. */
+export async function sendContextFor(deps: Pick<Deps, 'db' | 'config'>, message: MessageRow, { school, family }: Audience): Promise<SendContext> {
   const sender = senderFor(school, deps.config);
   return {
     school,
@@ -26,4 +36,9 @@ export async function loadSendContext(deps: Pick<Deps, 'db' | 'config'>, message
       pausedUntilMs: family?.pausedUntil ? Date.parse(family.pausedUntil) : null,
     },
   };
+}
+
+/** The same, read fresh from the database: what the worker uses at send time. */
+export async function loadSendContext(deps: Pick<Deps, 'db' | 'config'>, message: MessageRow): Promise<SendContext> {
+  return sendContextFor(deps, message, await audienceOf(deps, message.conversationId));
 }
