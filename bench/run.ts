@@ -5,6 +5,7 @@
 const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<void> }>> = {
   ingest: () => import('./ingest'),
   send: () => import('./send'),
+  import: () => import('./import'),
 };
 
 async function run(): Promise<void> {

@@ -38,7 +38,7 @@ export async function startFamilyLine(config: Config, opts: StartOptions = {}): 
   const queues = createQueues(redis, config.queuePrefix);
   // Redis outages are reported by /healthz and retried by ioredis; log them once per event, not as crashes.
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-  for (const q of [queues.send, queues.inbound, queues.tick]) q.on('error', (err) => logger.warn({ queue: q.name, err: err.message }, 'queue error'));
+  for (const q of [queues.send, queues.inbound, queues.tick, queues.rosterImport]) q.on('error', (err) => logger.warn({ queue: q.name, err: err.message }, 'queue error'));
   const sim = config.smsProvider === 'sim';
 
   let localUrl: string | null = null;

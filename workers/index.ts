@@ -3,6 +3,7 @@ import type { Deps } from '../src/deps';
 import { startSendWorker } from './send.worker';
 import { startInboundWorker } from './inbound.worker';
 import { startTickWorker } from './tick.worker';
+import { startRosterImportWorker } from './roster-import.worker';
 
 export interface Workers {
   close(): Promise<void>;
@@ -10,7 +11,7 @@ export interface Workers {
 
 /** Starts every worker of the worker role; failures are logged, the jobs themselves keep the state. */
 export async function startWorkers(deps: Deps): Promise<Workers> {
-  const workers: Worker[] = [startSendWorker(deps), startInboundWorker(deps), await startTickWorker(deps)];
+  const workers: Worker[] = [startSendWorker(deps), startInboundWorker(deps), await startTickWorker(deps), startRosterImportWorker(deps)];
   for (const w of workers) {
     w.on('failed', (job, err) => {
       deps.logger.warn({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed');

@@ -37,7 +37,7 @@ export async function findClass(db: Db, id: number, vis: Visibility): Promise<Cl
   return db
     .select()
     .from(classes)
-    .where(and(eq(classes.id, id), classCondition(classes.schoolId, classes.id, vis)))
+    .where(and(eq(classes.id, id), classCondition(classes.schoolId, classes.id, vis, 'row')))
     .get();
 }
 
@@ -93,7 +93,7 @@ export async function findStudent(db: Db, id: number, vis: Visibility): Promise<
   return db
     .select()
     .from(students)
-    .where(and(eq(students.id, id), studentCondition(students.schoolId, students.id, vis)))
+    .where(and(eq(students.id, id), studentCondition(students.schoolId, students.id, vis, 'row')))
     .get();
 }
 

@@ -54,7 +54,7 @@ export async function findConversation(db: Db, id: number, vis: Visibility): Pro
   return db
     .select()
     .from(conversations)
-    .where(and(eq(conversations.id, id), familyCondition(conversations.schoolId, conversations.familyId, vis)))
+    .where(and(eq(conversations.id, id), familyCondition(conversations.schoolId, conversations.familyId, vis, 'row')))
     .get();
 }
 
@@ -89,7 +89,7 @@ export async function findMessage(db: Db, id: number, vis: Visibility): Promise<
     .select({ m: messages })
     .from(messages)
     .innerJoin(conversations, eq(conversations.id, messages.conversationId))
-    .where(and(eq(messages.id, id), familyCondition(conversations.schoolId, conversations.familyId, vis)))
+    .where(and(eq(messages.id, id), familyCondition(conversations.schoolId, conversations.familyId, vis, 'row')))
     .get();
   return row?.m;
 }

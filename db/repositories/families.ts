@@ -65,7 +65,7 @@ export async function findFamily(db: Db, id: number, vis?: Visibility): Promise<
   return db
     .select()
     .from(families)
-    .where(and(eq(families.id, id), vis ? familyCondition(families.schoolId, families.id, vis) : undefined))
+    .where(and(eq(families.id, id), vis ? familyCondition(families.schoolId, families.id, vis, 'row') : undefined))
     .get();
 }
 

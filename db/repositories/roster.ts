@@ -153,3 +153,12 @@ export function childrenOf(db: Db, familyId: number): string[] {
 export function setWelcomeMessage(db: Db, phoneNumber: string, messageId: number): void {
   db.update(welcomes).set({ messageId }).where(eq(welcomes.phoneNumber, phoneNumber)).run();
 }
+
+/** Families an import added whose welcome text is not queued yet (an earlier run may have stopped short). */
+export function familiesAwaitingWelcome(db: Db): number[] {
+  return db.select({ id: families.id }).from(families).where(eq(families.welcomePending, true)).orderBy(families.id).all().map((r) => r.id);
+}
+
+export function welcomeDone(db: Db, familyId: number): void {
+  db.update(families).set({ welcomePending: false }).where(eq(families.id, familyId)).run();
+}

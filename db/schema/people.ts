@@ -57,6 +57,8 @@ export const families = sqliteTable(
     /** 'roster' when set by staff or import, 'text' when the family chose it by texting a language name. */
     languageSource: text('language_source').notNull().default('roster'),
     pausedUntil: text('paused_until'),
+    /** Set by the import that adds the family; cleared once its welcome text is queued. */
+    welcomePending: bool('welcome_pending').notNull().default(false),
     active: bool('active').notNull().default(true),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -9,7 +9,7 @@ export const classes = sqliteTable(
     schoolId: integer('school_id').notNull().references(() => schools.id),
     externalId: text('external_id'),
     title: text('title').notNull(),
-    /** Space-separated grades (PK, K, 1…12) and subjects, as the roster lists them. */
+    /** Space-separated grades (PK, K, 1…12); subjects as a JSON array, since a subject name may hold spaces. */
     grades: text('grades'),
     subjects: text('subjects'),
     active: bool('active').notNull().default(true),

@@ -2,8 +2,10 @@ import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from '../config';
 import { AppError } from '../errors';
 import { openDatabase } from '../../db/client';
-import { staffAdd, staffList, staffRevoke } from './staff';
+import { STAFF_ADD_OPTIONS, staffAdd, staffList, staffRevoke } from './staff';
 import { demo } from './demo';
+import { rosterImport } from './roster';
+import { UsageError } from './usage';
 
 /**
  * `npm run cli -- <command>`. Staff and demo commands need only the database, never Redis, so
@@ -12,41 +14,62 @@ import { demo } from './demo';
 
 export const USAGE = `Usage: npm run cli -- <command>
 
-  staff add --email E --role district_admin|school_admin|teacher [--school ID] [--name N]
+  staff add --email E --role district_admin|school_admin|teacher [--school ID] [--name N] [--password]
                           create a staff account (or find the one with this email) and print
                           a new API token alone on the last line
   staff revoke --email E  revoke every API token of that account
   staff list              list staff accounts
   demo                    seed the demo school and families (safe to run twice)
+  roster import <path> [--format oneroster|flat] [--school ID] [--timezone TZ] [--from NUMBER]
+                       [--dry-run] [--no-welcome]
+                          sync a OneRoster folder or .zip, or a flat .csv, and print the report
 `;
 
-export class UsageError extends Error {}
+export { UsageError };
 
 type Out = (line: string) => void;
 
-const COMMANDS: Record<string, { options: Record<string, { type: 'string' }>; run: (ctx: CommandContext) => Promise<void> }> = {
-  'staff add': { options: { email: { type: 'string' }, role: { type: 'string' }, school: { type: 'string' }, name: { type: 'string' } }, run: staffAdd },
+type OptionSpec = Record<string, { type: 'string' | 'boolean' }>;
+
+const COMMANDS: Record<string, { options: OptionSpec; positionals?: number; run: (ctx: CommandContext) => Promise<void> }> = {
+  'staff add': { options: STAFF_ADD_OPTIONS, run: staffAdd },
   'staff revoke': { options: { email: { type: 'string' } }, run: staffRevoke },
   'staff list': { options: {}, run: staffList },
   demo: { options: {}, run: demo },
+  'roster import': {
+    options: {
+      format: { type: 'string' },
+      school: { type: 'string' },
+      timezone: { type: 'string' },
+      from: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      'no-welcome': { type: 'boolean' },
+    },
+    positionals: 1,
+    run: rosterImport,
+  },
 };
 
 export interface CommandContext {
-  values: Record<string, string | undefined>;
+  values: Record<string, string | boolean | undefined>;
+  /** Arguments after the command words (a path, for roster import). */
+  positionals: string[];
   db: ReturnType<typeof openDatabase>['db'];
   config: ReturnType<typeof loadConfig>;
   out: Out;
 }
 
-function parse(argv: string[]): { name: string; values: Record<string, string | undefined> } {
+function parse(argv: string[]): { name: string; values: CommandContext['values']; positionals: string[] } {
   const words = argv.filter((a) => !a.startsWith('-'));
   const name = [words.slice(0, 2).join(' '), words[0]].find((n) => n !== undefined && COMMANDS[n]);
   if (!name) throw new UsageError(argv.length ? `Unknown command: ${argv.join(' ')}` : 'No command given');
   const spec = COMMANDS[name];
   try {
     const { values, positionals } = parseArgs({ args: argv, options: spec.options, allowPositionals: true, strict: true });
-    if (positionals.length !== name.split(' ').length) throw new UsageError(`Unexpected argument: ${positionals.slice(name.split(' ').length).join(' ')}`);
-    return { name, values: values as Record<string, string | undefined> };
+    const words = name.split(' ').length;
+    const extra = positionals.slice(words);
+    if (extra.length > (spec.positionals ?? 0)) throw new UsageError(`Unexpected argument: ${extra.slice(spec.positionals ?? 0).join(' ')}`);
+    return { name, values, positionals: extra };
   } catch (err) {
     if (err instanceof UsageError) throw err;
     throw new UsageError((err as Error).message);
@@ -61,10 +84,10 @@ export async function runCli(argv: string[], out: Out = console.log, err: Out = 
   }
   let db: ReturnType<typeof openDatabase> | null = null;
   try {
-    const { name, values } = parse(argv);
+    const { name, values, positionals } = parse(argv);
     const config = loadConfig();
     db = openDatabase(config.databaseUrl);
-    await COMMANDS[name].run({ values, db: db.db, config, out });
+    await COMMANDS[name].run({ values, positionals, db: db.db, config, out });
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {

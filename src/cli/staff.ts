@@ -37,6 +37,8 @@ function firstLine(input: StdinLike): Promise<string | null> {
       input.removeListener('end', onEnd);
       input.removeListener('error', onError);
       input.pause();
+      // A paused pipe still holds the event loop open; the caller may keep writing to it.
+      if ('unref' in input && typeof input.unref === 'function') input.unref();
       if (err) reject(err);
       else resolve(line);
     };

@@ -4,6 +4,8 @@ export const QUEUE = {
   inbound: 'inbound',
   /** Periodic housekeeping: requeues outbound messages whose send job was lost. */
   tick: 'tick',
+  /** Roster files uploaded through the API (POST /api/v1/roster/imports), one job per import. */
+  rosterImport: 'roster-import',
 } as const;
 
 export interface SendJob {
@@ -18,6 +20,11 @@ export interface InboundJob {
   optOutChanged: boolean;
 }
 
+export interface RosterImportJob {
+  importId: number;
+}
+
 /** BullMQ refuses purely numeric custom ids, so message 42's job is "msg-42". */
 export const sendJobId = (messageId: number) => `msg-${messageId}`;
 export const inboundJobId = (messageId: number) => `in-${messageId}`;
+export const rosterImportJobId = (importId: number) => `import-${importId}`;

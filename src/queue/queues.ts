@@ -1,11 +1,12 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { QUEUE, inboundJobId, sendJobId, type InboundJob, type SendJob } from './names';
+import { QUEUE, inboundJobId, rosterImportJobId, sendJobId, type InboundJob, type RosterImportJob, type SendJob } from './names';
 
 export interface Queues {
   send: Queue<SendJob>;
   inbound: Queue<InboundJob>;
   tick: Queue;
+  rosterImport: Queue<RosterImportJob>;
   close(): Promise<void>;
 }
 
@@ -23,12 +24,20 @@ export function createQueues(connection: Redis, prefix: string): Queues {
     defaultJobOptions: { ...keep, attempts: 5, backoff: { type: 'exponential', delay: 1000 } },
   });
   const tick = new Queue(QUEUE.tick, { connection, prefix, defaultJobOptions: { removeOnComplete: true, removeOnFail: 100 } });
+  // Few attempts, far apart: a retry re-reads the whole file, and only a crash or an outage
+  // (never a bad file, which fails for good) gets one.
+  const rosterImport = new Queue<RosterImportJob>(QUEUE.rosterImport, {
+    connection,
+    prefix,
+    defaultJobOptions: { ...keep, attempts: 3, backoff: { type: 'exponential', delay: 30_000 } },
+  });
   return {
     send,
     inbound,
     tick,
+    rosterImport,
     async close() {
-      await Promise.all([send.close(), inbound.close(), tick.close()]);
+      await Promise.all([send.close(), inbound.close(), tick.close(), rosterImport.close()]);
     },
   };
 }
@@ -40,4 +49,9 @@ export async function enqueueSend(queues: Queues, messageId: number, delayMs = 0
 
 export async function enqueueInbound(queues: Queues, job: InboundJob): Promise<void> {
   await queues.inbound.add('inbound', job, { jobId: inboundJobId(job.messageId) });
+}
+
+/** The job id is the import id: enqueueing one import twice runs it once. */
+export async function enqueueRosterImport(queues: Queues, importId: number): Promise<void> {
+  await queues.rosterImport.add('roster-import', { importId }, { jobId: rosterImportJobId(importId) });
 }

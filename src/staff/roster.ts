@@ -54,6 +54,17 @@ export function listField(raw: string | null, spaceSeparated: boolean): string[]
     .filter(Boolean);
 }
 
+/** Rows grouped by student id, so a page of 500 students is one pass, not 500 scans. */
+function byStudent<T extends { studentId: number }>(rows: T[]): Map<number, T[]> {
+  const out = new Map<number, T[]>();
+  for (const r of rows) {
+    const list = out.get(r.studentId);
+    if (list) list.push(r);
+    else out.set(r.studentId, [r]);
+  }
+  return out;
+}
+
 function classView(c: repo.ClassRow): ClassView {
   return {
     id: c.id,
@@ -73,13 +84,15 @@ export async function listClasses(ctx: Ctx, who: StaffPrincipal, page: { limit: 
 export async function getClass(ctx: Ctx, who: StaffPrincipal, id: number): Promise<ClassDetail> {
   const row = await repo.findClass(ctx.db, id, await visibilityFor(ctx.db, who));
   if (!row) throw AppError.notFound(`Class ${id}`);
-  const [teachers, students] = await Promise.all([repo.teachersOfClass(ctx.db, id), repo.studentsOfClass(ctx.db, id)]);
+  const teachers = await repo.teachersOfClass(ctx.db, id);
+  const students = await repo.studentsOfClass(ctx.db, id);
   const links = await repo.guardiansOfStudents(
     ctx.db,
     students.map((s) => s.id),
   );
   // Only families that may be texted about the child: a no-contact household is not one to open.
-  const familiesOf = (studentId: number) => [...new Set(links.filter((l) => l.studentId === studentId && l.mayContact).map((l) => l.familyId))].sort((a, b) => a - b);
+  const contactable = byStudent(links.filter((l) => l.mayContact));
+  const familiesOf = (studentId: number) => [...new Set((contactable.get(studentId) ?? []).map((l) => l.familyId))].sort((a, b) => a - b);
   return {
     ...classView(row),
     teachers,
@@ -89,7 +102,8 @@ export async function getClass(ctx: Ctx, who: StaffPrincipal, id: number): Promi
 
 async function withLinks(ctx: Ctx, vis: Awaited<ReturnType<typeof visibilityFor>>, rows: repo.StudentRow[]): Promise<StudentView[]> {
   const ids = rows.map((s) => s.id);
-  const [classLinks, guardianLinks] = await Promise.all([repo.classIdsOfStudents(ctx.db, ids, vis), repo.guardiansOfStudents(ctx.db, ids)]);
+  const classLinks = byStudent(await repo.classIdsOfStudents(ctx.db, ids, vis));
+  const guardianLinks = byStudent(await repo.guardiansOfStudents(ctx.db, ids));
   return rows.map((s) => ({
     id: s.id,
     schoolId: s.schoolId,
@@ -98,8 +112,8 @@ async function withLinks(ctx: Ctx, vis: Awaited<ReturnType<typeof visibilityFor>
     lastName: s.lastName,
     grade: s.grade,
     active: s.active,
-    classIds: classLinks.filter((l) => l.studentId === s.id).map((l) => l.classId),
-    guardians: guardianLinks.filter((g) => g.studentId === s.id).map(({ studentId: _s, ...g }) => g),
+    classIds: (classLinks.get(s.id) ?? []).map((l) => l.classId),
+    guardians: (guardianLinks.get(s.id) ?? []).map(({ studentId: _s, ...g }) => g),
   }));
 }
 

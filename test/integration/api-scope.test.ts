@@ -1,6 +1,11 @@
 import { startTestApp, waitFor, type TestApp } from '../helpers/app';
 import { TestClock } from '../helpers/clock';
+import { enroll, seedClass } from '../helpers/seed';
+import { Readable } from 'node:stream';
 import { addStaffWithToken, revokeStaffTokens } from '../../src/staff/accounts';
+import { verifyPassword } from '../../src/staff/passwords';
+import { staffAdd } from '../../src/cli/staff';
+import { findStaffByEmail } from '../../db/repositories/staff';
 
 /** Bearer auth and who sees what: another school's rows answer exactly like missing ones. */
 
@@ -35,9 +40,13 @@ beforeAll(async () => {
   ids.schoolA = (await api(tokens.district, 'POST', '/schools', { name: 'School A', timezone: 'America/New_York', from: FROM_A })).json.id;
   ids.schoolB = (await api(tokens.district, 'POST', '/schools', { name: 'School B', timezone: 'America/Chicago', from: FROM_B })).json.id;
   tokens.adminA = (await addStaffWithToken(app.deps.db, { email: 'admin-a@scope.test', role: 'school_admin', schoolId: ids.schoolA }, now)).token;
-  tokens.teacherA = (await addStaffWithToken(app.deps.db, { email: 'teacher-a@scope.test', role: 'teacher', schoolId: ids.schoolA }, now)).token;
+  const teacherA = await addStaffWithToken(app.deps.db, { email: 'teacher-a@scope.test', role: 'teacher', schoolId: ids.schoolA }, now);
+  tokens.teacherA = teacherA.token;
   tokens.adminB = (await addStaffWithToken(app.deps.db, { email: 'admin-b@scope.test', role: 'school_admin', schoolId: ids.schoolB }, now)).token;
-  ids.familyA = (await api(tokens.adminA, 'POST', '/families', family(ids.schoolA, 'Adams', '+15555550411'))).json.id;
+  const familyA = (await api(tokens.adminA, 'POST', '/families', family(ids.schoolA, 'Adams', '+15555550411'))).json;
+  ids.familyA = familyA.id;
+  // Teachers see the families of their own students only (api-access.test.ts has the full matrix).
+  enroll(app.deps.db, seedClass(app.deps.db, ids.schoolA, { title: 'Pre-K', teacherIds: [teacherA.staff.id] }).id, [familyA.students[0].id]);
   ids.familyB = (await api(tokens.adminB, 'POST', '/families', family(ids.schoolB, 'Baker', '+15555550412'))).json.id;
   await text('+15555550411', FROM_A, 'hi from A');
   await text('+15555550412', FROM_B, 'hi from B');
@@ -81,6 +90,37 @@ describe('authentication', () => {
     const again = await addStaffWithToken(app.deps.db, { email: 'TEMP@scope.test' }, now);
     expect(again.created).toBe(false);
     expect((await api(again.token, 'GET', '/schools')).status).toBe(200);
+  });
+});
+
+describe('console passwords', () => {
+  const addWithPassword = async (email: string, line: string, lines: string[] = []) =>
+    staffAdd({ values: { email, role: 'district_admin', password: true }, positionals: [], db: app.deps.db, config: app.config, out: (l) => lines.push(l), stdin: Readable.from([line]) });
+
+  test('--password reads one line from a pipe, stores only an argon2id hash, and still prints a token last', async () => {
+    const out: string[] = [];
+    await addWithPassword('Pw@scope.test', 'correct horse battery\n', out);
+    expect((await api(out[out.length - 1], 'GET', '/schools')).status).toBe(200);
+    const row = await findStaffByEmail(app.deps.db, 'pw@scope.test');
+    expect(row?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(row?.passwordHash).not.toContain('horse');
+    expect(out.join('\n')).not.toContain('horse');
+    expect(await verifyPassword(app.deps.db, ' PW@scope.test', 'correct horse battery')).toMatchObject({ id: row!.id, role: 'district_admin' });
+    for (const [email, password] of [['pw@scope.test', 'correct horse battery!'], ['pw@scope.test', ''], ['nobody@scope.test', 'correct horse battery']]) {
+      expect(await verifyPassword(app.deps.db, email, password)).toBeNull();
+    }
+  });
+
+  test('a short password changes nothing; a second add replaces the password on the same account', async () => {
+    await expect(addWithPassword('short@scope.test', 'too short\n')).rejects.toThrow(/at least 10 characters/);
+    expect(await findStaffByEmail(app.deps.db, 'short@scope.test')).toBeUndefined();
+    const out: string[] = [];
+    await addWithPassword('pw@scope.test', 'a brand new passphrase\r\n', out);
+    expect(out[0]).toMatch(/^Updated \(password changed\) staff #/);
+    expect(await verifyPassword(app.deps.db, 'pw@scope.test', 'correct horse battery')).toBeNull();
+    expect(await verifyPassword(app.deps.db, 'pw@scope.test', 'a brand new passphrase')).not.toBeNull();
+    await revokeStaffTokens(app.deps.db, 'pw@scope.test', new Date(clock.now()).toISOString());
+    expect(await verifyPassword(app.deps.db, 'pw@scope.test', 'a brand new passphrase')).not.toBeNull(); // revoking tokens is not a sign-out
   });
 });
 
@@ -141,7 +181,7 @@ describe('roles', () => {
     expect((await api(tokens.teacherA, 'PATCH', `/schools/${ids.schoolA}`, { mps: 3 })).status).toBe(403);
   });
 
-  test('a teacher reads their school’s families but may not add or change them', async () => {
+  test('a teacher reads their students’ families but may not add or change them', async () => {
     expect((await api(tokens.teacherA, 'GET', `/families/${ids.familyA}`)).status).toBe(200);
     expect((await api(tokens.teacherA, 'POST', '/families', family(ids.schoolA, 'Nope', '+15555550417'))).status).toBe(403);
     expect((await api(tokens.teacherA, 'PATCH', `/families/${ids.familyA}`, { name: 'Nope' })).status).toBe(403);

@@ -38,10 +38,10 @@ export async function importRoster(deps: ImportDeps, req: ImportRequest): Promis
   const started = Date.now();
   const snapshot = await readRoster(req.path, { format: req.format });
   const now = isoNow(deps.clock);
-  const { report, newFamilyIds } = inImportTransaction(deps.db, Boolean(req.dryRun), (tx) =>
-    syncRoster(tx, snapshot, { schoolId: req.schoolId, timezone, from, now }, Boolean(req.dryRun)),
+  const { report } = inImportTransaction(deps.db, Boolean(req.dryRun), (tx) =>
+    syncRoster(tx, snapshot, { schoolId: req.schoolId, timezone, from, now, welcome }, Boolean(req.dryRun)),
   );
-  if (welcome) report.welcomes.queued = await welcomeFamilies({ ...deps, queues: deps.queues! }, newFamilyIds);
+  if (welcome) report.welcomes.queued = await welcomeFamilies({ ...deps, queues: deps.queues! });
   deps.logger.info(
     { format: report.format, dryRun: report.dryRun, students: report.students, families: report.families, rejected: report.errors.length, ms: Date.now() - started },
     'roster import finished',

@@ -112,7 +112,8 @@ export function syncHouseholds(
           report.families.updated++;
         } else report.families.unchanged++;
       } else {
-        familyId = repo.insertMany(tx, repo.rosterTables.families, [{ ...values, createdAt: opts.now, updatedAt: opts.now }])[0];
+        const row = { ...values, welcomePending: opts.welcome, createdAt: opts.now, updatedAt: opts.now };
+        familyId = repo.insertMany(tx, repo.rosterTables.families, [row])[0];
         newFamilyIds.push(familyId);
         report.families.created++;
       }

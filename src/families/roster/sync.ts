@@ -13,6 +13,8 @@ export interface SyncOptions {
   timezone: string;
   from: string | null;
   now: string;
+  /** Mark the families this import adds for a welcome text. */
+  welcome: boolean;
 }
 
 export interface SyncResult {
@@ -88,7 +90,6 @@ function syncStudents(
   for (const u of plan.updates) repo.updateRow(tx, repo.rosterTables.students, u.id, { ...u.values, updatedAt: opts.now });
   const ids = repo.insertMany(tx, repo.rosterTables.students, plan.inserts.map((i) => ({ ...i.values, createdAt: opts.now, updatedAt: opts.now })));
   plan.inserts.forEach((i, n) => plan.ids.set(i.key, ids[n]));
-  report.students.deactivated += incoming.filter((i) => !i.values.active && plan.ids.has(i.key)).length;
   if (snap.complete.students) {
     for (const s of existing) {
       if (s.active && s.externalId && schoolIds.includes(s.schoolId) && !plan.ids.has(s.externalId)) {
@@ -152,7 +153,7 @@ function syncClasses(
       reject({ ...c.src, reason: `class ${c.externalId}: school "${c.schoolExternalId}" is not in the file` });
       continue;
     }
-    const values = { externalId: c.externalId, schoolId, title: c.title, grades: c.grades.join(' '), subjects: c.subjects.join(' '), active: c.active };
+    const values = { externalId: c.externalId, schoolId, title: c.title, grades: c.grades.join(' '), subjects: JSON.stringify(c.subjects), active: c.active };
     incoming.push({ key: c.externalId, values });
   }
   const existing = repo.allClasses(tx);
@@ -172,8 +173,10 @@ function syncClasses(
 
   const wantStudents: [number, number][] = [];
   const wantTeachers: [number, number][] = [];
+  // People the file itself marks inactive simply have no enrollments; that is not an error.
+  const inactive = new Set([...snap.students, ...snap.teachers].filter((p) => !p.active).map((p) => p.externalId));
   for (const e of snap.enrollments) {
-    if (!e.active) continue;
+    if (!e.active || inactive.has(e.userExternalId)) continue;
     const classId = plan.ids.get(e.classExternalId);
     const userId = (e.role === 'student' ? studentIdByExt : teacherIdByExt).get(e.userExternalId);
     if (classId === undefined || userId === undefined) {

@@ -17,7 +17,8 @@ export interface UpsertPlan<V> {
 
 /**
  * Sorts incoming records into new, changed and unchanged against what is stored, counting as
- * it goes. The caller writes the plan; ids of inserted rows come back from the insert.
+ * it goes. A record the file marks inactive deactivates its stored row, and is not created when
+ * there is none. The caller writes the plan; ids of inserted rows come back from the insert.
  */
 export function planUpsert<R extends { id: number }, V extends object>(
   existing: Map<string, R>,
@@ -27,16 +28,21 @@ export function planUpsert<R extends { id: number }, V extends object>(
   const plan: UpsertPlan<V> = { inserts: [], updates: [], ids: new Map() };
   for (const item of incoming) {
     const row = existing.get(item.key);
+    const active = (item.values as { active?: boolean }).active;
     if (!row) {
+      if (active === false) continue;
       plan.inserts.push(item);
       c.created++;
       continue;
     }
     plan.ids.set(item.key, row.id);
-    if (differs(row, item.values)) {
+    if (!differs(row, item.values)) c.unchanged++;
+    else {
       plan.updates.push({ id: row.id, values: item.values });
-      c.updated++;
-    } else c.unchanged++;
+      const deactivating = (row as { active?: boolean }).active === true && active === false;
+      if (deactivating) c.deactivated++;
+      else c.updated++;
+    }
   }
   return plan;
 }

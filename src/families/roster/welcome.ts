@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps';
 import { isoNow } from '../../lib/clock';
 import { getOrCreateConversation } from '../../../db/repositories/messages';
-import { childrenOf, recordWelcome, setWelcomeMessage } from '../../../db/repositories/roster';
+import { childrenOf, familiesAwaitingWelcome, recordWelcome, setWelcomeMessage, welcomeDone } from '../../../db/repositories/roster';
 import { getFamily, getSchool, textableNumbers } from '../../../db/repositories/routing';
 import { t } from '../../i18n/i18n';
 import { queueOutbound } from '../../messaging/outbound';
@@ -12,16 +12,22 @@ export type WelcomeDeps = Pick<Deps, 'db' | 'config' | 'clock' | 'queues'>;
  * Enrolment is automatic (95% stay enrolled that way, 1% when they must opt in), so each new
  * family gets one welcome: who is texting, what and how often, how to answer, switch language or
  * stop. A number is welcomed once, ever: the welcome row is claimed before the text is queued.
- * Quiet hours apply like any other school text.
+ * Quiet hours apply like any other school text. Families are marked by the import that adds
+ * them and unmarked once their welcome is queued, so a run that stopped short is finished by
+ * the next one.
  */
-export async function welcomeFamilies(deps: WelcomeDeps, familyIds: number[]): Promise<number> {
+export async function welcomeFamilies(deps: WelcomeDeps): Promise<number> {
   let queued = 0;
   const at = isoNow(deps.clock);
-  for (const familyId of familyIds) {
+  for (const familyId of familiesAwaitingWelcome(deps.db)) {
     const family = await getFamily(deps.db, familyId);
-    if (!family?.active) continue;
-    const fresh = (await textableNumbers(deps.db, familyId)).filter((phoneNumber) => recordWelcome(deps.db, { phoneNumber, familyId, at }));
-    if (!fresh.length) continue;
+    const fresh = family?.active
+      ? (await textableNumbers(deps.db, familyId)).filter((phoneNumber) => recordWelcome(deps.db, { phoneNumber, familyId, at }))
+      : [];
+    if (!family || !fresh.length) {
+      welcomeDone(deps.db, familyId);
+      continue;
+    }
     const school = await getSchool(deps.db, family.schoolId);
     const children = new Intl.ListFormat(family.language, { type: 'conjunction' }).format(childrenOf(deps.db, familyId));
     const conversation = await getOrCreateConversation(deps.db, { schoolId: family.schoolId, familyId, unmatchedNumber: null }, at);
@@ -33,6 +39,7 @@ export async function welcomeFamilies(deps: WelcomeDeps, familyIds: number[]): P
       language: family.language,
     });
     for (const row of rows) setWelcomeMessage(deps.db, row.toNumber, row.id);
+    welcomeDone(deps.db, familyId);
     queued += rows.length;
   }
   return queued;

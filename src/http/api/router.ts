@@ -7,6 +7,7 @@ import { conversationsRouter } from './conversations';
 import { messagesRouter } from './messages';
 import { classesRouter } from './classes';
 import { studentsRouter } from './students';
+import { rosterImportsRouter } from './roster-imports';
 
 /**
  * The staff JSON API (/api/v1). Every route needs a bearer token (`npm run cli -- staff add`).
@@ -35,5 +36,6 @@ export function apiRouter(deps: Deps): Router {
   r.use('/messages', messagesRouter(deps));
   r.use('/classes', classesRouter(deps));
   r.use('/students', studentsRouter(deps));
+  r.use('/roster/imports', rosterImportsRouter(deps));
   return r;
 }

@@ -1,0 +1,1 @@
+ALTER TABLE `families` ADD `welcome_pending` integer DEFAULT false NOT NULL;

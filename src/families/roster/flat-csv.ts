@@ -1,0 +1,137 @@
+/**
+ * The flat roster (docs/roster-flat-csv.md): one row per student–guardian pair, for schools
+ * without OneRoster. The same student or guardian appears on several rows; the first row that
+ * names them wins, and a later row that disagrees is reported, while the rest of that row (a
+ * class, another guardian, a link) still imports. The file is the whole roster, so every
+ * entity is complete.
+ */
+import type { Readable } from 'node:stream';
+import { readCsv, type CsvRow } from './csv';
+import { languageCell, mayContactCell, phoneKey, rosterGrade, sortGrades } from './fields';
+import type { RosterClass, RosterEnrollment, RosterGuardian, RosterLink, RosterSchool, RosterSnapshot, RosterStudent, RosterTeacher, RowError, Source } from './model';
+
+export const FLAT_REQUIRED = [
+  'student_id', 'student_first_name', 'student_last_name', 'grade', 'school',
+  'guardian_id', 'guardian_first_name', 'guardian_last_name',
+] as const;
+
+export async function parseFlatCsv(input: Readable, file: string): Promise<RosterSnapshot> {
+  const errors: RowError[] = [];
+  const schools = new Map<string, RosterSchool>();
+  const students = new Map<string, RosterStudent>();
+  const guardians = new Map<string, RosterGuardian>();
+  const links = new Map<string, RosterLink>();
+  const teachers = new Map<string, RosterTeacher>();
+  const classes = new Map<string, RosterClass & { gradeSet: Set<string> }>();
+  const enrollments = new Map<string, RosterEnrollment>();
+
+  for await (const row of readCsv(input, { file, required: FLAT_REQUIRED, errors })) {
+    const src = { file, line: row.line };
+    const report = (reason: string) => errors.push({ ...src, reason });
+    const sid = row.get('student_id');
+    const empty = ['student_id', 'student_first_name', 'student_last_name', 'grade', 'school'].filter((c) => !row.get(c));
+    if (empty.length) { report(`${empty.join(', ')} ${empty.length > 1 ? 'are' : 'is'} empty; the row is skipped`); continue; }
+    const grade = rosterGrade(row.get('grade'));
+    if (!grade) { report(`grade "${row.get('grade')}" is not PK, K or 1–12; the row is skipped`); continue; }
+    const schoolKey = row.get('school');
+    if (!schools.has(schoolKey)) schools.set(schoolKey, { externalId: schoolKey, name: schoolKey, src });
+
+    const student = { externalId: sid, schoolExternalId: schoolKey, firstName: row.get('student_first_name'), lastName: row.get('student_last_name'), grade, active: true, src };
+    const known = students.get(sid);
+    if (!known) students.set(sid, student);
+    else {
+      const diff = differences(known, student, ['firstName', 'lastName', 'grade', 'schoolExternalId']);
+      if (diff) report(`student ${sid}: ${diff} differs from line ${known.src.line}; line ${known.src.line} is kept`);
+    }
+
+    const classTitle = row.get('class');
+    const classId = classTitle ? `${schoolKey}/${classTitle}` : null;
+    if (classId) {
+      let c = classes.get(classId);
+      if (!c) classes.set(classId, (c = { externalId: classId, schoolExternalId: schoolKey, title: classTitle, grades: [], gradeSet: new Set(), subjects: [], active: true, src }));
+      c.gradeSet.add((known ?? student).grade);
+      enrol(enrollments, classId, sid, 'student', src);
+    }
+    const teacher = readTeacher(row, teachers, schoolKey, src, report);
+    if (teacher && classId) enrol(enrollments, classId, teacher.externalId, 'teacher', src);
+
+    const guardianId = row.get('guardian_id');
+    if (!guardianId) {
+      // A student with no guardian yet is a row with the guardian columns left empty.
+      if (row.get('guardian_first_name') || row.get('guardian_last_name')) report('guardian_id is empty, so the guardian on this row is skipped');
+      continue;
+    }
+    const guardian = readGuardian(row, guardians, src, report);
+    if (!guardian) continue;
+    const flag = mayContactCell(row.get('may_contact'));
+    if (flag.problem) report(flag.problem);
+    const key = `${sid}\u0000${guardianId}`;
+    const link = links.get(key);
+    // Any row saying "no contact" for the pair wins: a repeated row must never lift an order.
+    if (link) link.mayContact &&= flag.mayContact;
+    else links.set(key, { studentExternalId: sid, guardianExternalId: guardianId, relationship: row.get('relationship') || null, mayContact: flag.mayContact, src });
+  }
+
+  return {
+    format: 'flat',
+    schools: [...schools.values()],
+    students: [...students.values()],
+    guardians: [...guardians.values()],
+    links: [...links.values()],
+    teachers: [...teachers.values()],
+    classes: [...classes.values()].map(({ gradeSet, ...c }) => ({ ...c, grades: sortGrades(gradeSet) })),
+    enrollments: [...enrollments.values()],
+    errors,
+    complete: { students: true, guardians: true, teachers: true, classes: true, enrollments: true },
+  };
+}
+
+function readGuardian(row: CsvRow, guardians: Map<string, RosterGuardian>, src: Source, report: (r: string) => void): RosterGuardian | null {
+  const id = row.get('guardian_id');
+  const lang = languageCell(row.get('guardian_language'));
+  const candidate: RosterGuardian = {
+    externalId: id, firstName: row.get('guardian_first_name'), lastName: row.get('guardian_last_name'),
+    phone: row.get('guardian_phone') || null, language: lang.language, household: row.get('household_id') || null,
+    relationship: row.get('relationship') || null, active: true, src,
+  };
+  const known = guardians.get(id);
+  if (known) {
+    // Rows after the first may leave the guardian's details empty; only a different value is a conflict.
+    const diff = differences(known, candidate, ['firstName', 'lastName', 'phone', 'language', 'household'], true);
+    if (diff) report(`guardian ${id}: ${diff} differs from line ${known.src.line}; line ${known.src.line} is kept`);
+    return known;
+  }
+  if (lang.problem) report(`guardian ${id}: ${lang.problem}`);
+  if (!candidate.firstName && !candidate.lastName) { report(`guardian ${id} has no name; the guardian is skipped`); return null; }
+  guardians.set(id, candidate);
+  return candidate;
+}
+
+function readTeacher(row: CsvRow, teachers: Map<string, RosterTeacher>, school: string, src: Source, report: (r: string) => void): RosterTeacher | null {
+  const raw = row.get('teacher_email');
+  if (!raw) return null;
+  const email = raw.toLowerCase();
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) { report(`teacher_email "${raw}" is not an email address; no teacher is added for this row`); return null; }
+  let t = teachers.get(email);
+  if (!t) {
+    // The flat file has no teacher names; the email's local part ("maria.lopez") is the best guess until they sign in.
+    const [first = '', ...rest] = email.split('@')[0].split(/[._-]+/).filter(Boolean).map((p) => p[0].toUpperCase() + p.slice(1));
+    teachers.set(email, (t = { externalId: email, email, firstName: first, lastName: rest.join(' '), schoolExternalIds: [], active: true, src }));
+  }
+  if (!t.schoolExternalIds.includes(school)) t.schoolExternalIds.push(school);
+  return t;
+}
+
+function enrol(into: Map<string, RosterEnrollment>, classId: string, userId: string, role: 'student' | 'teacher', src: Source): void {
+  const key = `${classId}\u0000${userId}\u0000${role}`;
+  if (!into.has(key)) into.set(key, { classExternalId: classId, userExternalId: userId, role, active: true, src });
+}
+
+/** "first name, grade" for the fields whose values differ (phones compared by digits). */
+function differences<T extends object>(a: T, b: T, fields: (keyof T)[], ignoreEmpty = false): string {
+  const norm = (f: keyof T, v: unknown) => (f === 'phone' && typeof v === 'string' ? phoneKey(v) : String(v ?? '').toLowerCase());
+  return fields
+    .filter((f) => !(ignoreEmpty && (b[f] === null || b[f] === '')) && norm(f, a[f]) !== norm(f, b[f]))
+    .map((f) => `${String(f).replace(/([A-Z])/g, ' $1').toLowerCase()} "${String(b[f] ?? '')}"`)
+    .join(', ');
+}

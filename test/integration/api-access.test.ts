@@ -1,0 +1,289 @@
+import { startTestApp, waitFor, type TestApp } from '../helpers/app';
+import { TestClock } from '../helpers/clock';
+import { enroll, seedClass, seedFamily, seedSchool, seedStaff } from '../helpers/seed';
+import { addStaffWithToken } from '../../src/staff/accounts';
+import { apiRouter } from '../../src/http/api/router';
+import { eq } from 'drizzle-orm';
+import { studentGuardians, students } from '../../db/schema';
+import { insertImport } from '../../db/repositories/roster-imports';
+
+/**
+ * The authorization matrix: every /api/v1 route × every kind of caller × rows inside and outside
+ * their reach. Routes are read from the router itself, so a new route fails the coverage test
+ * until it gets a row here.
+ */
+
+let app: TestApp;
+const clock = new TestClock('2026-11-18T15:00:00Z'); // a Wednesday, 10:00 in New York
+const ROLES = ['district', 'adminA', 'adminB', 'teacherA1', 'teacherNone', 'anon'] as const;
+type Role = (typeof ROLES)[number];
+const tokens = {} as Record<Role, string | null>;
+const P = { ana: '+15555550501', rafa: '+15555550502', leo: '+15555550503', noah: '+15555550504', zoe: '+15555550505', eli: '+15555550506', stranger: '+15555550509' };
+const FROM = { A: '+15555550580', B: '+15555550581' };
+/** Named rows; `seen` says which callers may see each one. */
+const rows: Record<string, { kind: string; id: number; seen: Role[] }> = {};
+const ALL_A: Role[] = ['district', 'adminA'];
+
+async function api(who: Role, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+  if (tokens[who]) headers.authorization = `Bearer ${tokens[who]}`;
+  const res = await fetch(`${app.url}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: res.status, json: await res.json() };
+}
+const text = (from: string, to: string, body: string) =>
+  fetch(`${app.url}/sim/api/inbound`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from, to, body }) });
+const received = async (to: string): Promise<any[]> => (await (await fetch(`${app.url}/sim/api/messages?to=${encodeURIComponent(to)}`)).json()).items;
+const row = (name: string, kind: string, id: number, seen: Role[]) => (rows[name] = { kind, id, seen: seen.includes('district') ? seen : ['district', ...seen] });
+const ofKind = (kind: string) => Object.entries(rows).filter(([, r]) => r.kind === kind);
+
+beforeAll(async () => {
+  app = await startTestApp('api-access', { clock });
+  const db = app.deps.db;
+  const now = new Date(clock.now()).toISOString();
+  const A = seedSchool(db, { name: 'Adams Elementary', from: FROM.A });
+  const B = seedSchool(db, { name: 'Birch Middle', from: FROM.B });
+  const staffToken = async (email: string, role: 'district_admin' | 'school_admin' | 'teacher', schoolId?: number) =>
+    addStaffWithToken(db, { email, role, schoolId }, now);
+  tokens.district = (await staffToken('district@access.test', 'district_admin')).token;
+  tokens.adminA = (await staffToken('admin-a@access.test', 'school_admin', A.id)).token;
+  tokens.adminB = (await staffToken('admin-b@access.test', 'school_admin', B.id)).token;
+  const t1 = await staffToken('t1@access.test', 'teacher', A.id);
+  tokens.teacherA1 = t1.token;
+  tokens.teacherNone = (await staffToken('idle@access.test', 'teacher', A.id)).token;
+  tokens.anon = null;
+  const t2 = seedStaff(db, { email: 't2@access.test', role: 'teacher', schoolId: A.id });
+  const tB = seedStaff(db, { email: 'tb@access.test', role: 'teacher', schoolId: B.id });
+
+  // Mia's household: Ana, and Rafa who is under a no-contact order for Mia. Leo, a household of
+  // his own, is linked to Mia only under a no-contact order. Eli left school (inactive).
+  const famA1 = seedFamily(db, A.id, { name: 'Garcia', guardians: [{ first: 'Ana', phone: P.ana }, { first: 'Rafa', phone: P.rafa, noContact: ['Mia'] }], students: [{ first: 'Mia', grade: '3' }] });
+  const famA1x = seedFamily(db, A.id, { name: 'Lopez', guardians: [{ first: 'Leo', phone: P.leo }] });
+  const mia = famA1.students[0];
+  db.insert(studentGuardians).values({ studentId: mia.id, guardianId: famA1x.guardians[0].id, mayContact: false }).run();
+  const famA2 = seedFamily(db, A.id, { name: 'Nguyen', guardians: [{ first: 'Kim', phone: P.noah }], students: [{ first: 'Noah', grade: '3' }] });
+  const famA3 = seedFamily(db, A.id, { name: 'Ito', guardians: [{ first: 'Yui', phone: P.eli }], students: [{ first: 'Eli', grade: '3' }] });
+  const famB = seedFamily(db, B.id, { name: 'Zimmer', guardians: [{ first: 'Uwe', phone: P.zoe }], students: [{ first: 'Zoe', grade: '7' }] });
+  db.update(students).set({ active: false }).where(eq(students.id, famA3.students[0].id)).run();
+
+  const classA1 = seedClass(db, A.id, { title: 'Grade 3 Reading', teacherIds: [t1.staff.id], grades: '3', subjects: 'English Language Arts, Reading', externalId: 'cls-a1' });
+  const classA2 = seedClass(db, A.id, { title: 'Grade 3 Math', teacherIds: [t2.id], grades: '3 4', subjects: 'Math' });
+  const classOld = seedClass(db, A.id, { title: 'Last year', teacherIds: [t1.staff.id], active: false });
+  const classB1 = seedClass(db, B.id, { title: 'Grade 7 Science', teacherIds: [tB.id], grades: '7' });
+  enroll(db, classA1.id, [mia.id, famA3.students[0].id]);
+  enroll(db, classA2.id, [mia.id, famA2.students[0].id]);
+  enroll(db, classOld.id, [famA2.students[0].id]); // an inactive class gives its teacher nothing
+  enroll(db, classB1.id, [famB.students[0].id]);
+
+  row('schoolA', 'schools', A.id, ['adminA', 'teacherA1', 'teacherNone']);
+  row('schoolB', 'schools', B.id, ['adminB']);
+  row('famA1', 'families', famA1.family.id, ['adminA', 'teacherA1']);
+  row('famA1x', 'families', famA1x.family.id, ALL_A);
+  row('famA2', 'families', famA2.family.id, ALL_A);
+  row('famA3', 'families', famA3.family.id, ALL_A);
+  row('famB', 'families', famB.family.id, ['adminB']);
+  row('classA1', 'classes', classA1.id, ['adminA', 'teacherA1']);
+  row('classA2', 'classes', classA2.id, ALL_A);
+  row('classOld', 'classes', classOld.id, ALL_A);
+  row('classB1', 'classes', classB1.id, ['adminB']);
+  row('mia', 'students', mia.id, ['adminA', 'teacherA1']);
+  row('noah', 'students', famA2.students[0].id, ALL_A);
+  row('eli', 'students', famA3.students[0].id, ALL_A);
+  row('zoe', 'students', famB.students[0].id, ['adminB']);
+
+  for (const [name, school] of [['importA', A], ['importB', B]] as const) {
+    const seeded = await insertImport(db, { format: 'flat', status: 'succeeded', dryRun: true, options: JSON.stringify({ schoolId: school.id }), staffId: null, createdAt: now });
+    row(name, 'roster/imports', seeded.id, school === A ? ['adminA'] : ['adminB']);
+  }
+  for (const [from, to] of [[P.ana, FROM.A], [P.leo, FROM.A], [P.noah, FROM.A], [P.zoe, FROM.B], [P.stranger, FROM.A]]) await text(from, to, 'Hello?');
+  const convs: any[] = await waitFor(async () => {
+    const items = (await api('district', 'GET', '/conversations')).json.items;
+    return items.length === 5 ? items : null;
+  });
+  const conv = (familyId: number | null) => convs.find((c) => c.familyId === familyId).id;
+  row('convA1', 'conversations', conv(famA1.family.id), ['adminA', 'teacherA1']);
+  row('convA1x', 'conversations', conv(famA1x.family.id), ALL_A);
+  row('convA2', 'conversations', conv(famA2.family.id), ALL_A);
+  row('convB', 'conversations', conv(famB.family.id), ['adminB']);
+  row('unmatchedA', 'conversations', conv(null), ALL_A);
+  for (const [name, r] of ofKind('conversations')) {
+    const [first] = (await api('district', 'GET', `/conversations/${r.id}/messages`)).json.items;
+    row(name.replace('conv', 'msg').replace('unmatchedA', 'msgUnmatched'), 'messages', first.id, r.seen);
+  }
+});
+
+afterAll(async () => {
+  await app.stop();
+});
+
+/** Every layer of an Express router, as "METHOD /mount/path". */
+function routesOf(router: any, prefix = ''): string[] {
+  return router.stack.flatMap((layer: any) => {
+    if (layer.route) return Object.keys(layer.route.methods).map((m) => `${m.toUpperCase()} ${prefix}${layer.route.path === '/' ? '' : layer.route.path}`);
+    if (layer.handle?.stack) return routesOf(layer.handle, prefix + (layer.rawPath === '/' ? '' : layer.rawPath));
+    return [];
+  });
+}
+
+const MISSING = 987654;
+const status = (r: { seen: Role[] }, who: Role, ok: number, allowed = true) => (who === 'anon' ? 401 : !r.seen.includes(who) ? 404 : allowed ? ok : 403);
+const isAdmin = (who: Role) => who === 'district' || who.startsWith('admin');
+
+/** A route over rows of one kind: each row answers `ok`, 403 or 404 by who may see and do what. */
+function perRow(kind: string, method: string, suffix: string, ok: number, opts: { body?: unknown; allowed?: (who: Role) => boolean; except?: Record<string, number> } = {}) {
+  return async (who: Role) => {
+    for (const [name, r] of ofKind(kind)) {
+      const res = await api(who, method, `/${kind}/${r.id}${suffix}`, opts.body);
+      const want = status(r, who, opts.except?.[name] ?? ok, opts.allowed?.(who) ?? true);
+      expect([name, res.status]).toEqual([name, want]);
+      if (want === 404) {
+        const absent = await api(who, method, `/${kind}/${MISSING}${suffix}`, opts.body);
+        expect(absent.json).toEqual({ error: { ...res.json.error, message: expect.any(String) } });
+        expect(JSON.stringify(res.json)).not.toMatch(/Garcia|Lopez|Nguyen|Ito|Zimmer|Mia|Noah|Zoe|\+1555/);
+      }
+      if (method === 'POST' && res.status === 202) expect(res.json.recipients.map((x: any) => x.to)).not.toEqual(expect.arrayContaining([P.rafa]));
+    }
+  };
+}
+
+/** A list answers exactly the rows of its kind the caller may see (plus rows other tests create). */
+function list(kind: string, query = '', only?: (name: string) => boolean) {
+  return async (who: Role) => {
+    const res = await api(who, 'GET', `/${kind}?limit=500${query}`);
+    if (who === 'anon') return expect(res.status).toBe(401);
+    expect(res.status).toBe(200);
+    const got = new Set(res.json.items.map((i: any) => i.id));
+    const seeded = ofKind(kind).filter(([name]) => !only || only(name));
+    for (const [name, r] of seeded) expect([name, got.has(r.id)]).toEqual([name, r.seen.includes(who)]);
+    if (who.startsWith('teacher')) expect(got.size).toBe(seeded.filter(([, r]) => r.seen.includes(who)).length);
+  };
+}
+
+const schoolB = () => `&schoolId=${rows.schoolB.id}`;
+let phoneSeq = 6000;
+const MATRIX: Record<string, (who: Role) => Promise<void>> = {
+  'GET /schools': list('schools'),
+  'POST /schools': async (who) => {
+    const res = await api(who, 'POST', '/schools', { name: `Made by ${who}`, timezone: 'America/New_York' });
+    expect(res.status).toBe(who === 'anon' ? 401 : who === 'district' ? 201 : 403);
+  },
+  'GET /schools/:id': perRow('schools', 'GET', '', 200),
+  'PATCH /schools/:id': perRow('schools', 'PATCH', '', 200, { body: { mps: 0 }, allowed: isAdmin }),
+  'GET /families': async (who) => {
+    await list('families')(who);
+    await list('families', schoolB(), (n) => n === 'famB')(who);
+  },
+  'POST /families': async (who) => {
+    for (const school of [rows.schoolA, rows.schoolB]) {
+      const body = { schoolId: school.id, name: 'New', guardians: [{ firstName: 'N', lastName: 'New', phone: `+1555555${phoneSeq++}` }] };
+      const res = await api(who, 'POST', '/families', body);
+      // Permission first: a teacher learns nothing about which schools exist.
+      expect(res.status).toBe(who === 'anon' ? 401 : !isAdmin(who) ? 403 : school.seen.includes(who) ? 201 : 404);
+    }
+  },
+  'GET /families/:id': perRow('families', 'GET', '', 200),
+  'PATCH /families/:id': perRow('families', 'PATCH', '', 200, { body: { language: 'en' }, allowed: isAdmin }),
+  'GET /conversations': async (who) => {
+    await list('conversations')(who);
+    await list('conversations', schoolB(), (n) => n === 'convB')(who);
+  },
+  'GET /conversations/:id': perRow('conversations', 'GET', '', 200),
+  'GET /conversations/:id/messages': perRow('conversations', 'GET', '/messages', 200),
+  // Leo's every link is a no-contact order, so his household has no one a reply may reach.
+  'POST /conversations/:id/messages': perRow('conversations', 'POST', '/messages', 202, { body: { body: 'Thanks, see you Friday.' }, except: { convA1x: 422 } }),
+  'GET /messages/:id': perRow('messages', 'GET', '', 200),
+  'POST /messages/preview': async (who) => {
+    expect((await api(who, 'POST', '/messages/preview', { body: 'Hi' })).status).toBe(who === 'anon' ? 401 : 200);
+  },
+  'GET /classes': async (who) => {
+    await list('classes')(who);
+    await list('classes', schoolB(), (n) => n === 'classB1')(who);
+  },
+  'GET /classes/:id': perRow('classes', 'GET', '', 200),
+  'GET /students': async (who) => {
+    await list('students')(who);
+    await list('students', schoolB(), (n) => n === 'zoe')(who);
+    // Mia is teacherA1's student, but asking through a class they do not teach shows nothing.
+    const inA2 = await api(who, 'GET', `/students?classId=${rows.classA2.id}`);
+    if (who !== 'anon') expect(inA2.json.items.map((i: any) => i.id)).toEqual(ALL_A.includes(who) ? [rows.mia.id, rows.noah.id] : []);
+  },
+  'GET /students/:id': perRow('students', 'GET', '', 200),
+  'GET /roster/imports': list('roster/imports'),
+  'GET /roster/imports/:id': perRow('roster/imports', 'GET', '', 200),
+  'POST /roster/imports': async (who) => {
+    for (const school of [rows.schoolA, rows.schoolB]) {
+      const form = new FormData();
+      for (const [k, v] of Object.entries({ schoolId: String(school.id), dryRun: 'true', welcome: 'false' })) form.append(k, v);
+      form.append('file', new Blob(['student_id,student_first_name\r\n']), 'roster.csv');
+      const res = await fetch(`${app.url}/api/v1/roster/imports`, { method: 'POST', headers: tokens[who] ? { authorization: `Bearer ${tokens[who]}` } : {}, body: form });
+      expect(res.status).toBe(who === 'anon' ? 401 : !isAdmin(who) ? 403 : school.seen.includes(who) ? 202 : 404);
+    }
+  },
+};
+
+test('the matrix covers every route the API registers', () => {
+  expect(Object.keys(MATRIX).sort()).toEqual([...new Set(routesOf(apiRouter(app.deps)))].sort());
+});
+
+describe.each(Object.keys(MATRIX))('%s', (route) => {
+  test.each(ROLES)('as %s', async (who) => {
+    await MATRIX[route](who);
+  });
+});
+
+describe('classes and students', () => {
+  test('a teacher lists their own active classes, with grades and subjects as lists', async () => {
+    const { json } = await api('teacherA1', 'GET', '/classes');
+    expect(json).toEqual({
+      items: [{ id: rows.classA1.id, schoolId: rows.schoolA.id, externalId: 'cls-a1', title: 'Grade 3 Reading', grades: ['3'], subjects: ['English Language Arts', 'Reading'], active: true }],
+      nextCursor: null,
+    });
+  });
+
+  test('a class shows its teachers and active students with the families that may be texted about them', async () => {
+    const { json } = await api('teacherA1', 'GET', `/classes/${rows.classA1.id}`);
+    expect(json.teachers).toEqual([{ id: expect.any(Number), name: null, email: 't1@access.test' }]);
+    // Eli left school; Leo's household is tied to Mia only by a no-contact order.
+    expect(json.students).toEqual([{ id: rows.mia.id, firstName: 'Mia', lastName: 'Garcia', grade: '3', familyIds: [rows.famA1.id] }]);
+    expect((await api('adminA', 'GET', `/classes/${rows.classA2.id}`)).json.grades).toEqual(['3', '4']);
+  });
+
+  test('a student lists every guardian, no-contact ones flagged, and only the classes the caller sees', async () => {
+    const mine = (await api('teacherA1', 'GET', `/students/${rows.mia.id}`)).json;
+    expect(mine).toMatchObject({ id: rows.mia.id, schoolId: rows.schoolA.id, firstName: 'Mia', lastName: 'Garcia', grade: '3', active: true, classIds: [rows.classA1.id] });
+    expect(mine.guardians.map((g: any) => [g.firstName, g.familyId, g.mayContact])).toEqual([
+      ['Ana', rows.famA1.id, true],
+      ['Rafa', rows.famA1.id, false],
+      ['Leo', rows.famA1x.id, false],
+    ]);
+    expect(Object.keys(mine.guardians[0]).sort()).toEqual(['familyId', 'firstName', 'id', 'lastName', 'mayContact', 'relationship']);
+    expect((await api('adminA', 'GET', `/students/${rows.mia.id}`)).json.classIds).toEqual([rows.classA1.id, rows.classA2.id]);
+  });
+
+  test('lists page by id', async () => {
+    const first = (await api('adminA', 'GET', '/classes?limit=2')).json;
+    expect(first.items).toHaveLength(2);
+    const rest = (await api('adminA', 'GET', `/classes?limit=2&cursor=${first.nextCursor}`)).json;
+    expect([...first.items, ...rest.items].map((c: any) => c.id)).toEqual([rows.classA1.id, rows.classA2.id, rows.classOld.id]);
+    expect(rest.nextCursor).toBeNull();
+    expect((await api('adminA', 'GET', '/students?classId=abc')).status).toBe(400);
+  });
+});
+
+describe('no-contact orders', () => {
+  test('a reply reaches the household but never the guardian under the order', async () => {
+    const res = await api('teacherA1', 'POST', `/conversations/${rows.convA1.id}/messages`, { body: 'Mia did great today.' });
+    expect(res.status).toBe(202);
+    expect(res.json.recipients.map((r: any) => r.to)).toEqual([P.ana]);
+    await waitFor(async () => (await received(P.ana)).some((m) => m.body === 'Mia did great today.'));
+    expect(await received(P.rafa)).toEqual([]);
+  });
+
+  test('a household tied to its students only by no-contact orders cannot be texted at all', async () => {
+    const res = await api('adminA', 'POST', `/conversations/${rows.convA1x.id}/messages`, { body: 'Hello Leo' });
+    expect(res.status).toBe(422);
+    expect(res.json.error.code).toBe('no_textable_number');
+    const log = (await api('adminA', 'GET', `/conversations/${rows.convA1x.id}/messages`)).json.items;
+    expect(log.map((m: any) => m.direction)).toEqual(['inbound']);
+    expect(await received(P.leo)).toEqual([]);
+  });
+});

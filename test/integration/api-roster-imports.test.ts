@@ -1,0 +1,241 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startTestApp, waitFor, type TestApp } from '../helpers/app';
+import { TestClock } from '../helpers/clock';
+import { addStaffWithToken } from '../../src/staff/accounts';
+import { rosterImportJobId } from '../../src/queue/names';
+import { importsDir, runImport } from '../../src/families/roster/import-jobs';
+import { insertImport } from '../../db/repositories/roster-imports';
+import type { Deps } from '../../src/deps';
+
+/** Roster files uploaded as multipart/form-data, imported by the queued job, read back by id. */
+
+let app: TestApp;
+const clock = new TestClock('2026-11-18T15:00:00Z'); // a Wednesday, 10:00 in New York: welcomes leave at once
+const tokens: Record<'district' | 'adminA' | 'adminB' | 'teacherA', string> = { district: '', adminA: '', adminB: '', teacherA: '' };
+let schoolA: number;
+let schoolB: number;
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'familyline-imports-'));
+
+const FIXTURES = path.join(__dirname, '..', 'fixtures', 'roster');
+const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name));
+
+// A school admin's own school: two households (the Diaz parents are linked to the same child).
+const FLAT = [
+  'student_id,student_first_name,student_last_name,grade,school,class,teacher_email,guardian_id,guardian_first_name,guardian_last_name,guardian_phone,guardian_language,relationship,may_contact',
+  's-1,Ana,Lopez,3,Maple Street School,Room 12,room12.teacher@maple.example.org,g-1,Maria,Lopez,+1 555-555-0101,es,mother,true',
+  's-2,Ben,Lopez,5,Maple Street School,Room 14,room14.teacher@maple.example.org,g-1,Maria,Lopez,+1 555-555-0101,es,mother,true',
+  's-3,Cam,Diaz,K,Maple Street School,Room 12,room12.teacher@maple.example.org,g-2,Rosa,Diaz,(555) 555-0102,en,mother,yes',
+  's-3,Cam,Diaz,K,Maple Street School,Room 12,room12.teacher@maple.example.org,g-3,Tom,Diaz,555.555.0103,en,father,yes',
+].join('\r\n');
+
+async function api(who: keyof typeof tokens | null, method: string, url: string): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${app.url}/api/v1${url}`, { method, headers: who ? { authorization: `Bearer ${tokens[who]}` } : {} });
+  return { status: res.status, json: await res.json() };
+}
+
+/** A real multipart upload, built the way a browser's FormData is. */
+async function upload(who: keyof typeof tokens | null, file: { name: string; bytes: Buffer | string } | null, fields: Record<string, string> = {}) {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  if (file) form.append('file', new Blob([typeof file.bytes === 'string' ? file.bytes : new Uint8Array(file.bytes)]), file.name);
+  const res = await fetch(`${app.url}/api/v1/roster/imports`, {
+    method: 'POST',
+    headers: who ? { authorization: `Bearer ${tokens[who]}` } : {},
+    body: form,
+  });
+  return { status: res.status, location: res.headers.get('location'), json: await res.json() };
+}
+
+/** Uploads, expects 202, and polls until the job has finished. */
+async function importAndWait(who: keyof typeof tokens, file: { name: string; bytes: Buffer | string }, fields: Record<string, string>) {
+  const res = await upload(who, file, fields);
+  expect(res.status).toBe(202);
+  expect(res.json).toEqual({ id: expect.any(Number), status: 'queued', createdAt: new Date(clock.now()).toISOString() });
+  expect(res.location).toBe(`/api/v1/roster/imports/${res.json.id}`);
+  return waitFor(async () => {
+    const { json } = await api(who, 'GET', `/roster/imports/${res.json.id}`);
+    return json.status === 'succeeded' || json.status === 'failed' ? json : null;
+  }, 20000);
+}
+
+const familyCount = async () => (await api('district', 'GET', '/families?limit=500')).json.items.length;
+const unchangedOnly = (c: Record<string, number>) => c.created === 0 && c.updated === 0 && c.deactivated === 0;
+
+beforeAll(async () => {
+  // A database of its own folder, so this run's imports folder is its own too (not the shared tmpdir's).
+  app = await startTestApp('api-roster-imports', { clock, env: { DATABASE_URL: `file:${path.join(dataDir, 'familyline.db')}` } });
+  const now = new Date(clock.now()).toISOString();
+  const db = app.deps.db;
+  tokens.district = (await addStaffWithToken(db, { email: 'district@familyline.test', role: 'district_admin' }, now)).token;
+  const school = async (name: string, from: string) =>
+    (await fetch(`${app.url}/api/v1/schools`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.district}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name, timezone: 'America/New_York', from }),
+    }).then((r) => r.json())).id as number;
+  schoolA = await school('Maple Street School', '+15555550300');
+  schoolB = await school('Oak Lane School', '+15555550400');
+  tokens.adminA = (await addStaffWithToken(db, { email: 'admin.a@familyline.test', role: 'school_admin', schoolId: schoolA }, now)).token;
+  tokens.adminB = (await addStaffWithToken(db, { email: 'admin.b@familyline.test', role: 'school_admin', schoolId: schoolB }, now)).token;
+  tokens.teacherA = (await addStaffWithToken(db, { email: 'teacher.a@familyline.test', role: 'teacher', schoolId: schoolA }, now)).token;
+});
+
+afterAll(async () => {
+  await app.stop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('POST /api/v1/roster/imports', () => {
+  // First, while the database holds no families: a dry run must leave it that way.
+  test('a dry run reports what the import would do and writes nothing', async () => {
+    const done = await importAndWait('district', { name: 'oneroster.zip', bytes: fixture('oneroster.zip') }, { dryRun: 'true' });
+    expect(done).toMatchObject({ status: 'succeeded', dryRun: true, format: 'oneroster', error: null, finishedAt: expect.any(String) });
+    expect(done.report.dryRun).toBe(true);
+    expect(done.report.schools.created).toBe(2);
+    expect(done.report.students.created).toBeGreaterThan(50);
+    expect(done.report.welcomes.queued).toBe(0);
+    expect(await familyCount()).toBe(0);
+    expect((await api('district', 'GET', '/schools')).json.items).toHaveLength(2);
+  });
+
+  test('a school admin imports their school; families are created and welcomed', async () => {
+    const done = await importAndWait('adminA', { name: 'maple.csv', bytes: FLAT }, { schoolId: String(schoolA) });
+    expect(done).toMatchObject({ status: 'succeeded', format: 'flat', dryRun: false, schoolId: schoolA, error: null });
+    const r = done.report;
+    expect(r.errors).toEqual([]);
+    expect(r.schools).toEqual({ created: 0, updated: 0, unchanged: 1, deactivated: 0 });
+    expect(r.students).toEqual({ created: 3, updated: 0, unchanged: 0, deactivated: 0 });
+    expect(r.guardians).toEqual({ created: 3, updated: 0, unchanged: 0, deactivated: 0 });
+    expect(r.families).toEqual({ created: 2, updated: 0, unchanged: 0, deactivated: 0 });
+    expect(r.classes.created).toBe(2);
+    expect(r.teachers.created).toBe(2);
+    expect(r.studentGuardians.added).toBe(4);
+    expect(r.welcomes.queued).toBe(3); // one per textable number: Maria, Rosa, Tom
+    const families = (await api('adminA', 'GET', `/families?schoolId=${schoolA}`)).json.items;
+    expect(families.map((f: any) => f.name).sort()).toEqual([expect.stringMatching(/Diaz/), expect.stringMatching(/Lopez/)]);
+    const inbox = await waitFor(async () => {
+      const items = (await (await fetch(`${app.url}/sim/api/messages?to=${encodeURIComponent('+15555550101')}`)).json()).items;
+      return items.length ? items : null;
+    });
+    expect(inbox).toHaveLength(1);
+    // The uploaded file is gone once the import has run.
+    expect(fs.readdirSync(importsDir(app.config)).filter((n) => n.startsWith(`${done.id}-`))).toEqual([]);
+  });
+
+  test('the same file again changes nothing', async () => {
+    const done = await importAndWait('adminA', { name: 'maple.csv', bytes: FLAT }, { schoolId: String(schoolA) });
+    expect(done.status).toBe('succeeded');
+    const r = done.report;
+    for (const k of ['schools', 'students', 'teachers', 'classes', 'families', 'guardians'] as const) expect(unchangedOnly(r[k])).toBe(true);
+    for (const k of ['phones', 'studentGuardians', 'enrollments', 'classTeachers'] as const) expect(r[k]).toMatchObject({ added: 0, removed: 0, updated: 0 });
+    expect(r.students.unchanged).toBe(3);
+    expect(r.welcomes.queued).toBe(0);
+  });
+
+  test('a district admin imports a OneRoster .zip twice; the second run is all unchanged', async () => {
+    const first = await importAndWait('district', { name: 'oneroster.zip', bytes: fixture('oneroster.zip') }, { welcome: 'false' });
+    expect(first).toMatchObject({ status: 'succeeded', format: 'oneroster', schoolId: null });
+    expect(first.report.schools.created).toBe(2);
+    expect(first.report.classes.created).toBe(6);
+    const second = await importAndWait('district', { name: 'oneroster.zip', bytes: fixture('oneroster.zip') }, { welcome: 'false' });
+    const r = second.report;
+    for (const k of ['schools', 'teachers', 'classes', 'families', 'guardians'] as const) expect(unchangedOnly(r[k])).toBe(true);
+    // Not `deactivated`: the sync counts the file's tobedeleted student as deactivated on every run.
+    expect(r.students).toMatchObject({ created: 0, updated: 0, unchanged: first.report.students.created });
+    for (const k of ['phones', 'studentGuardians', 'enrollments', 'classTeachers'] as const) expect(r[k]).toMatchObject({ added: 0, removed: 0, updated: 0 });
+    expect(r.errors).toEqual(first.report.errors); // row errors are reported again, against the uploaded file's names
+  });
+
+  test.each([
+    ['a PNG named .csv', 'malformed/not-csv.csv', /not a CSV file/],
+    ['a CSV missing a required column', 'malformed/missing-column.csv', /grade/],
+  ])('%s fails with a clear message, once, and writes nothing', async (_what, file, message) => {
+    const before = await familyCount();
+    const done = await importAndWait('district', { name: path.basename(file), bytes: fixture(file) }, { welcome: 'false' });
+    expect(done).toMatchObject({ status: 'failed', report: null, finishedAt: expect.any(String) });
+    expect(done.error).toMatch(message);
+    expect(done.error).toContain(path.basename(file)); // names the file as uploaded, not as stored
+    expect(done.error).not.toMatch(/\n\s+at /); // a message, never a stack
+    const job = await app.deps.queues.rosterImport.getJob(rosterImportJobId(done.id));
+    expect(job?.attemptsMade).toBe(1);
+    expect(await job?.isFailed()).toBe(true);
+    expect(await familyCount()).toBe(before);
+  });
+
+  test('fields are validated together, naming each one; a missing file is fields.file', async () => {
+    const none = await upload('district', null, { welcome: 'false' });
+    expect(none.status).toBe(400);
+    expect(none.json.error).toMatchObject({ code: 'validation_failed', fields: { file: expect.stringMatching(/required/) } });
+    const bad = await upload('district', { name: 'x.csv', bytes: FLAT }, { format: 'xml', dryRun: 'maybe', timezone: 'Mars/Base', from: 'call me', colour: 'red' });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.json.error.fields).sort()).toEqual(['colour', 'dryRun', 'format', 'from', 'timezone']);
+    const form = new FormData();
+    form.append('roster', new Blob([FLAT]), 'maple.csv');
+    const wrongField = await fetch(`${app.url}/api/v1/roster/imports`, { method: 'POST', headers: { authorization: `Bearer ${tokens.district}` }, body: form });
+    expect(wrongField.status).toBe(400);
+    expect((await wrongField.json()).error.fields).toEqual({ roster: expect.stringMatching(/"file"/) });
+    const json = await fetch(`${app.url}/api/v1/roster/imports`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.district}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ schoolId: schoolA }),
+    });
+    expect(json.status).toBe(400);
+    expect((await json.json()).error.fields.file).toMatch(/multipart/);
+  });
+
+  test('who may upload: no token 401, teacher 403, another school 404, a school admin needs schoolId', async () => {
+    const file = { name: 'maple.csv', bytes: FLAT };
+    expect((await upload(null, file, { schoolId: String(schoolA) })).status).toBe(401);
+    expect((await upload('teacherA', file, { schoolId: String(schoolA) })).status).toBe(403);
+    expect((await upload('adminB', file, { schoolId: String(schoolA) })).status).toBe(404);
+    const noSchool = await upload('adminA', file, {});
+    expect(noSchool.status).toBe(400);
+    expect(Object.keys(noSchool.json.error.fields)).toEqual(['schoolId']);
+    expect((await upload('district', file, { schoolId: '999999' })).status).toBe(404);
+  });
+});
+
+test('an unexpected error is retried; only the last attempt records a failure, in words of our own', async () => {
+  const dir = path.join(importsDir(app.config), `0-retry-${process.pid}`);
+  fs.mkdirSync(dir, { recursive: true });
+  const filePath = path.join(dir, 'maple.csv');
+  fs.writeFileSync(filePath, FLAT);
+  const options = JSON.stringify({ schoolId: schoolA, welcome: true });
+  const row = await insertImport(app.deps.db, { status: 'queued', dryRun: false, options, filePath, staffId: null, createdAt: new Date(clock.now()).toISOString() });
+  // Redis gone: welcome texts cannot be queued, a plain Error rather than a bad file.
+  const noRedis = { ...app.deps, queues: undefined } as unknown as Deps;
+  await expect(runImport(noRedis, row.id, { lastAttempt: false })).rejects.toThrow(/Redis/);
+  expect((await api('district', 'GET', `/roster/imports/${row.id}`)).json.status).toBe('queued');
+  expect(fs.existsSync(filePath)).toBe(true); // kept for the retry
+  expect(await runImport(noRedis, row.id, { lastAttempt: true })).toMatchObject({ kind: 'failed' });
+  const { json } = await api('district', 'GET', `/roster/imports/${row.id}`);
+  expect(json).toMatchObject({ status: 'failed', report: null, error: expect.stringMatching(/error on our side/) });
+  expect(json.error).not.toMatch(/Redis/);
+  expect(fs.existsSync(dir)).toBe(false);
+  expect(await runImport(app.deps, row.id, { lastAttempt: true })).toEqual({ kind: 'skipped' }); // finished imports never rerun
+});
+
+describe('GET /api/v1/roster/imports', () => {
+  test('an import is visible to its uploader and the admins over its school, and 404 to anyone else', async () => {
+    const mine = (await api('adminA', 'GET', '/roster/imports')).json.items;
+    expect(mine.length).toBeGreaterThanOrEqual(2);
+    expect(mine.every((i: any) => i.schoolId === schoolA && !('report' in i))).toBe(true);
+    const id = mine[0].id;
+    expect((await api('district', 'GET', `/roster/imports/${id}`)).status).toBe(200);
+    expect((await api('adminA', 'GET', `/roster/imports/${id}`)).status).toBe(200);
+    expect((await api('adminB', 'GET', `/roster/imports/${id}`)).status).toBe(404);
+    expect((await api('teacherA', 'GET', `/roster/imports/${id}`)).status).toBe(404);
+    expect((await api(null, 'GET', `/roster/imports/${id}`)).status).toBe(401);
+    expect((await api('adminB', 'GET', '/roster/imports')).json.items).toEqual([]);
+    // A district-wide import (no school) is the district's business only.
+    const all = (await api('district', 'GET', '/roster/imports?limit=2')).json;
+    expect(all.items).toHaveLength(2);
+    expect(all.items[0].id).toBeGreaterThan(all.items[1].id); // newest first
+    const next = (await api('district', 'GET', `/roster/imports?limit=500&cursor=${all.nextCursor}`)).json.items;
+    expect(next.every((i: any) => i.id < all.items[1].id)).toBe(true);
+    expect((await api('adminA', 'GET', '/roster/imports?limit=500')).json.items.some((i: any) => i.schoolId === null)).toBe(false);
+    expect((await api('district', 'GET', '/roster/imports/abc')).status).toBe(404);
+  });
+});
