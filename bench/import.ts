@@ -235,7 +235,7 @@ function runChild(label: string, dir: string, dbFile: string, phase: 'first' | '
 const ROSTER_TABLES = ['schools', 'students', 'staff', 'classes', 'class_teachers', 'enrollments', 'families', 'guardians', 'phones', 'student_guardians'];
 
 /**
- * Row count and a hash of every row (ids, timestamps and all) of each roster table, read by
+ * Row count and a hash of every column (ids, timestamps and all) of each roster table, read by
  * this process between children: a re-import of the same file must leave every one alike,
  * whatever its report says.
  */
@@ -245,10 +245,17 @@ async function fingerprint(dbFile: string): Promise<Record<string, string>> {
   try {
     const out: Record<string, string> = {};
     for (const t of ROSTER_TABLES) {
-      const h = crypto.createHash('sha1');
+      const stmt = db.prepare(`select * from "${t}" order by rowid`).raw();
+      const columns = stmt.columns().map((c) => c.name);
+      const hashes = columns.map(() => crypto.createHash('sha1'));
       let n = 0;
-      for (const row of db.prepare(`select * from "${t}" order by rowid`).raw().iterate()) (h.update(JSON.stringify(row)), n++);
-      out[t] = `${n}:${h.digest('hex').slice(0, 12)}`;
+      for (const row of stmt.iterate() as Iterable<unknown[]>) {
+        n++;
+        row.forEach((v, i) => hashes[i].update(`${JSON.stringify(v)}\n`));
+      }
+      // Per column, so a change names the columns it touched.
+      columns.forEach((c, i) => (out[`${t}.${c}`] = hashes[i].digest('hex').slice(0, 12)));
+      out[t] = String(n);
     }
     return out;
   } finally {
@@ -301,9 +308,9 @@ export async function main(args: string[]): Promise<void> {
       const before = await fingerprint(dbFile);
       const again = await runChild(s.label, bundle, dbFile, 'again', `${queuePrefix}-${s.label}`);
       const after = await fingerprint(dbFile);
-      const dbChanged = ROSTER_TABLES.filter((t) => before[t] !== after[t]).map((t) => `${t} ${before[t]} → ${after[t]}`);
+      const dbChanged = Object.keys(after).filter((k) => before[k] !== after[k]).map((k) => (k.includes('.') ? k : `${k} rows ${before[k]} → ${after[k]}`));
       log(`${s.label} re-import: ${again.seconds} s, ${again.cpuSeconds} s CPU (parse ${again.parseSeconds} s, sync ${again.syncSeconds} s), maxRSS ${again.maxRssMb} MB, report changes ${JSON.stringify(changesIn(again))}, database changes ${JSON.stringify(dbChanged)}`);
-      results[s.label] = { first, again, dbChanged, tableRows: Object.fromEntries(ROSTER_TABLES.map((t) => [t, Number(after[t].split(':')[0])])) };
+      results[s.label] = { first, again, dbChanged, tableRows: Object.fromEntries(ROSTER_TABLES.map((t) => [t, Number(after[t])])) };
     }
 
     const full = results.full;

@@ -52,3 +52,11 @@ describe('households, worked out when the roster does not say', () => {
     expect(workOutHouseholds([...gs].reverse())).toEqual(workOutHouseholds(gs));
   });
 });
+
+test('"the same children" counts every school: a parent with another child elsewhere is a household of their own', () => {
+  const hs = workOutHouseholds([
+    { externalId: 'rosa', phone: null, household: null, studentIds: ['k'], allStudentIds: ['k'] },
+    { externalId: 'marco', phone: null, household: null, studentIds: ['k'], allStudentIds: ['k', 'middle-school-kid'] },
+  ]);
+  expect(hs.map((h) => h.guardianIds)).toEqual([['marco'], ['rosa']]);
+});

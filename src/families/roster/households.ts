@@ -12,7 +12,10 @@ export interface HouseholdGuardian {
   /** E.164, already normalised, or null. */
   phone: string | null;
   household: string | null;
+  /** The guardian's students in this school: the household's members. */
   studentIds: string[];
+  /** Every student the guardian is linked to, in any school: compared for "the same children". */
+  allStudentIds?: string[];
 }
 
 export interface Household {
@@ -53,7 +56,8 @@ export function workOutHouseholds(guardians: HouseholdGuardian[]): Household[] {
       continue;
     }
     if (g.phone) join(`phone:${g.phone}`, g.externalId);
-    if (g.studentIds.length) join(`students:${[...g.studentIds].sort().join('\u0000')}`, g.externalId);
+    const children = g.allStudentIds ?? g.studentIds;
+    if (children.length) join(`students:${[...children].sort().join('\u0000')}`, g.externalId);
   }
   const groups = new Map<string, HouseholdGuardian[]>();
   for (const g of guardians) {

@@ -19,6 +19,8 @@ function membersBySchool(snap: RosterSnapshot, schoolIdByExt: Map<string, number
   const guardians = new Map(snap.guardians.map((g) => [g.externalId, g]));
   const out = new Map<number, Map<string, Member>>();
   const linked = new Set<string>();
+  /** Every active student of each guardian, across schools. */
+  const children = new Map<string, string[]>();
   for (const l of snap.links) {
     const g = guardians.get(l.guardianExternalId);
     const s = studentSchool.get(l.studentExternalId);
@@ -28,6 +30,7 @@ function membersBySchool(snap: RosterSnapshot, schoolIdByExt: Map<string, number
     }
     linked.add(g.externalId);
     if (!s.active) continue;
+    children.set(g.externalId, [...(children.get(g.externalId) ?? []), l.studentExternalId]);
     const school = out.get(s.schoolId) ?? out.set(s.schoolId, new Map()).get(s.schoolId)!;
     const m = school.get(g.externalId) ?? school.set(g.externalId, { guardian: g, links: [] }).get(g.externalId)!;
     m.links.push(l);
@@ -35,7 +38,7 @@ function membersBySchool(snap: RosterSnapshot, schoolIdByExt: Map<string, number
   for (const g of snap.guardians) {
     if (g.active && !linked.has(g.externalId)) reject({ ...g.src, reason: `guardian ${g.externalId} is linked to no student in the file; not imported` });
   }
-  return out;
+  return { bySchool: out, children };
 }
 
 function majority(values: (string | null)[]): string | null {
@@ -62,7 +65,7 @@ export function syncHouseholds(
   report: ImportReport,
   reject: (e: RowError) => void,
 ): number[] {
-  const bySchool = membersBySchool(snap, schoolIdByExt, reject);
+  const { bySchool, children } = membersBySchool(snap, schoolIdByExt, reject);
   const badPhones = new Set<string>();
   const newFamilyIds: number[] = [];
   for (const school of repo.allSchools(tx).filter((s) => [...schoolIdByExt.values()].includes(s.id))) {
@@ -83,6 +86,7 @@ export function syncHouseholds(
         phone: phoneOf.get(m.guardian.externalId) ?? null,
         household: m.guardian.household,
         studentIds: m.links.map((l) => l.studentExternalId),
+        allStudentIds: children.get(m.guardian.externalId),
       })),
     );
     const storedGuardians = repo.guardiansOf(tx, school.id);
