@@ -141,12 +141,14 @@ export async function runImport(deps: Deps, importId: number, attempt: { lastAtt
   }
 }
 
+/** Deletes the upload, then records the outcome: a finished import has left no file behind. */
 async function finish(deps: Pick<Deps, 'db' | 'clock' | 'logger' | 'config'>, row: ImportRecord, patch: repo.RosterImportPatch): Promise<void> {
-  await repo.updateImport(deps.db, row.id, { ...patch, filePath: null, finishedAt: isoNow(deps.clock) });
   // The folder is removed whole, so make sure it is one createImport made.
-  if (!row.filePath || path.dirname(path.dirname(row.filePath)) !== importsDir(deps.config)) return;
-  // A leftover file is untidy, not a failed import: log it and keep the recorded outcome.
-  await fs.rm(path.dirname(row.filePath), { recursive: true, force: true }).catch((err) => deps.logger.warn({ importId: row.id, err }, 'could not delete an imported roster file'));
+  if (row.filePath && path.dirname(path.dirname(row.filePath)) === importsDir(deps.config)) {
+    // A leftover file is untidy, not a failed import: log it and keep the outcome.
+    await fs.rm(path.dirname(row.filePath), { recursive: true, force: true }).catch((err) => deps.logger.warn({ importId: row.id, err }, 'could not delete an imported roster file'));
+  }
+  await repo.updateImport(deps.db, row.id, { ...patch, filePath: null, finishedAt: isoNow(deps.clock) });
 }
 
 /** The uploader's base name, limited to characters that are safe in any file system. */

@@ -6,7 +6,7 @@ import type { RosterGuardian, RosterLink, RosterSnapshot, RowError } from './mod
 import type { ImportReport } from './report';
 import type { SyncOptions } from './sync';
 import { workOutHouseholds, type Household } from './households';
-import { byKey, differs, planUpsert } from './upsert';
+import { byKey, deactivateMissing, differs, planUpsert, writePlan } from './upsert';
 
 interface Member {
   guardian: RosterGuardian;
@@ -124,12 +124,7 @@ export function syncHouseholds(
       for (const id of h.guardianIds) familyOf.set(id, familyId);
     }
     if (snap.complete.guardians) {
-      for (const f of storedFamilies) {
-        if (f.active && !claimed.has(f.id)) {
-          repo.updateRow(tx, repo.rosterTables.families, f.id, { active: false, updatedAt: opts.now });
-          report.families.deactivated++;
-        }
-      }
+      deactivateMissing(tx, repo.rosterTables.families, storedFamilies, (f: repo.FamilyRow) => !claimed.has(f.id), { updatedAt: opts.now }, report.families);
     }
     const guardianIds = syncGuardians(tx, school.id, members, familyOf, guardianByExt, storedGuardians, snap.complete.guardians, opts, report);
     syncPhones(tx, school.id, active, phoneOf, guardianIds, opts.now, report);
@@ -156,17 +151,10 @@ function syncGuardians(
       values: { familyId: familyOf.get(g.externalId)!, schoolId, externalId: g.externalId, firstName: g.firstName, lastName: g.lastName, language: g.language, relationship: g.relationship, active: true },
     }));
   const plan = planUpsert(guardianByExt, incoming, report.guardians);
-  for (const u of plan.updates) repo.updateRow(tx, repo.rosterTables.guardians, u.id, { ...u.values, updatedAt: opts.now });
-  const ids = repo.insertMany(tx, repo.rosterTables.guardians, plan.inserts.map((i) => ({ ...i.values, createdAt: opts.now, updatedAt: opts.now })));
-  plan.inserts.forEach((i, n) => plan.ids.set(i.key, ids[n]));
+  writePlan(tx, repo.rosterTables.guardians, plan, { createdAt: opts.now, updatedAt: opts.now });
   const inactiveInFile = new Set(members.filter((m) => !m.guardian.active).map((m) => m.guardian.externalId));
-  for (const g of stored) {
-    const gone = inactiveInFile.has(g.externalId ?? '') || (complete && g.externalId !== null && !plan.ids.has(g.externalId));
-    if (g.active && gone) {
-      repo.updateRow(tx, repo.rosterTables.guardians, g.id, { active: false, updatedAt: opts.now });
-      report.guardians.deactivated++;
-    }
-  }
+  const gone = (g: repo.GuardianRow) => inactiveInFile.has(g.externalId ?? '') || (complete && g.externalId !== null && !plan.ids.has(g.externalId));
+  deactivateMissing(tx, repo.rosterTables.guardians, stored, gone, { updatedAt: opts.now }, report.guardians);
   return plan.ids;
 }
 

@@ -3,7 +3,7 @@ import * as repo from '../../../db/repositories/roster';
 import { AppError } from '../../errors';
 import type { RosterSnapshot, RowError } from './model';
 import { emptyReport, type ImportReport } from './report';
-import { byKey, diffPairs, planUpsert } from './upsert';
+import { byKey, deactivateMissing, diffPairs, planUpsert, writePlan } from './upsert';
 import { syncHouseholds } from './sync-households';
 
 export interface SyncOptions {
@@ -56,14 +56,8 @@ function syncSchools(tx: Tx, snap: RosterSnapshot, opts: SyncOptions, report: Im
     snap.schools.map((s) => ({ key: s.externalId, values: { externalId: s.externalId, name: s.name } })),
     report.schools,
   );
-  for (const u of plan.updates) repo.updateRow(tx, repo.rosterTables.schools, u.id, { ...u.values, updatedAt: opts.now });
-  const ids = repo.insertMany(
-    tx,
-    repo.rosterTables.schools,
-    plan.inserts.map((i) => ({ ...i.values, timezone: opts.timezone, fromNumber: opts.from, createdAt: opts.now, updatedAt: opts.now })),
-  );
-  plan.inserts.forEach((i, n) => plan.ids.set(i.key, ids[n]));
-  return plan.ids;
+  const stamps = { createdAt: opts.now, updatedAt: opts.now };
+  return writePlan(tx, repo.rosterTables.schools, plan, stamps, { timezone: opts.timezone, fromNumber: opts.from });
 }
 
 function syncStudents(
@@ -87,16 +81,10 @@ function syncStudents(
   }
   const existing = repo.allStudents(tx);
   const plan = planUpsert(byKey(existing, (s) => s.externalId), incoming, report.students);
-  for (const u of plan.updates) repo.updateRow(tx, repo.rosterTables.students, u.id, { ...u.values, updatedAt: opts.now });
-  const ids = repo.insertMany(tx, repo.rosterTables.students, plan.inserts.map((i) => ({ ...i.values, createdAt: opts.now, updatedAt: opts.now })));
-  plan.inserts.forEach((i, n) => plan.ids.set(i.key, ids[n]));
+  writePlan(tx, repo.rosterTables.students, plan, { createdAt: opts.now, updatedAt: opts.now });
   if (snap.complete.students) {
-    for (const s of existing) {
-      if (s.active && s.externalId && schoolIds.includes(s.schoolId) && !plan.ids.has(s.externalId)) {
-        repo.updateRow(tx, repo.rosterTables.students, s.id, { active: false, updatedAt: opts.now });
-        report.students.deactivated++;
-      }
-    }
+    const missing = (s: repo.StudentRow) => s.externalId !== null && schoolIds.includes(s.schoolId) && !plan.ids.has(s.externalId);
+    deactivateMissing(tx, repo.rosterTables.students, existing, missing, { updatedAt: opts.now }, report.students);
   }
   return plan.ids;
 }
@@ -120,17 +108,12 @@ function syncTeachers(
     return { key: email, values: { email, name: `${t.firstName} ${t.lastName}`.trim(), externalId: t.externalId, role, schoolId, active: t.active } };
   });
   const plan = planUpsert(byEmail, incoming, report.teachers);
-  for (const u of plan.updates) repo.updateRow(tx, repo.rosterTables.staff, u.id, u.values);
-  const ids = repo.insertMany(tx, repo.rosterTables.staff, plan.inserts.map((i) => ({ ...i.values, createdAt: opts.now })));
-  plan.inserts.forEach((i, n) => plan.ids.set(i.key, ids[n]));
-  const byExt = new Map(incoming.map((i) => [i.values.externalId, plan.ids.get(i.key)!]));
+  writePlan(tx, repo.rosterTables.staff, plan, { createdAt: opts.now });
+  const byExt = new Map(incoming.filter((i) => plan.ids.has(i.key)).map((i) => [i.values.externalId, plan.ids.get(i.key)!]));
   if (snap.complete.teachers) {
-    for (const s of existing) {
-      if (s.active && s.role === 'teacher' && s.externalId && s.schoolId !== null && schoolIds.includes(s.schoolId) && !byExt.has(s.externalId)) {
-        repo.updateRow(tx, repo.rosterTables.staff, s.id, { active: false });
-        report.teachers.deactivated++;
-      }
-    }
+    const missing = (s: repo.StaffRow) =>
+      s.role === 'teacher' && s.externalId !== null && s.schoolId !== null && schoolIds.includes(s.schoolId) && !byExt.has(s.externalId);
+    deactivateMissing(tx, repo.rosterTables.staff, existing, missing, {}, report.teachers);
   }
   return byExt;
 }
@@ -158,17 +141,11 @@ function syncClasses(
   }
   const existing = repo.allClasses(tx);
   const plan = planUpsert(byKey(existing, (c) => c.externalId), incoming, report.classes);
-  for (const u of plan.updates) repo.updateRow(tx, repo.rosterTables.classes, u.id, { ...u.values, updatedAt: opts.now });
-  const ids = repo.insertMany(tx, repo.rosterTables.classes, plan.inserts.map((i) => ({ ...i.values, createdAt: opts.now, updatedAt: opts.now })));
-  plan.inserts.forEach((i, n) => plan.ids.set(i.key, ids[n]));
+  writePlan(tx, repo.rosterTables.classes, plan, { createdAt: opts.now, updatedAt: opts.now });
   const classIds = new Set(plan.ids.values());
   if (snap.complete.classes) {
-    for (const c of existing) {
-      if (c.active && c.externalId && schoolIds.includes(c.schoolId) && !plan.ids.has(c.externalId)) {
-        repo.updateRow(tx, repo.rosterTables.classes, c.id, { active: false, updatedAt: opts.now });
-        report.classes.deactivated++;
-      }
-    }
+    const missing = (c: repo.ClassRow) => c.externalId !== null && schoolIds.includes(c.schoolId) && !plan.ids.has(c.externalId);
+    deactivateMissing(tx, repo.rosterTables.classes, existing, missing, { updatedAt: opts.now }, report.classes);
   }
 
   const wantStudents: [number, number][] = [];

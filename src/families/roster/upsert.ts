@@ -1,3 +1,6 @@
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { Tx } from '../../../db/client';
+import * as repo from '../../../db/repositories/roster';
 import type { Counts, LinkCounts } from './report';
 
 const IGNORED = new Set(['createdAt', 'updatedAt']);
@@ -67,4 +70,40 @@ export function byKey<R>(rows: R[], key: (r: R) => string | null): Map<string, R
     if (k !== null) m.set(k, r);
   }
   return m;
+}
+
+/** Writes a plan: changed rows updated, new rows inserted (with `onInsert` added), their ids recorded. */
+export function writePlan<T extends SQLiteTable>(
+  tx: Tx,
+  table: T,
+  plan: UpsertPlan<object>,
+  stamps: { createdAt: string; updatedAt?: string },
+  onInsert: object = {},
+): Map<string, number> {
+  const updated = stamps.updatedAt === undefined ? {} : { updatedAt: stamps.updatedAt };
+  for (const u of plan.updates) repo.updateRow(tx, table, u.id, { ...u.values, ...updated });
+  const ids = repo.insertMany(
+    tx,
+    table,
+    plan.inserts.map((i) => ({ ...i.values, ...onInsert, createdAt: stamps.createdAt, ...updated }) as T['$inferInsert']),
+  );
+  plan.inserts.forEach((i, n) => plan.ids.set(i.key, ids[n]));
+  return plan.ids;
+}
+
+/** Deactivates stored rows the file no longer holds: never deleted, so their history stays. */
+export function deactivateMissing<T extends SQLiteTable>(
+  tx: Tx,
+  table: T,
+  rows: { id: number; active: boolean }[],
+  missing: (row: never) => boolean,
+  patch: Partial<T['$inferInsert']>,
+  c: Counts,
+): void {
+  for (const row of rows) {
+    if (row.active && missing(row as never)) {
+      repo.updateRow(tx, table, row.id, { active: false, ...patch });
+      c.deactivated++;
+    }
+  }
 }
