@@ -12,7 +12,14 @@
  * import's transaction begins, `sync` is the transaction. RSS: process.resourceUsage().maxRSS
  * (the peak, whatever ran), and process.memoryUsage().rss sampled every 50 ms, which cannot fire
  * while the sync runs (it is one synchronous transaction), so it is also read as the sync starts
- * and ends. BENCH_CPU_PROF=<dir> writes a CPU profile per child.
+ * and ends. Between the two imports this process hashes every column of every roster table:
+ * `reimportDbUnchanged` is true only when the second import left every row byte-identical.
+ * meetsTarget: both imports ≤ 20 s, the re-import changed nothing (report and database), and the
+ * full district's peak RSS is at most 1.25× the half district's (memory not growing with size).
+ *
+ * Profiling: BENCH_CPU_PROF=<dir> writes a CPU profile per child; BENCH_IMPORT_TRACE=1 times
+ * every SQL statement by kind and reports where RSS peaks and how much heap the parsed roster
+ * keeps (stderr). --keep-on-failure keeps the bundles and databases of a failed run.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';

@@ -158,9 +158,12 @@ describe('POST /api/v1/roster/imports', () => {
     expect(done.error).toMatch(message);
     expect(done.error).toContain(path.basename(file)); // names the file as uploaded, not as stored
     expect(done.error).not.toMatch(/\n\s+at /); // a message, never a stack
-    const job = await app.deps.queues.rosterImport.getJob(rosterImportJobId(done.id));
-    expect(job?.attemptsMade).toBe(1);
-    expect(await job?.isFailed()).toBe(true);
+    // The import is recorded failed just before the worker hands the job back to BullMQ.
+    const job = await waitFor(async () => {
+      const j = await app.deps.queues.rosterImport.getJob(rosterImportJobId(done.id));
+      return (await j?.isFailed()) ? j : null;
+    });
+    expect(job.attemptsMade).toBe(1);
     expect(await familyCount()).toBe(before);
   });
 
