@@ -55,20 +55,22 @@ export async function textableNumbers(db: Db, familyId: number): Promise<string[
     select 1 from ${studentGuardians} inner join ${students} on ${students.id} = ${studentGuardians.studentId}
     where ${studentGuardians.guardianId} = ${guardians.id} and ${students.active} = 1
     ${mayContactOnly ? sql`and ${studentGuardians.mayContact} = 1` : sql``})`;
-  const rows = db
-    .selectDistinct({ number: phones.number })
-    .from(phones)
-    .innerJoin(guardians, eq(guardians.id, phones.guardianId))
-    .where(
-      and(
-        eq(guardians.familyId, familyId),
-        eq(guardians.active, true),
-        eq(phones.canReceive, true),
-        or(activeLink(true), not(activeLink(false))),
-      ),
-    )
-    .orderBy(phones.number)
-    .all();
+  const rows = prepared(db, 'phones.textableOfFamily', () =>
+    db
+      .selectDistinct({ number: phones.number })
+      .from(phones)
+      .innerJoin(guardians, eq(guardians.id, phones.guardianId))
+      .where(
+        and(
+          eq(guardians.familyId, P('familyId')),
+          eq(guardians.active, true),
+          eq(phones.canReceive, true),
+          or(activeLink(true), not(activeLink(false))),
+        ),
+      )
+      .orderBy(phones.number)
+      .prepare(),
+  ).all({ familyId });
   return rows.map((r) => r.number);
 }
 

@@ -1,5 +1,6 @@
-import { and, asc, count, eq, isNull } from 'drizzle-orm';
+import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client';
+import { prepared } from '../prepared';
 import { apiTokens, schools, staff } from '../schema';
 
 export type StaffRow = typeof staff.$inferSelect;
@@ -58,12 +59,15 @@ export async function revokeApiTokens(db: Db, staffId: number, now: string): Pro
 
 /** The active staff member holding this live token, if any. */
 export async function findStaffByTokenHash(db: Db, tokenHash: string): Promise<StaffRow | undefined> {
-  const row = db
-    .select({ staff })
-    .from(apiTokens)
-    .innerJoin(staff, eq(staff.id, apiTokens.staffId))
-    .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt), eq(staff.active, true)))
-    .get();
+  // Every API request starts here, so the statement is prepared once.
+  const row = prepared(db, 'staff.byTokenHash', () =>
+    db
+      .select({ staff })
+      .from(apiTokens)
+      .innerJoin(staff, eq(staff.id, apiTokens.staffId))
+      .where(and(eq(apiTokens.tokenHash, sql.placeholder('hash')), isNull(apiTokens.revokedAt), eq(staff.active, true)))
+      .prepare(),
+  ).get({ hash: tokenHash });
   return row?.staff;
 }
 

@@ -213,9 +213,13 @@ describe('pacing', () => {
     expect(msgs[1].releasedAt! - msgs[0].releasedAt!).toBeGreaterThanOrEqual(1000);
     expect(msgs[2].releasedAt! - msgs[1].releasedAt!).toBeGreaterThanOrEqual(1000);
     expect(sim.message(other.providerSid)!.releasedAt!).toBeLessThan(msgs[2].releasedAt!);
-    const deliveredOrder = hits
-      .filter((h) => sent.includes(h.params.MessageSid) && h.params.MessageStatus === 'delivered')
-      .map((h) => sent.indexOf(h.params.MessageSid));
+    // The simulator marks a text delivered just before its callback reaches the receiver.
+    const deliveredOrder = await waitFor(() => {
+      const order = hits
+        .filter((h) => sent.includes(h.params.MessageSid) && h.params.MessageStatus === 'delivered')
+        .map((h) => sent.indexOf(h.params.MessageSid));
+      return order.length === 3 && order;
+    });
     expect(deliveredOrder).toEqual([0, 1, 2]);
   });
 
