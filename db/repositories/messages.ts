@@ -113,18 +113,15 @@ export async function storeInbound(db: Db, input: StoreInbound): Promise<{ messa
 
 /** Outbound rows for one send, created together; the conversation's activity moves with them. */
 export async function insertOutbound(db: Db, conversationId: number, rows: Omit<NewMessage, 'conversationId'>[]): Promise<MessageRow[]> {
-  return db.transaction(
-    (tx) => {
-      const created = rows.map((r) => insertMessage(db, { ...r, conversationId }));
-      if (created.length) {
-        prepared(db, 'conversations.touchOutbound', () =>
-          db.update(conversations).set({ lastMessageAt: sql`${P('at')}` }).where(eq(conversations.id, P('id'))).prepare(),
-        ).run({ at: created[0].createdAt, id: conversationId });
-      }
-      return created;
-    },
-    { behavior: 'immediate' },
-  );
+  return groupCommit(db, 'insertOutbound', ({ conversationId, rows }: { conversationId: number; rows: Omit<NewMessage, 'conversationId'>[] }) => {
+    const created = rows.map((r) => insertMessage(db, { ...r, conversationId }));
+    if (created.length) {
+      prepared(db, 'conversations.touchOutbound', () =>
+        db.update(conversations).set({ lastMessageAt: sql`${P('at')}` }).where(eq(conversations.id, P('id'))).prepare(),
+      ).run({ at: created[0].createdAt, id: conversationId });
+    }
+    return created;
+  })({ conversationId, rows });
 }
 
 export async function getMessage(db: Db, id: number): Promise<MessageRow | undefined> {
@@ -216,44 +213,41 @@ export type Accepted = Pick<MessageRow, 'providerSid' | 'status' | 'scheduledFor
 
 /** Stores the provider's sid on a sent message and applies any callbacks that arrived first. */
 export async function attachProviderSid(db: Db, messageId: number, accepted: Accepted, decide: DecideStatus): Promise<MessageRow> {
-  return db.transaction(
-    () => {
-      let message = prepared(db, 'messages.accept', () =>
-        db
-          .update(messages)
-          .set({
-            providerSid: sql`${P('providerSid')}`,
-            status: sql`${P('status')}`,
-            scheduledFor: sql`${P('scheduledFor')}`,
-            sentAt: sql`${P('sentAt')}`,
-            attempts: sql`${P('attempts')}`,
-            segments: sql`${P('segments')}`,
-            updatedAt: sql`${P('updatedAt')}`,
-          })
-          .where(eq(messages.id, P('id')))
-          .returning()
-          .prepare(),
-      ).get({ ...accepted, id: messageId })!;
-      const early = prepared(db, 'messageEvents.unattached', () =>
-        db
-          .select()
-          .from(messageEvents)
-          .where(and(eq(messageEvents.providerSid, P('sid')), isNull(messageEvents.messageId)))
-          .orderBy(messageEvents.id)
-          .prepare(),
-      ).all({ sid: accepted.providerSid });
-      for (const ev of early) {
-        const next = decide(message, ev);
-        if (next) {
-          applyStatus(db, messageId, next);
-          message = { ...message, ...next };
-        }
-        db.update(messageEvents).set({ messageId, applied: Boolean(next) }).where(eq(messageEvents.id, ev.id)).run();
+  return groupCommit(db, 'attachProviderSid', ({ messageId, accepted, decide }: { messageId: number; accepted: Accepted; decide: DecideStatus }) => {
+    let message = prepared(db, 'messages.accept', () =>
+      db
+        .update(messages)
+        .set({
+          providerSid: sql`${P('providerSid')}`,
+          status: sql`${P('status')}`,
+          scheduledFor: sql`${P('scheduledFor')}`,
+          sentAt: sql`${P('sentAt')}`,
+          attempts: sql`${P('attempts')}`,
+          segments: sql`${P('segments')}`,
+          updatedAt: sql`${P('updatedAt')}`,
+        })
+        .where(eq(messages.id, P('id')))
+        .returning()
+        .prepare(),
+    ).get({ ...accepted, id: messageId })!;
+    const early = prepared(db, 'messageEvents.unattached', () =>
+      db
+        .select()
+        .from(messageEvents)
+        .where(and(eq(messageEvents.providerSid, P('sid')), isNull(messageEvents.messageId)))
+        .orderBy(messageEvents.id)
+        .prepare(),
+    ).all({ sid: accepted.providerSid });
+    for (const ev of early) {
+      const next = decide(message, ev);
+      if (next) {
+        applyStatus(db, messageId, next);
+        message = { ...message, ...next };
       }
-      return message;
-    },
-    { behavior: 'immediate' },
-  );
+      db.update(messageEvents).set({ messageId, applied: Boolean(next) }).where(eq(messageEvents.id, ev.id)).run();
+    }
+    return message;
+  })({ messageId, accepted, decide });
 }
 
 export type { MessageStatus };
