@@ -129,6 +129,7 @@ export interface NewSchool {
   messagingServiceSid: string | null;
   defaultLanguage: string;
   mps: number;
+  phoneRegion?: string;
 }
 
 export async function insertSchool(db: Db, school: NewSchool, now: string): Promise<SchoolRow> {

@@ -14,6 +14,7 @@ export interface SchoolInput {
   messagingServiceSid?: string | null;
   defaultLanguage?: string;
   mps?: number;
+  phoneRegion?: string;
 }
 
 export async function createSchool(ctx: Ctx, who: StaffPrincipal, input: SchoolInput): Promise<SchoolRow> {
@@ -27,6 +28,7 @@ export async function createSchool(ctx: Ctx, who: StaffPrincipal, input: SchoolI
       messagingServiceSid: input.messagingServiceSid ?? null,
       defaultLanguage: input.defaultLanguage ?? 'en',
       mps: input.mps ?? 1,
+      phoneRegion: input.phoneRegion ?? 'US',
     },
     isoNow(ctx.clock),
   );

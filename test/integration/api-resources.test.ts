@@ -84,6 +84,16 @@ describe('schools', () => {
     expect(bad.status).toBe(400);
     expect(Object.keys(bad.json.error.fields)).toEqual(['timezone']);
   });
+
+  test('a school reads numbers written without a country code in its own region', async () => {
+    const created = await api('POST', '/schools', { name: 'Escola Temp', timezone: 'America/Sao_Paulo' });
+    expect(created.json.phoneRegion).toBe('US');
+    const patched = await api('PATCH', `/schools/${created.json.id}`, { phoneRegion: 'br' });
+    expect(patched.json.phoneRegion).toBe('BR');
+    const bad = await api('PATCH', `/schools/${created.json.id}`, { phoneRegion: 'Atlantis' });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.fields).toEqual({ phoneRegion: 'must be a country code such as US or CA' });
+  });
 });
 
 describe('families', () => {

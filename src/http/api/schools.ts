@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 import type { Deps } from '../../deps';
 import { createSchool, getSchool, listSchools, updateSchool, type SchoolRow } from '../../staff/schools';
@@ -16,6 +17,8 @@ export function presentSchool(s: SchoolRow) {
     messagingServiceSid: s.messagingServiceSid,
     defaultLanguage: s.defaultLanguage,
     mps: s.mps,
+    /** Region for reading numbers written without a country code (roster imports, the API). */
+    phoneRegion: s.phoneRegion,
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
   };
@@ -28,6 +31,11 @@ const fields = {
   messagingServiceSid: messagingServiceSidField.nullable().optional(),
   defaultLanguage: languageField.optional(),
   mps: z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 (no pacing) or more').max(1000, 'must be at most 1000').optional(),
+  phoneRegion: z
+    .string({ error: 'must be a country code such as US' })
+    .transform((v) => v.trim().toUpperCase())
+    .refine((v) => isSupportedCountry(v), 'must be a country code such as US or CA')
+    .optional(),
 };
 const createBody = z.strictObject(fields);
 const patchBody = z.strictObject({ ...fields, name: fields.name.optional(), timezone: fields.timezone.optional() });
