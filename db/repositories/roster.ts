@@ -1,6 +1,7 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, getTableColumns, getTableName, inArray, sql, type Column } from 'drizzle-orm';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db, Tx } from '../client';
+import { prepared } from '../prepared';
 import { classes, classTeachers, enrollments, families, guardians, phones, schools, staff, students, studentGuardians, welcomes } from '../schema';
 
 /** Thrown inside a dry run's transaction so everything it wrote is rolled back. */
@@ -31,24 +32,73 @@ export function inImportTransaction<T>(db: Db, dryRun: boolean, fn: (tx: Tx) => 
 }
 
 const CHUNK = 400;
+const P = sql.placeholder;
 
-/** Inserts rows in chunks and returns their ids in order. */
-export function insertMany<T extends SQLiteTable>(tx: Tx, table: T, rows: T['$inferInsert'][]): number[] {
-  const ids: number[] = [];
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const chunk = rows.slice(i, i + CHUNK);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyColumn = Column<any>;
+
+interface RowInsert {
+  /** Columns the statement binds, with the column that turns a value into what SQLite stores. */
+  columns: [name: string, column: AnyColumn][];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  statement: { run(values: Record<string, unknown>): unknown; get(values: Record<string, unknown>): any };
+}
+
+/** The columns a row sets, as a cache key: a column left undefined takes its default, as drizzle does. */
+function shapeOf(row: Record<string, unknown>): string {
+  let shape = '';
+  for (const k in row) if (row[k] !== undefined) shape += shape ? `,${k}` : k;
+  return shape;
+}
+
+/**
+ * One prepared single-row INSERT per table and set of columns, reused for every row of the
+ * import (building and preparing a statement costs far more than running it).
+ */
+function rowInsert(tx: Tx, table: SQLiteTable, shape: string, returnId: boolean): RowInsert {
+  const key = `roster.insert:${getTableName(table)}:${returnId ? 'id' : 'run'}:${shape}`;
+  return prepared(tx, key, () => {
+    const all = getTableColumns(table) as Record<string, AnyColumn>;
+    const names = shape.split(',').filter((n) => n in all);
+    const values = Object.fromEntries(names.map((n) => [n, P(n)]));
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const out = tx.insert(table).values(chunk as any).returning({ id: (table as any).id }).all() as { id: number }[];
-    ids.push(...out.map((r) => r.id));
+    const insert = tx.insert(table).values(values as any);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const statement = returnId ? insert.returning({ id: (all as any).id }).prepare() : insert.prepare();
+    return { columns: names.map((n): [string, AnyColumn] => [n, all[n]]), statement };
+  });
+}
+
+/** A row's values as the driver takes them: placeholders reach better-sqlite3 raw (booleans as 1/0). */
+function bind(columns: RowInsert['columns'], row: Record<string, unknown>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [name, column] of columns) {
+    const v = row[name];
+    values[name] = v === null ? null : column.mapToDriverValue(v);
   }
+  return values;
+}
+
+function insertRow(tx: Tx, table: SQLiteTable, row: Record<string, unknown>, returnId: boolean): number | undefined {
+  const { columns, statement } = rowInsert(tx, table, shapeOf(row), returnId);
+  const values = bind(columns, row);
+  if (!returnId) {
+    statement.run(values);
+    return undefined;
+  }
+  return (statement.get(values) as { id: number }).id;
+}
+
+/** Inserts rows one by one through a prepared statement and returns their ids in order. */
+export function insertMany<T extends SQLiteTable>(tx: Tx, table: T, rows: T['$inferInsert'][]): number[] {
+  const ids = new Array<number>(rows.length);
+  for (let i = 0; i < rows.length; i++) ids[i] = insertRow(tx, table, rows[i] as Record<string, unknown>, true)!;
   return ids;
 }
 
+/** Inserts rows without ids (link tables, phones). */
 export function insertLinks<T extends SQLiteTable>(tx: Tx, table: T, rows: T['$inferInsert'][]): void {
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    tx.insert(table).values(rows.slice(i, i + CHUNK) as any).run();
-  }
+  for (const row of rows) insertRow(tx, table, row as Record<string, unknown>, false);
 }
 
 export type SchoolRow = typeof schools.$inferSelect;

@@ -113,9 +113,10 @@ function resolveLinks(declared: Declared[], u: Users, mayContact: Map<string, bo
     const key = `${d.studentId}\u0000${d.guardianId}`;
     if (links.has(key)) continue;
     const guardian = u.guardians.get(d.guardianId);
+    // The ids the users already hold, not the copies split out of agentSourcedIds.
     links.set(key, {
-      studentExternalId: d.studentId,
-      guardianExternalId: d.guardianId,
+      studentExternalId: u.students.get(d.studentId)?.externalId ?? d.studentId,
+      guardianExternalId: guardian?.externalId ?? d.guardianId,
       relationship: guardian?.relationship ?? null,
       mayContact: mayContact.get(d.guardianId) ?? true,
       src: { file: ctx.file, line: d.line },

@@ -88,23 +88,36 @@ export async function parseOneRoster(bundle: Bundle): Promise<RosterSnapshot> {
   });
 
   const enrollments: RosterEnrollment[] = [];
-  const enrolled = new Set<string>();
+  // Ids as the users and classes already hold them: an enrollment keeps no copies of its own.
+  const teacherIds = new Map(users.teachers.map((t) => [t.externalId, t.externalId]));
+  const internUser = (id: string, role: 'student' | 'teacher') =>
+    (role === 'student' ? users.students.get(id)?.externalId : teacherIds.get(id)) ?? id;
+  /** Enrollments kept so far, by user: a user has a handful, so a duplicate is found by a short scan. */
+  const byUser = new Map<string, RosterEnrollment[]>();
+  const enrollmentsFile = fileOf('enrollments');
   for await (const row of rows('enrollments', ['classSourcedId', 'userSourcedId', 'role'])) {
-    const role = row.get('role').toLowerCase();
-    if (role !== 'student' && role !== 'teacher') continue;
-    const classId = row.get('classSourcedId');
-    const userId = row.get('userSourcedId');
-    const fail = (reason: string) => errors.push({ file: fileOf('enrollments'), line: row.line, reason });
-    if (users.rejected.has(userId)) continue;
-    const userRole = users.role.get(userId);
-    if (!classes.has(classId) && modes.classes === 'bulk') { fail(`class ${classId} is not in classes.csv; enrollment skipped`); continue; }
-    if (userRole === undefined && modes.users === 'bulk') { fail(`user ${userId} is not in users.csv; enrollment skipped`); continue; }
-    if (userRole !== undefined && userRole !== role) { fail(`user ${userId} is enrolled as ${role} but is a ${userRole} in users.csv; enrollment skipped`); continue; }
-    const key = `${classId}\u0000${userId}\u0000${role}`;
-    if (enrolled.has(key)) continue;
-    enrolled.add(key);
-    enrollments.push({ classExternalId: classId, userExternalId: userId, role, active: isActiveStatus(row.get('status')), src: { file: fileOf('enrollments'), line: row.line } });
+    const cell = row.get('role').toLowerCase();
+    if (cell !== 'student' && cell !== 'teacher') continue;
+    const role = cell === 'student' ? 'student' : 'teacher';
+    const classCell = row.get('classSourcedId');
+    const userCell = row.get('userSourcedId');
+    const fail = (reason: string) => errors.push({ file: enrollmentsFile, line: row.line, reason });
+    if (users.rejected.has(userCell)) continue;
+    const userRole = users.role.get(userCell);
+    const known = classes.get(classCell);
+    if (!known && modes.classes === 'bulk') { fail(`class ${classCell} is not in classes.csv; enrollment skipped`); continue; }
+    if (userRole === undefined && modes.users === 'bulk') { fail(`user ${userCell} is not in users.csv; enrollment skipped`); continue; }
+    if (userRole !== undefined && userRole !== role) { fail(`user ${userCell} is enrolled as ${role} but is a ${userRole} in users.csv; enrollment skipped`); continue; }
+    const classId = known?.externalId ?? classCell;
+    const userId = internUser(userCell, role);
+    const mine = byUser.get(userId);
+    if (mine?.some((e) => e.classExternalId === classId && e.role === role)) continue;
+    const enrollment: RosterEnrollment = { classExternalId: classId, userExternalId: userId, role, active: isActiveStatus(row.get('status')), src: { file: enrollmentsFile, line: row.line } };
+    if (mine) mine.push(enrollment);
+    else byUser.set(userId, [enrollment]);
+    enrollments.push(enrollment);
   }
+  byUser.clear();
 
   // A student without a usable grade takes the grade of the first class of theirs that has one.
   for (const e of enrollments) {

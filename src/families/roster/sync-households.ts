@@ -95,6 +95,8 @@ export function syncHouseholds(
     const claimed = new Set<number>();
     const familyOf = new Map<string, number>();
     const memberByExt = new Map(active.map((m) => [m.guardian.externalId, m]));
+    /** Households with no stored family: their families are inserted together below. */
+    const created: { row: typeof repo.rosterTables.families.$inferInsert; guardianIds: string[] }[] = [];
 
     for (const h of households) {
       const family = pickFamily(h, storedFamilies, guardianByExt, claimed);
@@ -107,22 +109,23 @@ export function syncHouseholds(
         language: family?.languageSource === 'text' ? family.language : majority(gs.map((g) => g.language)) ?? school.defaultLanguage,
         active: true,
       };
-      let familyId: number;
-      if (family) {
-        claimed.add(family.id);
-        familyId = family.id;
-        if (differs(family, values)) {
-          repo.updateRow(tx, repo.rosterTables.families, family.id, { ...values, updatedAt: opts.now });
-          report.families.updated++;
-        } else report.families.unchanged++;
-      } else {
-        const row = { ...values, welcomePending: opts.welcome, createdAt: opts.now, updatedAt: opts.now };
-        familyId = repo.insertMany(tx, repo.rosterTables.families, [row])[0];
-        newFamilyIds.push(familyId);
-        report.families.created++;
+      if (!family) {
+        created.push({ row: { ...values, welcomePending: opts.welcome, createdAt: opts.now, updatedAt: opts.now }, guardianIds: h.guardianIds });
+        continue;
       }
-      for (const id of h.guardianIds) familyOf.set(id, familyId);
+      claimed.add(family.id);
+      if (differs(family, values)) {
+        repo.updateRow(tx, repo.rosterTables.families, family.id, { ...values, updatedAt: opts.now });
+        report.families.updated++;
+      } else report.families.unchanged++;
+      for (const id of h.guardianIds) familyOf.set(id, family.id);
     }
+    const createdIds = repo.insertMany(tx, repo.rosterTables.families, created.map((c) => c.row));
+    created.forEach((c, n) => {
+      for (const id of c.guardianIds) familyOf.set(id, createdIds[n]);
+    });
+    newFamilyIds.push(...createdIds);
+    report.families.created += created.length;
     if (snap.complete.guardians) {
       deactivateMissing(tx, repo.rosterTables.families, storedFamilies, (f: repo.FamilyRow) => !claimed.has(f.id), { updatedAt: opts.now }, report.families);
     }

@@ -3,7 +3,7 @@ import * as repo from '../../../db/repositories/roster';
 import { AppError } from '../../errors';
 import type { RosterSnapshot, RowError } from './model';
 import { emptyReport, type ImportReport } from './report';
-import { byKey, deactivateMissing, diffPairs, planUpsert, writePlan } from './upsert';
+import { byKey, deactivateMissing, diffPairs, PairSet, planUpsert, writePlan } from './upsert';
 import { syncHouseholds } from './sync-households';
 
 export interface SyncOptions {
@@ -176,6 +176,6 @@ function syncClasses(
 }
 
 function dedupe(pairs: [number, number][]): [number, number][] {
-  const seen = new Set<string>();
-  return pairs.filter(([a, b]) => !seen.has(`${a}:${b}`) && seen.add(`${a}:${b}`));
+  const seen = new PairSet();
+  return pairs.filter((p) => seen.add(p));
 }

@@ -50,13 +50,39 @@ export function planUpsert<R extends { id: number }, V extends object>(
   return plan;
 }
 
+/** A set of id pairs without a string per pair: ids held as numbers, grouped by the first. */
+export class PairSet {
+  private readonly byFirst = new Map<number, Set<number>>();
+  has([a, b]: [number, number]): boolean {
+    return this.byFirst.get(a)?.has(b) ?? false;
+  }
+  /** Adds a pair; false when it was already there. */
+  add([a, b]: [number, number]): boolean {
+    const seconds = this.byFirst.get(a);
+    if (!seconds) {
+      this.byFirst.set(a, new Set([b]));
+      return true;
+    }
+    if (seconds.has(b)) return false;
+    seconds.add(b);
+    return true;
+  }
+  static of(pairs: [number, number][]): PairSet {
+    const set = new PairSet();
+    for (const p of pairs) set.add(p);
+    return set;
+  }
+}
+
 /** Pairs to add (and, when the file is complete, remove) so the stored set equals the wanted one. */
 export function diffPairs(stored: [number, number][], wanted: [number, number][], c: LinkCounts, removeMissing = true) {
-  const key = ([a, b]: [number, number]) => `${a}:${b}`;
-  const have = new Set(stored.map(key));
-  const want = new Set(wanted.map(key));
-  const add = wanted.filter((p) => !have.has(key(p)));
-  const remove = removeMissing ? stored.filter((p) => !want.has(key(p))) : [];
+  const have = PairSet.of(stored);
+  const add = wanted.filter((p) => !have.has(p));
+  let remove: [number, number][] = [];
+  if (removeMissing) {
+    const want = PairSet.of(wanted);
+    remove = stored.filter((p) => !want.has(p));
+  }
   c.added += add.length;
   c.removed += remove.length;
   c.unchanged += wanted.length - add.length;
