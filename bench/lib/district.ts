@@ -18,6 +18,7 @@
  * - a few users and enrollments marked tobedeleted, as nightly SIS exports have.
  */
 import fs from 'node:fs';
+import { seededRandom } from '../../src/lib/seeded-random';
 import { once } from 'node:events';
 import path from 'node:path';
 
@@ -44,17 +45,6 @@ export interface DistrictStats {
   bytes: number;
 }
 
-/** mulberry32: small, fast and good enough to shuffle a fictional district. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** murmur3's finaliser: a bijection on 32-bit integers, so distinct inputs give distinct ids. */
 function mix32(x: number): number {
@@ -160,7 +150,7 @@ interface Household {
 /** Writes the bundle into `dir` (created) and returns what it holds. */
 export async function writeDistrict(dir: string, size: DistrictSize, seed = 20240901): Promise<DistrictStats> {
   fs.mkdirSync(dir, { recursive: true });
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   const S = size.students;
   const G = size.guardians;
@@ -314,7 +304,7 @@ export async function writeDistrict(dir: string, size: DistrictSize, seed = 2024
 
   // Each student's 6 classes: classes of their grade in their school first, then any of the school.
   const classesOfStudent = (st: number): number[] => {
-    const r = rng(seed ^ mix32(st + 1));
+    const r = seededRandom(seed ^ mix32(st + 1));
     const sc = studentSchool[st];
     const first = classStart(sc);
     const last = classStart(sc + 1);

@@ -1,3 +1,4 @@
+import { seededRandom } from '../../src/lib/seeded-random';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { addStaffWithToken } from '../../src/staff/accounts';
 
@@ -13,17 +14,7 @@ let token: string;
 let schoolId: number;
 let familyId: number;
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = rng(SEED);
+const rand = seededRandom(SEED);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
 const junk = (n: number) => Array.from({ length: n }, () => String.fromCharCode(32 + Math.floor(rand() * 95))).join('');
 
