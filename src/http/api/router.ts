@@ -21,6 +21,7 @@ import { rosterImportsRouter } from './roster-imports';
  *   GET /messages/:id, POST /messages/preview
  *   GET /classes, GET /classes/:id    (with teachers and students; read-only, the roster import writes them)
  *   GET /students, GET /students/:id  (?classId= ?schoolId=; with classIds and guardians incl. no-contact)
+ *   POST/GET /roster/imports, GET /roster/imports/:id  (multipart upload run as a queued import; its report)
  *
  * Lists answer {"items":[...],"nextCursor":null|"..."} and take ?limit= (1..500, default 50)
  * and ?cursor= (copied from nextCursor).
