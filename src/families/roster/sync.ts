@@ -1,7 +1,7 @@
 import type { Tx } from '../../../db/client';
 import * as repo from '../../../db/repositories/roster';
 import { AppError } from '../../errors';
-import type { RosterSnapshot, RowError } from './model';
+import type { RosterSnapshot, RowError, Source } from './model';
 import { emptyReport, type ImportReport } from './report';
 import { byKey, deactivateMissing, diffPairs, PairSet, planUpsert, writePlan } from './upsert';
 import { syncHouseholds } from './sync-households';
@@ -60,6 +60,22 @@ function syncSchools(tx: Tx, snap: RosterSnapshot, opts: SyncOptions, report: Im
   return writePlan(tx, repo.rosterTables.schools, plan, stamps, { timezone: opts.timezone, fromNumber: opts.from });
 }
 
+/** Records paired with their school's id; one whose school the file does not hold is a rejected row. */
+function withSchool<T extends { externalId: string; schoolExternalId: string; src: Source }>(
+  records: T[],
+  what: string,
+  schoolIdByExt: Map<string, number>,
+  reject: (e: RowError) => void,
+): { record: T; schoolId: number }[] {
+  const out: { record: T; schoolId: number }[] = [];
+  for (const record of records) {
+    const schoolId = schoolIdByExt.get(record.schoolExternalId);
+    if (schoolId === undefined) reject({ ...record.src, reason: `${what} ${record.externalId}: school "${record.schoolExternalId}" is not in the file` });
+    else out.push({ record, schoolId });
+  }
+  return out;
+}
+
 function syncStudents(
   tx: Tx,
   snap: RosterSnapshot,
@@ -69,16 +85,10 @@ function syncStudents(
   report: ImportReport,
   reject: (e: RowError) => void,
 ): Map<string, number> {
-  const incoming = [];
-  for (const s of snap.students) {
-    const schoolId = schoolIdByExt.get(s.schoolExternalId);
-    if (schoolId === undefined) {
-      reject({ ...s.src, reason: `student ${s.externalId}: school "${s.schoolExternalId}" is not in the file` });
-      continue;
-    }
+  const incoming = withSchool(snap.students, 'student', schoolIdByExt, reject).map(({ record: s, schoolId }) => {
     const { firstName, lastName, grade, active, externalId } = s;
-    incoming.push({ key: externalId, values: { externalId, schoolId, firstName, lastName, grade, active } });
-  }
+    return { key: externalId, values: { externalId, schoolId, firstName, lastName, grade, active } };
+  });
   const existing = repo.allStudents(tx);
   const plan = planUpsert(byKey(existing, (s) => s.externalId), incoming, report.students);
   writePlan(tx, repo.rosterTables.students, plan, { createdAt: opts.now, updatedAt: opts.now });
@@ -129,16 +139,10 @@ function syncClasses(
   report: ImportReport,
   reject: (e: RowError) => void,
 ): void {
-  const incoming = [];
-  for (const c of snap.classes) {
-    const schoolId = schoolIdByExt.get(c.schoolExternalId);
-    if (schoolId === undefined) {
-      reject({ ...c.src, reason: `class ${c.externalId}: school "${c.schoolExternalId}" is not in the file` });
-      continue;
-    }
-    const values = { externalId: c.externalId, schoolId, title: c.title, grades: c.grades.join(' '), subjects: JSON.stringify(c.subjects), active: c.active };
-    incoming.push({ key: c.externalId, values });
-  }
+  const incoming = withSchool(snap.classes, 'class', schoolIdByExt, reject).map(({ record: c, schoolId }) => ({
+    key: c.externalId,
+    values: { externalId: c.externalId, schoolId, title: c.title, grades: c.grades.join(' '), subjects: JSON.stringify(c.subjects), active: c.active },
+  }));
   const existing = repo.allClasses(tx);
   const plan = planUpsert(byKey(existing, (c) => c.externalId), incoming, report.classes);
   writePlan(tx, repo.rosterTables.classes, plan, { createdAt: opts.now, updatedAt: opts.now });
