@@ -94,7 +94,8 @@ async function child(args: string[]): Promise<void> {
   let heapAtSyncStart = 0;
   let rssAtSyncEnd = 0;
   // Trace mode runs with --expose-gc: the heap still in use after a full GC, before and after
-  // parsing, is what the parsed roster (the snapshot) holds. Collecting takes time: trace only.
+  // parsing, is what the parsed roster keeps in memory (it is staged on disk, so next to
+  // nothing). Collecting takes time: trace only.
   const gc = process.env.BENCH_IMPORT_TRACE ? (globalThis as { gc?: () => void }).gc : undefined;
   let retainedAtSyncStart = 0;
   let retainedAtStart = 0;

@@ -2,7 +2,7 @@ import { and, eq, getTableColumns, getTableName, inArray, sql, type Column } fro
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db, Tx } from '../client';
 import { prepared } from '../prepared';
-import { classes, classTeachers, enrollments, families, guardians, phones, schools, staff, students, studentGuardians, welcomes } from '../schema';
+import { families, guardians, phones, schools, staff, students, studentGuardians, welcomes } from '../schema';
 
 /** Thrown inside a dry run's transaction so everything it wrote is rolled back. */
 class DryRunRollback extends Error {
@@ -102,33 +102,19 @@ export function insertLinks<T extends SQLiteTable>(tx: Tx, table: T, rows: T['$i
 }
 
 export type SchoolRow = typeof schools.$inferSelect;
-export type StudentRow = typeof students.$inferSelect;
 export type StaffRow = typeof staff.$inferSelect;
-export type ClassRow = typeof classes.$inferSelect;
 export type GuardianRow = typeof guardians.$inferSelect;
 export type FamilyRow = typeof families.$inferSelect;
 export type PhoneRow = typeof phones.$inferSelect;
 export type LinkRow = typeof studentGuardians.$inferSelect;
 
-export const rosterTables = { schools, students, staff, classes, classTeachers, enrollments, families, guardians, phones, studentGuardians, welcomes };
+export const rosterTables = { schools, staff, families, guardians, phones, studentGuardians, welcomes };
 
 export function allSchools(tx: Tx): SchoolRow[] {
   return tx.select().from(schools).all();
 }
-export function allStudents(tx: Tx): StudentRow[] {
-  return tx.select().from(students).all();
-}
 export function allStaff(tx: Tx): StaffRow[] {
   return tx.select().from(staff).all();
-}
-export function allClasses(tx: Tx): ClassRow[] {
-  return tx.select().from(classes).all();
-}
-export function classTeacherPairs(tx: Tx): { classId: number; staffId: number }[] {
-  return tx.select().from(classTeachers).all();
-}
-export function enrollmentPairs(tx: Tx): { classId: number; studentId: number }[] {
-  return tx.select().from(enrollments).all();
 }
 export function familiesOf(tx: Tx, schoolId: number): FamilyRow[] {
   return tx.select().from(families).where(eq(families.schoolId, schoolId)).all();
@@ -160,12 +146,8 @@ export function updateRow<T extends SQLiteTable>(tx: Tx, table: T, id: number, p
   tx.update(table).set(patch as any).where(eq((table as any).id, id)).run();
 }
 
-export function deletePairs(tx: Tx, kind: 'classTeachers' | 'enrollments' | 'studentGuardians', pairs: [number, number][]): void {
-  for (const [a, b] of pairs) {
-    if (kind === 'classTeachers') tx.delete(classTeachers).where(and(eq(classTeachers.classId, a), eq(classTeachers.staffId, b))).run();
-    if (kind === 'enrollments') tx.delete(enrollments).where(and(eq(enrollments.classId, a), eq(enrollments.studentId, b))).run();
-    if (kind === 'studentGuardians') tx.delete(studentGuardians).where(and(eq(studentGuardians.studentId, a), eq(studentGuardians.guardianId, b))).run();
-  }
+export function deleteLinks(tx: Tx, pairs: [studentId: number, guardianId: number][]): void {
+  for (const [a, b] of pairs) tx.delete(studentGuardians).where(and(eq(studentGuardians.studentId, a), eq(studentGuardians.guardianId, b))).run();
 }
 
 export function deletePhones(tx: Tx, ids: number[]): void {

@@ -5,8 +5,9 @@ import { inImportTransaction } from '../../db/repositories/roster';
 import { syncRoster } from '../../src/families/roster/sync';
 import { welcomeFamilies } from '../../src/families/roster/welcome';
 import type { RosterSnapshot } from '../../src/families/roster/model';
+import { stageSnapshot } from '../helpers/roster';
 
-/** The sync on its own, fed snapshots built here: a re-import is a sync, not an append. */
+/** The sync on its own, fed records staged here: a re-import is a sync, not an append. */
 
 let app: TestApp;
 let line = 1;
@@ -28,7 +29,7 @@ function snapshot(kids: Kid[], adults: Adult[]): RosterSnapshot {
     classes: [],
     enrollments: [],
     errors: [],
-    complete: { students: true, guardians: true, teachers: true, classes: true, enrollments: true },
+    complete: { schools: true, students: true, guardians: true, teachers: true, classes: true, enrollments: true },
   };
 }
 
@@ -48,9 +49,16 @@ const ADULTS: Adult[] = [
 ];
 
 function sync(snap: RosterSnapshot, dryRun = false) {
-  return inImportTransaction(app.deps.db, dryRun, (tx) =>
-    syncRoster(tx, snap, { timezone: 'America/New_York', from: null, now: new Date(app.deps.clock.now()).toISOString(), welcome: true }, dryRun),
-  );
+  const staged = stageSnapshot(snap);
+  try {
+    return staged.stage.attached(app.deps.db, () =>
+      inImportTransaction(app.deps.db, dryRun, (tx) =>
+        syncRoster(tx, staged, { timezone: 'America/New_York', from: null, now: new Date(app.deps.clock.now()).toISOString(), welcome: true }, dryRun),
+      ),
+    );
+  } finally {
+    staged.stage.dispose();
+  }
 }
 
 const db = () => app.deps.db;

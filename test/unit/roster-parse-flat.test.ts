@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RosterFileError, type RosterSnapshot } from '../../src/families/roster/model';
 import { readRoster } from '../../src/families/roster/read';
+import { readSnapshot } from '../helpers/roster';
 
 const FIXTURES = join(__dirname, '../fixtures/roster');
 const HEADER = 'student_id,student_first_name,student_last_name,grade,school,class,teacher_email,guardian_id,guardian_first_name,guardian_last_name,guardian_phone,guardian_language,relationship,may_contact,household_id\n';
@@ -10,7 +11,7 @@ const HEADER = 'student_id,student_first_name,student_last_name,grade,school,cla
 describe('flat CSV (test/fixtures/roster/flat/roster.csv: BOM, CRLF)', () => {
   let snap: RosterSnapshot;
   beforeAll(async () => {
-    snap = await readRoster(join(FIXTURES, 'flat/roster.csv'), {});
+    snap = await readSnapshot(join(FIXTURES, 'flat/roster.csv'), {});
   });
   const guardian = (id: string) => snap.guardians.find((g) => g.externalId === id)!;
   const linksOf = (id: string) => snap.links.filter((l) => l.guardianExternalId === id);
@@ -25,7 +26,7 @@ describe('flat CSV (test/fixtures/roster/flat/roster.csv: BOM, CRLF)', () => {
     expect(snap.classes).toHaveLength(6);
     expect(snap.teachers).toHaveLength(6);
     expect(snap.enrollments).toHaveLength(66);
-    expect(snap.complete).toEqual({ students: true, guardians: true, teachers: true, classes: true, enrollments: true });
+    expect(snap.complete).toEqual({ schools: true, students: true, guardians: true, teachers: true, classes: true, enrollments: true });
   });
 
   it('reports exactly the bad rows, on their lines', () => {
@@ -68,7 +69,7 @@ describe('flat CSV rows', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
   const flat = (rows: string) => {
     writeFileSync(join(dir, 'r.csv'), HEADER + rows);
-    return readRoster(join(dir, 'r.csv'), {});
+    return readSnapshot(join(dir, 'r.csv'), {});
   };
 
   it('merges repeated guardians, comparing numbers by digits, and reports real conflicts', async () => {
@@ -106,7 +107,7 @@ describe('flat CSV rows', () => {
 
   it('accepts a file without the optional columns', async () => {
     writeFileSync(join(dir, 'min.csv'), 'Student_ID,Student_First_Name,Student_Last_Name,Grade,School,Guardian_ID,Guardian_First_Name,Guardian_Last_Name\r\ns1,Ada,Moss,KG,North,g1,Pat,Moss\r\n');
-    const snap = await readRoster(join(dir, 'min.csv'), { format: 'flat' });
+    const snap = await readSnapshot(join(dir, 'min.csv'), { format: 'flat' });
     expect(snap.errors).toEqual([]);
     expect(snap.students).toMatchObject([{ grade: 'K' }]);
     expect(snap.links).toMatchObject([{ relationship: null, mayContact: true }]);
@@ -120,7 +121,7 @@ describe('flat CSV rows', () => {
 
 describe('malformed files fail with a message a data manager can act on', () => {
   const fails = async (file: string) => {
-    const err = await readRoster(join(FIXTURES, 'malformed', file), {}).catch((e: unknown) => e);
+    const err = await readSnapshot(join(FIXTURES, 'malformed', file), {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RosterFileError);
     return (err as RosterFileError).message;
   };

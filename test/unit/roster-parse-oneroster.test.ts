@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RosterFileError, type RosterSnapshot } from '../../src/families/roster/model';
 import { readRoster } from '../../src/families/roster/read';
+import { readSnapshot } from '../helpers/roster';
 
 const FIXTURES = join(__dirname, '../fixtures/roster');
 
 describe('OneRoster bundle (test/fixtures/roster/oneroster)', () => {
   let snap: RosterSnapshot;
   beforeAll(async () => {
-    snap = await readRoster(join(FIXTURES, 'oneroster'), {});
+    snap = await readSnapshot(join(FIXTURES, 'oneroster'), {});
   });
   const guardian = (id: string) => snap.guardians.find((g) => g.externalId === id)!;
   const student = (id: string) => snap.students.find((s) => s.externalId === id)!;
@@ -25,7 +26,7 @@ describe('OneRoster bundle (test/fixtures/roster/oneroster)', () => {
     expect(snap.teachers).toHaveLength(6);
     expect(snap.enrollments).toHaveLength(66);
     expect(snap.links).toHaveLength(99);
-    expect(snap.complete).toEqual({ students: true, guardians: true, teachers: true, classes: true, enrollments: true });
+    expect(snap.complete).toEqual({ schools: true, students: true, guardians: true, teachers: true, classes: true, enrollments: true });
   });
 
   it('reports exactly the bad rows, on their physical lines', () => {
@@ -109,29 +110,29 @@ describe('OneRoster bundle (test/fixtures/roster/oneroster)', () => {
   });
 
   it('gives the same snapshot from the zip as from the folder', async () => {
-    expect(await readRoster(join(FIXTURES, 'oneroster.zip'), {})).toEqual(snap);
-    expect(await readRoster(join(FIXTURES, 'oneroster.zip'), { format: 'oneroster' })).toEqual(snap);
+    expect(await readSnapshot(join(FIXTURES, 'oneroster.zip'), {})).toEqual(snap);
+    expect(await readSnapshot(join(FIXTURES, 'oneroster.zip'), { format: 'oneroster' })).toEqual(snap);
   });
 });
 
 describe('OneRoster manifest.csv', () => {
   it('marks delta entities incomplete and keeps links to users not in the file', async () => {
-    const snap = await readRoster(join(FIXTURES, 'oneroster-delta'), {});
-    expect(snap.complete).toEqual({ students: false, guardians: false, teachers: false, classes: false, enrollments: false });
+    const snap = await readSnapshot(join(FIXTURES, 'oneroster-delta'), {});
+    expect(snap.complete).toEqual({ schools: false, students: false, guardians: false, teachers: false, classes: false, enrollments: false });
     expect(snap.errors).toEqual([]);
     expect(snap.students).toMatchObject([{ externalId: 'stu-060', active: false, schoolExternalId: 'sch-bh', grade: '8' }]);
     expect(snap.links).toMatchObject([{ studentExternalId: 'stu-001', guardianExternalId: 'gdn-001', mayContact: true }]);
   });
 
   it('does not read a file marked absent, even when it is there', async () => {
-    const snap = await readRoster(join(FIXTURES, 'oneroster-absent'), {});
+    const snap = await readSnapshot(join(FIXTURES, 'oneroster-absent'), {});
     expect(snap.schools).toHaveLength(2);
     expect(snap.students).toEqual([]);
     expect(snap.complete.students).toBe(false);
   });
 
   it('fails when a file marked bulk is missing', async () => {
-    const err = await readRoster(join(FIXTURES, 'oneroster-bulk-missing'), {}).catch((e: unknown) => e);
+    const err = await readSnapshot(join(FIXTURES, 'oneroster-bulk-missing'), {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RosterFileError);
     expect((err as Error).message).toMatch(/manifest\.csv says users\.csv is "bulk", but the export has no users\.csv/);
   });
@@ -146,7 +147,7 @@ describe('OneRoster rows the reader rejects', () => {
   const USERS = 'sourcedId,status,enabledUser,orgSourcedIds,role,givenName,familyName,email,sms,phone,agentSourcedIds,grades,metadata.may_contact\n';
   const bundle = (files: Record<string, string>) => {
     for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-    return readRoster(dir, {});
+    return readSnapshot(dir, {});
   };
 
   it('reports references to unknown classes and users, role mismatches, and gradeless students', async () => {

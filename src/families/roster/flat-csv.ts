@@ -8,22 +8,19 @@
 import type { Readable } from 'node:stream';
 import { readCsv, type CsvRow } from './csv';
 import { languageCell, mayContactCell, phoneKey, rosterGrade, sortGrades } from './fields';
-import type { RosterClass, RosterEnrollment, RosterGuardian, RosterLink, RosterSchool, RosterSnapshot, RosterStudent, RosterTeacher, RowError, Source } from './model';
+import type { RosterStage } from '../../../db/repositories/roster-stage';
+import type { RosterGuardian, RosterTeacher, RowError, Source, StagedRoster } from './model';
 
 export const FLAT_REQUIRED = [
   'student_id', 'student_first_name', 'student_last_name', 'grade', 'school',
   'guardian_id', 'guardian_first_name', 'guardian_last_name',
 ] as const;
 
-export async function parseFlatCsv(input: Readable, file: string): Promise<RosterSnapshot> {
+export async function parseFlatCsv(input: Readable, file: string, stage: RosterStage): Promise<StagedRoster> {
   const errors: RowError[] = [];
-  const schools = new Map<string, RosterSchool>();
-  const students = new Map<string, RosterStudent>();
-  const guardians = new Map<string, RosterGuardian>();
-  const links = new Map<string, RosterLink>();
+  // Schools and teachers are few; students, guardians, links and classes go to the stage.
+  const schools = new Set<string>();
   const teachers = new Map<string, RosterTeacher>();
-  const classes = new Map<string, RosterClass & { gradeSet: Set<string> }>();
-  const enrollments = new Map<string, RosterEnrollment>();
 
   for await (const row of readCsv(input, { file, required: FLAT_REQUIRED, errors })) {
     const src = { file, line: row.line };
@@ -34,12 +31,14 @@ export async function parseFlatCsv(input: Readable, file: string): Promise<Roste
     const grade = rosterGrade(row.get('grade'));
     if (!grade) { report(`grade "${row.get('grade')}" is not PK, K or 1–12; the row is skipped`); continue; }
     const schoolKey = row.get('school');
-    if (!schools.has(schoolKey)) schools.set(schoolKey, { externalId: schoolKey, name: schoolKey, src });
+    if (!schools.has(schoolKey)) {
+      schools.add(schoolKey);
+      stage.addSchool({ externalId: schoolKey, name: schoolKey, src });
+    }
 
     const student = { externalId: sid, schoolExternalId: schoolKey, firstName: row.get('student_first_name'), lastName: row.get('student_last_name'), grade, active: true, src };
-    const known = students.get(sid);
-    if (!known) students.set(sid, student);
-    else {
+    if (!stage.addStudent(student)) {
+      const known = stage.student(sid)!;
       const diff = differences(known, student, ['firstName', 'lastName', 'grade', 'schoolExternalId']);
       if (diff) report(`student ${sid}: ${diff} differs from line ${known.src.line}; line ${known.src.line} is kept`);
     }
@@ -47,13 +46,12 @@ export async function parseFlatCsv(input: Readable, file: string): Promise<Roste
     const classTitle = row.get('class');
     const classId = classTitle ? `${schoolKey}/${classTitle}` : null;
     if (classId) {
-      let c = classes.get(classId);
-      if (!c) classes.set(classId, (c = { externalId: classId, schoolExternalId: schoolKey, title: classTitle, grades: [], gradeSet: new Set(), subjects: [], active: true, src }));
-      c.gradeSet.add((known ?? student).grade);
-      enrol(enrollments, classId, sid, 'student', src);
+      // Grades are filled in at the end, from the students enrolled.
+      stage.addClass({ externalId: classId, schoolExternalId: schoolKey, title: classTitle, grades: [], subjects: [], active: true, src });
+      stage.addEnrollment({ classExternalId: classId, userExternalId: sid, role: 'student', active: true, src });
     }
     const teacher = readTeacher(row, teachers, schoolKey, src, report);
-    if (teacher && classId) enrol(enrollments, classId, teacher.externalId, 'teacher', src);
+    if (teacher && classId) stage.addEnrollment({ classExternalId: classId, userExternalId: teacher.externalId, role: 'teacher', active: true, src });
 
     const guardianId = row.get('guardian_id');
     if (!guardianId) {
@@ -61,32 +59,25 @@ export async function parseFlatCsv(input: Readable, file: string): Promise<Roste
       if (row.get('guardian_first_name') || row.get('guardian_last_name')) report('guardian_id is empty, so the guardian on this row is skipped');
       continue;
     }
-    const guardian = readGuardian(row, guardians, src, report);
-    if (!guardian) continue;
+    if (!readGuardian(row, stage, src, report)) continue;
     const flag = mayContactCell(row.get('may_contact'));
     if (flag.problem) report(flag.problem);
-    const key = `${sid}\u0000${guardianId}`;
-    const link = links.get(key);
     // Any row saying "no contact" for the pair wins: a repeated row must never lift an order.
-    if (link) link.mayContact &&= flag.mayContact;
-    else links.set(key, { studentExternalId: sid, guardianExternalId: guardianId, relationship: row.get('relationship') || null, mayContact: flag.mayContact, src });
+    stage.mergeLink({ studentExternalId: sid, guardianExternalId: guardianId, relationship: row.get('relationship') || null, mayContact: flag.mayContact, src });
   }
 
+  for (const t of teachers.values()) stage.addTeacher(t);
+  for (const { classExt, grades } of stage.enrolledGrades()) stage.setClassGrades(classExt, sortGrades(grades));
   return {
     format: 'flat',
-    schools: [...schools.values()],
-    students: [...students.values()],
-    guardians: [...guardians.values()],
-    links: [...links.values()],
-    teachers: [...teachers.values()],
-    classes: [...classes.values()].map(({ gradeSet, ...c }) => ({ ...c, grades: sortGrades(gradeSet) })),
-    enrollments: [...enrollments.values()],
+    stage,
     errors,
-    complete: { students: true, guardians: true, teachers: true, classes: true, enrollments: true },
+    complete: { schools: true, students: true, guardians: true, teachers: true, classes: true, enrollments: true },
   };
 }
 
-function readGuardian(row: CsvRow, guardians: Map<string, RosterGuardian>, src: Source, report: (r: string) => void): RosterGuardian | null {
+/** The guardian on a row: added the first time, compared with the first record after that. False when skipped. */
+function readGuardian(row: CsvRow, stage: RosterStage, src: Source, report: (r: string) => void): boolean {
   const id = row.get('guardian_id');
   const lang = languageCell(row.get('guardian_language'));
   const candidate: RosterGuardian = {
@@ -94,17 +85,17 @@ function readGuardian(row: CsvRow, guardians: Map<string, RosterGuardian>, src: 
     phone: row.get('guardian_phone') || null, language: lang.language, household: row.get('household_id') || null,
     relationship: row.get('relationship') || null, active: true, src,
   };
-  const known = guardians.get(id);
+  const known = stage.guardian(id);
   if (known) {
     // Rows after the first may leave the guardian's details empty; only a different value is a conflict.
     const diff = differences(known, candidate, ['firstName', 'lastName', 'phone', 'language', 'household'], true);
     if (diff) report(`guardian ${id}: ${diff} differs from line ${known.src.line}; line ${known.src.line} is kept`);
-    return known;
+    return true;
   }
   if (lang.problem) report(`guardian ${id}: ${lang.problem}`);
-  if (!candidate.firstName && !candidate.lastName) { report(`guardian ${id} has no name; the guardian is skipped`); return null; }
-  guardians.set(id, candidate);
-  return candidate;
+  if (!candidate.firstName && !candidate.lastName) { report(`guardian ${id} has no name; the guardian is skipped`); return false; }
+  stage.addGuardian(candidate);
+  return true;
 }
 
 function readTeacher(row: CsvRow, teachers: Map<string, RosterTeacher>, school: string, src: Source, report: (r: string) => void): RosterTeacher | null {
@@ -120,11 +111,6 @@ function readTeacher(row: CsvRow, teachers: Map<string, RosterTeacher>, school: 
   }
   if (!t.schoolExternalIds.includes(school)) t.schoolExternalIds.push(school);
   return t;
-}
-
-function enrol(into: Map<string, RosterEnrollment>, classId: string, userId: string, role: 'student' | 'teacher', src: Source): void {
-  const key = `${classId}\u0000${userId}\u0000${role}`;
-  if (!into.has(key)) into.set(key, { classExternalId: classId, userExternalId: userId, role, active: true, src });
 }
 
 /** "first name, grade" for the fields whose values differ (phones compared by digits). */

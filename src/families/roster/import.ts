@@ -23,7 +23,8 @@ export interface ImportRequest {
 export type ImportDeps = Pick<Deps, 'db' | 'config' | 'clock' | 'logger'> & Partial<Pick<Deps, 'queues'>>;
 
 /**
- * Reads a roster export and syncs it in one transaction, then welcomes the families it added.
+ * Reads a roster export into a stage on disk, syncs it in one transaction, then welcomes the
+ * families it added.
  * A file that cannot be read fails before anything is written; a rejected row is reported and
  * the rest imports.
  */
@@ -36,11 +37,18 @@ export async function importRoster(deps: ImportDeps, req: ImportRequest): Promis
   if (welcome && !deps.queues) throw new Error('Welcome texts need Redis; run with --no-welcome or start Redis');
 
   const started = Date.now();
-  const snapshot = await readRoster(req.path, { format: req.format });
+  const staged = await readRoster(req.path, { format: req.format });
   const now = isoNow(deps.clock);
-  const { report } = inImportTransaction(deps.db, Boolean(req.dryRun), (tx) =>
-    syncRoster(tx, snapshot, { schoolId: req.schoolId, timezone, from, now, welcome }, Boolean(req.dryRun)),
-  );
+  let report: ImportReport;
+  try {
+    ({ report } = staged.stage.attached(deps.db, () =>
+      inImportTransaction(deps.db, Boolean(req.dryRun), (tx) =>
+        syncRoster(tx, staged, { schoolId: req.schoolId, timezone, from, now, welcome }, Boolean(req.dryRun)),
+      ),
+    ));
+  } finally {
+    staged.stage.dispose();
+  }
   if (welcome) report.welcomes.queued = await welcomeFamilies({ ...deps, queues: deps.queues! });
   deps.logger.info(
     { format: report.format, dryRun: report.dryRun, students: report.students, families: report.families, rejected: report.errors.length, ms: Date.now() - started },

@@ -1,8 +1,9 @@
 /**
  * The roster as FamilyLine needs it, whatever file it came from. Parsers (OneRoster, flat CSV)
- * produce a RosterSnapshot; the sync writes it to the database. Every record remembers where it
+ * write these records into a stage (a StagedRoster); the sync writes that to the database. Every record remembers where it
  * came from so a problem found later (a bad phone number) is reported against its file and line.
  */
+import type { RosterStage, StagedRecords } from '../../../db/repositories/roster-stage';
 
 export interface Source {
   file: string;
@@ -84,22 +85,38 @@ export interface RowError extends Source {
   reason: string;
 }
 
-export interface RosterSnapshot {
+/** Which entities the file describes whole; see RosterCompleteness. */
+export interface RosterCompleteness {
+  schools: boolean;
+  students: boolean;
+  guardians: boolean;
+  teachers: boolean;
+  classes: boolean;
+  enrollments: boolean;
+}
+
+/**
+ * A roster file as read: its records sit in a stage (a scratch database, never all in memory),
+ * with the rows the parser rejected and what the file claims to describe whole.
+ */
+export interface StagedRoster {
   format: 'oneroster' | 'flat';
-  schools: RosterSchool[];
-  students: RosterStudent[];
-  guardians: RosterGuardian[];
-  links: RosterLink[];
-  teachers: RosterTeacher[];
-  classes: RosterClass[];
-  enrollments: RosterEnrollment[];
+  stage: RosterStage;
   /** Rows the parser rejected; the rest of the file still imports. */
   errors: RowError[];
   /**
    * False for an entity the file does not fully describe (OneRoster "delta" or "absent" in
-   * manifest.csv): its missing records are then left alone instead of deactivated.
+   * manifest.csv): its missing records are then left alone instead of deactivated, and a
+   * reference to one of them is looked up among the records FamilyLine already has.
    */
-  complete: { students: boolean; guardians: boolean; teachers: boolean; classes: boolean; enrollments: boolean };
+  complete: RosterCompleteness;
+}
+
+/** A roster's records all in memory: what tests write by hand and read back. */
+export interface RosterSnapshot extends StagedRecords {
+  format: StagedRoster['format'];
+  errors: RowError[];
+  complete: RosterCompleteness;
 }
 
 /** A file FamilyLine cannot read at all: wrong encoding, not CSV, a required column missing. Nothing is imported. */

@@ -1,5 +1,5 @@
 /**
- * A OneRoster 1.1 CSV bundle → RosterSnapshot. Decisions where the spec leaves room:
+ * A OneRoster 1.1 CSV bundle → a staged roster (see db/repositories/roster-stage.ts). Decisions where the spec leaves room:
  * - manifest.csv decides which files are read: "absent" is not read even when present, "delta"
  *   marks the entity incomplete, "bulk" (or "delta") for a missing file fails the import. With
  *   no manifest, or no row for a file, a present file counts as bulk and a missing one as absent.
@@ -16,7 +16,8 @@
 import type { Readable } from 'node:stream';
 import { readCsv, type CsvRow } from './csv';
 import { isActiveStatus, rosterGrade, sortGrades, splitList } from './fields';
-import { RosterFileError, type RosterClass, type RosterEnrollment, type RosterSchool, type RosterSnapshot, type RowError } from './model';
+import type { RosterStage } from '../../../db/repositories/roster-stage';
+import { RosterFileError, type RowError, type StagedRoster } from './model';
 import { readUsers } from './oneroster-users';
 
 /** A folder or a zip, seen as CSV files by name. */
@@ -30,7 +31,7 @@ type Mode = 'bulk' | 'delta' | 'absent';
 const FILES = ['orgs', 'academicSessions', 'courses', 'classes', 'users', 'enrollments'] as const;
 type Entity = (typeof FILES)[number];
 
-export async function parseOneRoster(bundle: Bundle): Promise<RosterSnapshot> {
+export async function parseOneRoster(bundle: Bundle, stage: RosterStage): Promise<StagedRoster> {
   const errors: RowError[] = [];
   const modes = await readManifest(bundle, errors);
   const fileOf = (entity: Entity) => bundle.find(`${entity}.csv`) ?? `${entity}.csv`;
@@ -38,118 +39,86 @@ export async function parseOneRoster(bundle: Bundle): Promise<RosterSnapshot> {
     if (modes[entity] === 'absent') return;
     yield* readCsv(await bundle.open(fileOf(entity)), { file: fileOf(entity), required, errors });
   }
-  const firstSeen = new Map<string, number>(); // `${file}:${id}` → line, to report duplicates
-  const duplicate = (row: CsvRow, entity: Entity, id: string): boolean => {
-    const seen = firstSeen.get(`${entity}:${id}`);
-    if (seen === undefined) { firstSeen.set(`${entity}:${id}`, row.line); return false; }
-    errors.push({ file: fileOf(entity), line: row.line, reason: `sourcedId ${id} is already used on line ${seen}; this row is skipped` });
-    return true;
-  };
+  const duplicate = (entity: Entity, line: number, id: string, first: number) =>
+    errors.push({ file: fileOf(entity), line, reason: `sourcedId ${id} is already used on line ${first}; this row is skipped` });
 
-  const schools: RosterSchool[] = [];
-  const otherOrgs = new Set<string>();
+  // Orgs are few (a district and its schools): they are kept in memory.
+  const orgLines = new Map<string, number>();
+  const schoolIds = new Set<string>();
   for await (const row of rows('orgs', ['sourcedId', 'name', 'type'])) {
     const id = row.get('sourcedId');
-    if (!id || duplicate(row, 'orgs', id)) continue;
+    if (!id) continue;
+    if (orgLines.has(id)) { duplicate('orgs', row.line, id, orgLines.get(id)!); continue; }
+    orgLines.set(id, row.line);
     // Districts and other org types only group schools; families belong to schools.
-    if (row.get('type').toLowerCase() === 'school') schools.push({ externalId: id, name: row.get('name') || id, src: { file: fileOf('orgs'), line: row.line } });
-    else otherOrgs.add(id);
+    if (row.get('type').toLowerCase() !== 'school') continue;
+    schoolIds.add(id);
+    stage.addSchool({ externalId: id, name: row.get('name') || id, src: { file: fileOf('orgs'), line: row.line } });
   }
-  const schoolIds = new Set(schools.map((s) => s.externalId));
   const orgsComplete = modes.orgs === 'bulk';
-  const isSchool = (id: string) => schoolIds.has(id) || (!orgsComplete && !otherOrgs.has(id));
+  const isSchool = (id: string) => schoolIds.has(id) || (!orgsComplete && !orgLines.has(id));
 
   await readSessions(rows, errors);
 
+  // Course titles only stand in for a class without one; a district has hundreds, not thousands.
   const courseTitles = new Map<string, string>();
   for await (const row of rows('courses', ['sourcedId', 'title'])) courseTitles.set(row.get('sourcedId'), row.get('title'));
 
-  const classes = new Map<string, RosterClass>();
   for await (const row of rows('classes', ['sourcedId', 'schoolSourcedId'])) {
     const id = row.get('sourcedId');
     const school = row.get('schoolSourcedId');
-    if (!id || duplicate(row, 'classes', id)) continue;
+    if (!id) continue;
     if (!isSchool(school)) {
       errors.push({ file: fileOf('classes'), line: row.line, reason: `class ${id} names school ${school}, which is not a school in orgs.csv; skipped` });
       continue;
     }
     const title = row.get('title') || courseTitles.get(row.get('courseSourcedId')) || row.get('classCode') || id;
     const grades = sortGrades(splitList(row.get('grades')).map(rosterGrade).filter((g): g is NonNullable<typeof g> => g !== null));
-    classes.set(id, {
+    const first = stage.addClass({
       externalId: id, schoolExternalId: school, title, grades,
       subjects: splitList(row.get('subjects')), active: isActiveStatus(row.get('status')),
       src: { file: fileOf('classes'), line: row.line },
     });
+    if (first) duplicate('classes', row.line, id, first.src.line);
   }
+  courseTitles.clear();
 
-  const users = await readUsers(rows('users', ['sourcedId', 'role', 'givenName', 'familyName']), {
+  await readUsers(rows('users', ['sourcedId', 'role', 'givenName', 'familyName']), stage, {
     file: fileOf('users'), errors, complete: modes.users === 'bulk',
     schoolsOf: (ids) => ids.filter(isSchool),
   });
 
-  const enrollments: RosterEnrollment[] = [];
-  // Ids as the users and classes already hold them: an enrollment keeps no copies of its own.
-  const teacherIds = new Map(users.teachers.map((t) => [t.externalId, t.externalId]));
-  const internUser = (id: string, role: 'student' | 'teacher') =>
-    (role === 'student' ? users.students.get(id)?.externalId : teacherIds.get(id)) ?? id;
-  /** Enrollments kept so far, by user: a user has a handful, so a duplicate is found by a short scan. */
-  const byUser = new Map<string, RosterEnrollment[]>();
   const enrollmentsFile = fileOf('enrollments');
   for await (const row of rows('enrollments', ['classSourcedId', 'userSourcedId', 'role'])) {
     const cell = row.get('role').toLowerCase();
     if (cell !== 'student' && cell !== 'teacher') continue;
     const role = cell === 'student' ? 'student' : 'teacher';
-    const classCell = row.get('classSourcedId');
-    const userCell = row.get('userSourcedId');
+    const classId = row.get('classSourcedId');
+    const userId = row.get('userSourcedId');
     const fail = (reason: string) => errors.push({ file: enrollmentsFile, line: row.line, reason });
-    if (users.rejected.has(userCell)) continue;
-    const userRole = users.role.get(userCell);
-    const known = classes.get(classCell);
-    if (!known && modes.classes === 'bulk') { fail(`class ${classCell} is not in classes.csv; enrollment skipped`); continue; }
-    if (userRole === undefined && modes.users === 'bulk') { fail(`user ${userCell} is not in users.csv; enrollment skipped`); continue; }
-    if (userRole !== undefined && userRole !== role) { fail(`user ${userCell} is enrolled as ${role} but is a ${userRole} in users.csv; enrollment skipped`); continue; }
-    const classId = known?.externalId ?? classCell;
-    const userId = internUser(userCell, role);
-    const mine = byUser.get(userId);
-    if (mine?.some((e) => e.classExternalId === classId && e.role === role)) continue;
-    const enrollment: RosterEnrollment = { classExternalId: classId, userExternalId: userId, role, active: isActiveStatus(row.get('status')), src: { file: enrollmentsFile, line: row.line } };
-    if (mine) mine.push(enrollment);
-    else byUser.set(userId, [enrollment]);
-    enrollments.push(enrollment);
+    const user = stage.user(userId);
+    if (user?.rejected) continue;
+    if (modes.classes === 'bulk' && !stage.hasClass(classId)) { fail(`class ${classId} is not in classes.csv; enrollment skipped`); continue; }
+    if (user === undefined && modes.users === 'bulk') { fail(`user ${userId} is not in users.csv; enrollment skipped`); continue; }
+    if (user !== undefined && user.role !== role) { fail(`user ${userId} is enrolled as ${role} but is a ${user.role} in users.csv; enrollment skipped`); continue; }
+    stage.addEnrollment({ classExternalId: classId, userExternalId: userId, role, active: isActiveStatus(row.get('status')), src: { file: enrollmentsFile, line: row.line } });
   }
-  byUser.clear();
 
-  // A student without a usable grade takes the grade of the first class of theirs that has one.
-  for (const e of enrollments) {
-    const student = users.students.get(e.userExternalId);
-    const grade = classes.get(e.classExternalId)?.grades[0];
-    if (e.role === 'student' && student && users.gradeless.has(student.externalId) && grade) {
-      student.grade = grade;
-      users.gradeless.delete(student.externalId);
-    }
+  for (const s of stage.gradeFromClasses()) {
+    errors.push({ ...s.src, reason: `student ${s.externalId} (${s.firstName} ${s.lastName}) has no grade FamilyLine can use (PK, KG, 01–12), in users.csv or from a class; skipped` });
   }
-  for (const id of users.gradeless) {
-    const s = users.students.get(id)!;
-    errors.push({ ...s.src, reason: `student ${id} (${s.firstName} ${s.lastName}) has no grade FamilyLine can use (PK, KG, 01–12), in users.csv or from a class; skipped` });
-    users.students.delete(id);
-  }
-  const keep = (id: string) => !users.gradeless.has(id);
 
   // The report reads file by file, top to bottom, whatever order the checks ran in.
   const order = (file: string) => FILES.findIndex((e) => fileOf(e) === file);
   errors.sort((a, b) => order(a.file) - order(b.file) || a.line - b.line);
+  const usersComplete = modes.users === 'bulk';
   return {
     format: 'oneroster',
-    schools,
-    students: [...users.students.values()],
-    guardians: [...users.guardians.values()],
-    links: users.links.filter((l) => keep(l.studentExternalId)),
-    teachers: users.teachers,
-    classes: [...classes.values()],
-    enrollments: enrollments.filter((e) => keep(e.userExternalId)),
+    stage,
     errors,
     complete: {
-      students: modes.users === 'bulk', guardians: modes.users === 'bulk', teachers: modes.users === 'bulk',
+      schools: orgsComplete,
+      students: usersComplete, guardians: usersComplete, teachers: usersComplete,
       classes: modes.classes === 'bulk', enrollments: modes.enrollments === 'bulk',
     },
   };

@@ -8,7 +8,8 @@ import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { parseFlatCsv } from './flat-csv';
-import { RosterFileError, type RosterSnapshot } from './model';
+import { RosterStage } from '../../../db/repositories/roster-stage';
+import { RosterFileError, type StagedRoster } from './model';
 import { parseOneRoster, type Bundle } from './oneroster';
 
 export interface ReadRosterOptions {
@@ -17,20 +18,34 @@ export interface ReadRosterOptions {
 
 const ONEROSTER_FILES = new Set(['manifest.csv', 'users.csv', 'orgs.csv', 'classes.csv', 'enrollments.csv', 'courses.csv', 'academicsessions.csv', 'demographics.csv']);
 
-export async function readRoster(path: string, opts: ReadRosterOptions = {}): Promise<RosterSnapshot> {
+/**
+ * Reads a roster into a new stage. The caller owns the stage and disposes of it; when reading
+ * fails the stage is disposed of here.
+ */
+export async function readRoster(path: string, opts: ReadRosterOptions = {}): Promise<StagedRoster> {
+  const stage = new RosterStage();
+  try {
+    return await readInto(stage, path, opts);
+  } catch (err) {
+    stage.dispose();
+    throw err;
+  }
+}
+
+async function readInto(stage: RosterStage, path: string, opts: ReadRosterOptions): Promise<StagedRoster> {
   const name = basename(path);
   const info = await stat(path).catch(() => null);
   if (!info) throw new RosterFileError(`${path} does not exist.`, name);
 
   if (info.isDirectory()) {
     if (opts.format === 'flat') throw new RosterFileError(`${name} is a folder; a flat roster is one .csv file.`, name);
-    return fromBundle(await folderBundle(path), name);
+    return fromBundle(await folderBundle(path), name, stage);
   }
   // With --format flat a zip falls through to the CSV reader, which says it is not a CSV.
   if (opts.format !== 'flat' && (name.toLowerCase().endsWith('.zip') || (await isZip(path)))) {
     const zip = await zipBundle(path);
     try {
-      return await fromBundle(zip, name);
+      return await fromBundle(zip, name, stage);
     } finally {
       zip.close();
     }
@@ -41,10 +56,10 @@ export async function readRoster(path: string, opts: ReadRosterOptions = {}): Pr
   if (!opts.format && ONEROSTER_FILES.has(name.toLowerCase())) {
     throw new RosterFileError(`${name} is one file of a OneRoster export: import the folder or .zip that holds all of its files.`, name);
   }
-  return parseFlatCsv(createReadStream(path), name);
+  return parseFlatCsv(createReadStream(path), name, stage);
 }
 
-function fromBundle(bundle: Bundle & { names: string[] }, name: string): Promise<RosterSnapshot> {
+function fromBundle(bundle: Bundle & { names: string[] }, name: string, stage: RosterStage): Promise<StagedRoster> {
   if (!bundle.find('users.csv') && !bundle.find('manifest.csv')) {
     const excel = bundle.names.some((n) => n === '[Content_Types].xml' || n.startsWith('xl/'));
     throw new RosterFileError(
@@ -54,7 +69,7 @@ function fromBundle(bundle: Bundle & { names: string[] }, name: string): Promise
       name,
     );
   }
-  return parseOneRoster(bundle);
+  return parseOneRoster(bundle, stage);
 }
 
 /** Files are looked up by base name, so a bundle zipped with its folder reads the same. */

@@ -1,44 +1,40 @@
+/**
+ * Guardians, households (families), phones and guardian–student links, one school at a time:
+ * the household rule needs a school's guardians together, and no more than that is loaded.
+ * For a delta file, the school's guardians FamilyLine already has and the file does not take
+ * part as they are stored, so a new guardian can join an existing household.
+ */
 import type { CountryCode } from 'libphonenumber-js';
 import type { Tx } from '../../../db/client';
 import * as repo from '../../../db/repositories/roster';
+import * as staged from '../../../db/repositories/roster-sync';
 import { toE164 } from '../../lib/phone';
-import type { RosterGuardian, RosterLink, RosterSnapshot, RowError } from './model';
+import type { RosterCompleteness, RowError, Source } from './model';
 import type { ImportReport } from './report';
 import type { SyncOptions } from './sync';
 import { workOutHouseholds, type Household } from './households';
 import { byKey, deactivateMissing, differs, planUpsert, writePlan } from './upsert';
 
-interface Member {
-  guardian: RosterGuardian;
-  links: RosterLink[];
+interface MemberLink {
+  studentExternalId: string;
+  studentId: number;
+  relationship: string | null;
+  mayContact: boolean;
 }
 
-/** Guardians of each school, through the students they are linked to. Bad links are rejected. */
-function membersBySchool(snap: RosterSnapshot, schoolIdByExt: Map<string, number>, reject: (e: RowError) => void) {
-  const studentSchool = new Map(snap.students.map((s) => [s.externalId, { schoolId: schoolIdByExt.get(s.schoolExternalId), active: s.active }]));
-  const guardians = new Map(snap.guardians.map((g) => [g.externalId, g]));
-  const out = new Map<number, Map<string, Member>>();
-  const linked = new Set<string>();
-  /** Every active student of each guardian, across schools. */
-  const children = new Map<string, string[]>();
-  for (const l of snap.links) {
-    const g = guardians.get(l.guardianExternalId);
-    const s = studentSchool.get(l.studentExternalId);
-    if (!g || !s || s.schoolId === undefined) {
-      reject({ ...l.src, reason: `link between guardian "${l.guardianExternalId}" and student "${l.studentExternalId}": ${!g ? 'no such guardian' : 'no such student'} in the file` });
-      continue;
-    }
-    linked.add(g.externalId);
-    if (!s.active) continue;
-    children.set(g.externalId, [...(children.get(g.externalId) ?? []), l.studentExternalId]);
-    const school = out.get(s.schoolId) ?? out.set(s.schoolId, new Map()).get(s.schoolId)!;
-    const m = school.get(g.externalId) ?? school.set(g.externalId, { guardian: g, links: [] }).get(g.externalId)!;
-    m.links.push(l);
-  }
-  for (const g of snap.guardians) {
-    if (g.active && !linked.has(g.externalId)) reject({ ...g.src, reason: `guardian ${g.externalId} is linked to no student in the file; not imported` });
-  }
-  return { bySchool: out, children };
+interface Member {
+  externalId: string;
+  firstName: string;
+  lastName: string;
+  /** As written in the file (normalised below), or the stored E.164 number. */
+  phone: string | null;
+  language: string | null;
+  household: string | null;
+  relationship: string | null;
+  active: boolean;
+  /** Where the file has this guardian; null for a stored guardian a delta file leaves out. */
+  src: Source | null;
+  links: MemberLink[];
 }
 
 function majority(values: (string | null)[]): string | null {
@@ -55,38 +51,74 @@ function pickFamily(h: Household, families: repo.FamilyRow[], guardianByExt: Map
   return votes === null ? undefined : families.find((f) => f.id === Number(votes));
 }
 
+/** The school's guardians: the file's, with their links here, and for a delta the stored ones it leaves out. */
+function membersOf(tx: Tx, schoolId: number, complete: RosterCompleteness): Map<string, Member> {
+  const members = new Map<string, Member>();
+  for (const r of staged.fileGuardiansOf(tx, schoolId)) {
+    let m = members.get(r.ext);
+    if (!m) {
+      m = {
+        externalId: r.ext, firstName: r.first_name, lastName: r.last_name, phone: r.phone, language: r.language,
+        household: r.household, relationship: r.relationship, active: r.active === 1, src: { file: r.file, line: r.line }, links: [],
+      };
+      members.set(r.ext, m);
+    }
+    m.links.push({ studentExternalId: r.student_ext, studentId: r.student_id, relationship: r.link_relationship, mayContact: r.link_may_contact === 1 });
+  }
+  if (complete.guardians) return members;
+  // A delta only adds links: the stored ones stay, and the file's are added to them.
+  for (const g of staged.knownGuardiansNotInFile(tx, schoolId)) {
+    members.set(g.ext, {
+      externalId: g.ext, firstName: g.first_name, lastName: g.last_name, phone: g.phone, language: g.language,
+      household: g.household, relationship: g.relationship, active: true, src: null, links: [],
+    });
+  }
+  const linkRows = [...staged.knownLinksOf(tx, schoolId), ...staged.fileLinksOfKnownGuardians(tx, schoolId)];
+  for (const l of linkRows) {
+    const m = members.get(l.guardian_ext);
+    if (m && !m.links.some((x) => x.studentId === l.student_id)) {
+      m.links.push({ studentExternalId: l.student_ext, studentId: l.student_id, relationship: l.relationship, mayContact: l.may_contact === 1 });
+    }
+  }
+  return members;
+}
+
 /** Guardians, households (families), phones and guardian–student links, school by school. */
 export function syncHouseholds(
   tx: Tx,
-  snap: RosterSnapshot,
+  complete: RosterCompleteness,
   opts: SyncOptions,
-  schoolIdByExt: Map<string, number>,
-  studentIdByExt: Map<string, number>,
+  schoolIds: number[],
   report: ImportReport,
   reject: (e: RowError) => void,
 ): number[] {
-  const { bySchool, children } = membersBySchool(snap, schoolIdByExt, reject);
+  staged.resolveLinks(tx, complete).forEach(reject);
+  for (const g of staged.unlinkedGuardians(tx, complete)) {
+    reject({ file: g.file, line: g.line, reason: `guardian ${g.ext} is linked to no student in the file; not imported` });
+  }
   const badPhones = new Set<string>();
   const newFamilyIds: number[] = [];
-  for (const school of repo.allSchools(tx).filter((s) => [...schoolIdByExt.values()].includes(s.id))) {
-    const members = [...(bySchool.get(school.id) ?? new Map<string, Member>()).values()];
+  for (const school of repo.allSchools(tx).filter((s) => schoolIds.includes(s.id))) {
+    const members = [...membersOf(tx, school.id, complete).values()];
+    const children = new Map<string, string[]>();
+    for (const c of staged.childrenOfSchoolGuardians(tx, school.id)) children.set(c.guardian_ext, [...(children.get(c.guardian_ext) ?? []), c.student_ext]);
     const phoneOf = new Map<string, string | null>();
-    for (const { guardian: g } of members) {
+    for (const g of members) {
       const e164 = g.phone ? toE164(g.phone, school.phoneRegion as CountryCode) : null;
-      if (g.phone && !e164 && !badPhones.has(g.externalId)) {
+      if (g.phone && !e164 && g.src && !badPhones.has(g.externalId)) {
         badPhones.add(g.externalId);
         reject({ ...g.src, reason: `guardian ${g.externalId}: "${g.phone}" is not a phone number; imported without a phone` });
       }
       phoneOf.set(g.externalId, e164);
     }
-    const active = members.filter((m) => m.guardian.active);
+    const active = members.filter((m) => m.active);
     const households = workOutHouseholds(
       active.map((m) => ({
-        externalId: m.guardian.externalId,
-        phone: phoneOf.get(m.guardian.externalId) ?? null,
-        household: m.guardian.household,
+        externalId: m.externalId,
+        phone: phoneOf.get(m.externalId) ?? null,
+        household: m.household,
         studentIds: m.links.map((l) => l.studentExternalId),
-        allStudentIds: children.get(m.guardian.externalId),
+        allStudentIds: children.get(m.externalId),
       })),
     );
     const storedGuardians = repo.guardiansOf(tx, school.id);
@@ -94,13 +126,13 @@ export function syncHouseholds(
     const storedFamilies = repo.familiesOf(tx, school.id);
     const claimed = new Set<number>();
     const familyOf = new Map<string, number>();
-    const memberByExt = new Map(active.map((m) => [m.guardian.externalId, m]));
+    const memberByExt = new Map(active.map((m) => [m.externalId, m]));
     /** Households with no stored family: their families are inserted together below. */
     const created: { row: typeof repo.rosterTables.families.$inferInsert; guardianIds: string[] }[] = [];
 
     for (const h of households) {
       const family = pickFamily(h, storedFamilies, guardianByExt, claimed);
-      const gs = h.guardianIds.map((id) => memberByExt.get(id)!.guardian);
+      const gs = h.guardianIds.map((id) => memberByExt.get(id)!);
       const values = {
         schoolId: school.id,
         externalId: h.explicitId,
@@ -126,12 +158,12 @@ export function syncHouseholds(
     });
     newFamilyIds.push(...createdIds);
     report.families.created += created.length;
-    if (snap.complete.guardians) {
+    if (complete.guardians) {
       deactivateMissing(tx, repo.rosterTables.families, storedFamilies, (f: repo.FamilyRow) => !claimed.has(f.id), { updatedAt: opts.now }, report.families);
     }
-    const guardianIds = syncGuardians(tx, school.id, members, familyOf, guardianByExt, storedGuardians, snap.complete.guardians, opts, report);
-    syncPhones(tx, school.id, active, phoneOf, guardianIds, opts.now, report);
-    syncLinks(tx, school.id, active, guardianIds, studentIdByExt, report);
+    const guardianIds = syncGuardians(tx, school.id, active, familyOf, guardianByExt, storedGuardians, complete.guardians, opts, report);
+    syncPhones(tx, school.id, active.filter((m) => m.src !== null), phoneOf, guardianIds, opts.now, report);
+    syncLinks(tx, school.id, active, guardianIds, complete.guardians, report);
   }
   return newFamilyIds;
 }
@@ -139,7 +171,7 @@ export function syncHouseholds(
 function syncGuardians(
   tx: Tx,
   schoolId: number,
-  members: Member[],
+  active: Member[],
   familyOf: Map<string, number>,
   guardianByExt: Map<string, repo.GuardianRow>,
   stored: repo.GuardianRow[],
@@ -147,16 +179,14 @@ function syncGuardians(
   opts: SyncOptions,
   report: ImportReport,
 ): Map<string, number> {
-  const incoming = members
-    .filter((m) => m.guardian.active)
-    .map(({ guardian: g }) => ({
-      key: g.externalId,
-      values: { familyId: familyOf.get(g.externalId)!, schoolId, externalId: g.externalId, firstName: g.firstName, lastName: g.lastName, language: g.language, relationship: g.relationship, active: true },
-    }));
+  const incoming = active.map((g) => ({
+    key: g.externalId,
+    values: { familyId: familyOf.get(g.externalId)!, schoolId, externalId: g.externalId, firstName: g.firstName, lastName: g.lastName, language: g.language, relationship: g.relationship, active: true },
+  }));
   const plan = planUpsert(guardianByExt, incoming, report.guardians);
   writePlan(tx, repo.rosterTables.guardians, plan, { createdAt: opts.now, updatedAt: opts.now });
-  const inactiveInFile = new Set(members.filter((m) => !m.guardian.active).map((m) => m.guardian.externalId));
-  const gone = (g: repo.GuardianRow) => inactiveInFile.has(g.externalId ?? '') || (complete && g.externalId !== null && !plan.ids.has(g.externalId));
+  const inactive = staged.inactiveInFile(tx, schoolId);
+  const gone = (g: repo.GuardianRow) => inactive.has(g.externalId ?? '') || (complete && g.externalId !== null && !plan.ids.has(g.externalId));
   deactivateMissing(tx, repo.rosterTables.guardians, stored, gone, { updatedAt: opts.now }, report.guardians);
   return plan.ids;
 }
@@ -165,7 +195,7 @@ function syncGuardians(
 function syncPhones(
   tx: Tx,
   schoolId: number,
-  active: Member[],
+  fromFile: Member[],
   phoneOf: Map<string, string | null>,
   guardianIds: Map<string, number>,
   now: string,
@@ -176,9 +206,9 @@ function syncPhones(
   for (const p of stored) byGuardian.set(p.guardianId, [...(byGuardian.get(p.guardianId) ?? []), p]);
   const remove: number[] = [];
   const add: { guardianId: number; number: string; createdAt: string }[] = [];
-  for (const m of active) {
-    const guardianId = guardianIds.get(m.guardian.externalId)!;
-    const want = phoneOf.get(m.guardian.externalId) ?? null;
+  for (const m of fromFile) {
+    const guardianId = guardianIds.get(m.externalId)!;
+    const want = phoneOf.get(m.externalId) ?? null;
     const have = byGuardian.get(guardianId) ?? [];
     for (const p of have) if (p.number !== want) remove.push(p.id);
     if (want && !have.some((p) => p.number === want)) add.push({ guardianId, number: want, createdAt: now });
@@ -190,20 +220,20 @@ function syncPhones(
   report.phones.removed += remove.length;
 }
 
-function syncLinks(tx: Tx, schoolId: number, active: Member[], guardianIds: Map<string, number>, studentIdByExt: Map<string, number>, report: ImportReport) {
+/** Links of the school's guardians. A complete file also removes the links it no longer lists; a delta only adds. */
+function syncLinks(tx: Tx, schoolId: number, active: Member[], guardianIds: Map<string, number>, complete: boolean, report: ImportReport) {
   const stored = new Map(repo.linksOf(tx, schoolId).map((l) => [`${l.studentId}:${l.guardianId}`, l]));
   const wanted = new Map<string, repo.LinkRow>();
   for (const m of active) {
-    const guardianId = guardianIds.get(m.guardian.externalId)!;
+    const guardianId = guardianIds.get(m.externalId)!;
     for (const l of m.links) {
-      const studentId = studentIdByExt.get(l.studentExternalId)!;
-      wanted.set(`${studentId}:${guardianId}`, { studentId, guardianId, relationship: l.relationship, mayContact: l.mayContact });
+      wanted.set(`${l.studentId}:${guardianId}`, { studentId: l.studentId, guardianId, relationship: l.relationship, mayContact: l.mayContact });
     }
   }
   const activeIds = new Set(guardianIds.values());
-  for (const [key, link] of stored) {
+  for (const [key, link] of complete ? stored : []) {
     if (!wanted.has(key) && activeIds.has(link.guardianId)) {
-      repo.deletePairs(tx, 'studentGuardians', [[link.studentId, link.guardianId]]);
+      repo.deleteLinks(tx, [[link.studentId, link.guardianId]]);
       report.studentGuardians.removed++;
     }
   }
@@ -215,7 +245,7 @@ function syncLinks(tx: Tx, schoolId: number, active: Member[], guardianIds: Map<
     else if (differs(have, link)) changed.push(link);
     else report.studentGuardians.unchanged++;
   }
-  repo.deletePairs(tx, 'studentGuardians', changed.map((l) => [l.studentId, l.guardianId]));
+  repo.deleteLinks(tx, changed.map((l) => [l.studentId, l.guardianId]));
   repo.insertLinks(tx, repo.rosterTables.studentGuardians, [...add, ...changed]);
   report.studentGuardians.added += add.length;
   report.studentGuardians.updated += changed.length;

@@ -1,7 +1,7 @@
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Tx } from '../../../db/client';
 import * as repo from '../../../db/repositories/roster';
-import type { Counts, LinkCounts } from './report';
+import type { Counts } from './report';
 
 const IGNORED = new Set(['createdAt', 'updatedAt']);
 
@@ -48,45 +48,6 @@ export function planUpsert<R extends { id: number }, V extends object>(
     }
   }
   return plan;
-}
-
-/** A set of id pairs without a string per pair: ids held as numbers, grouped by the first. */
-export class PairSet {
-  private readonly byFirst = new Map<number, Set<number>>();
-  has([a, b]: [number, number]): boolean {
-    return this.byFirst.get(a)?.has(b) ?? false;
-  }
-  /** Adds a pair; false when it was already there. */
-  add([a, b]: [number, number]): boolean {
-    const seconds = this.byFirst.get(a);
-    if (!seconds) {
-      this.byFirst.set(a, new Set([b]));
-      return true;
-    }
-    if (seconds.has(b)) return false;
-    seconds.add(b);
-    return true;
-  }
-  static of(pairs: [number, number][]): PairSet {
-    const set = new PairSet();
-    for (const p of pairs) set.add(p);
-    return set;
-  }
-}
-
-/** Pairs to add (and, when the file is complete, remove) so the stored set equals the wanted one. */
-export function diffPairs(stored: [number, number][], wanted: [number, number][], c: LinkCounts, removeMissing = true) {
-  const have = PairSet.of(stored);
-  const add = wanted.filter((p) => !have.has(p));
-  let remove: [number, number][] = [];
-  if (removeMissing) {
-    const want = PairSet.of(wanted);
-    remove = stored.filter((p) => !want.has(p));
-  }
-  c.added += add.length;
-  c.removed += remove.length;
-  c.unchanged += wanted.length - add.length;
-  return { add, remove };
 }
 
 export function byKey<R>(rows: R[], key: (r: R) => string | null): Map<string, R> {

@@ -1,0 +1,28 @@
+/** A roster's records in memory, for tests: read from a file's stage, or written into a new one. */
+import { RosterStage } from '../../db/repositories/roster-stage';
+import type { RosterSnapshot, StagedRoster } from '../../src/families/roster/model';
+import { readRoster, type ReadRosterOptions } from '../../src/families/roster/read';
+
+/** Reads a roster file as the import does, and returns everything its stage holds. */
+export async function readSnapshot(path: string, opts: ReadRosterOptions = {}): Promise<RosterSnapshot> {
+  const staged = await readRoster(path, opts);
+  try {
+    return { format: staged.format, errors: staged.errors, complete: staged.complete, ...staged.stage.records() };
+  } finally {
+    staged.stage.dispose();
+  }
+}
+
+/** A stage holding exactly the given records, as a parser would have written them. */
+export function stageSnapshot(snap: RosterSnapshot): StagedRoster {
+  const stage = new RosterStage();
+  for (const s of snap.schools) stage.addSchool(s);
+  for (const s of snap.students) stage.addStudent(s);
+  const noContact = new Set(snap.links.filter((l) => !l.mayContact).map((l) => l.guardianExternalId));
+  for (const g of snap.guardians) stage.addGuardian(g, !noContact.has(g.externalId));
+  for (const l of snap.links) stage.mergeLink(l);
+  for (const t of snap.teachers) stage.addTeacher(t);
+  for (const c of snap.classes) stage.addClass(c);
+  for (const e of snap.enrollments) stage.addEnrollment(e);
+  return { format: snap.format, stage, errors: snap.errors, complete: snap.complete };
+}
