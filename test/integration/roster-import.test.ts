@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { and, eq } from 'drizzle-orm';
 import { startTestApp, waitFor, type TestApp } from '../helpers/app';
-import { classes, families, guardians, messages, phones, schools, staff, students, studentGuardians } from '../../db/schema';
+import { classes, enrollments, families, guardians, messages, phones, schools, staff, students, studentGuardians } from '../../db/schema';
 import { importRoster } from '../../src/families/roster/import';
 import { sendStaffReply } from '../../src/messaging/outbound';
 import { getOrCreateConversation } from '../../db/repositories/messages';
@@ -104,6 +106,68 @@ test('the same export again (as a .zip) changes nothing and welcomes nobody twic
   }
   expect(report.welcomes.queued).toBe(0);
   expect(db().select().from(guardians).all()).toEqual(before);
+});
+
+test('a delta export (manifest file.users=delta) changes only what it carries, resolving everyone else against FamilyLine', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'delta-'));
+  const stamp = '2024-09-15T12:00:00.000Z';
+  writeFileSync(path.join(dir, 'manifest.csv'), [
+    'propertyName,value', 'manifest.version,1.0', 'oneroster.version,1.1',
+    'file.academicSessions,absent', 'file.orgs,absent', 'file.courses,absent', 'file.classes,absent',
+    'file.users,delta', 'file.enrollments,delta', '',
+  ].join('\n'));
+  writeFileSync(path.join(dir, 'users.csv'), [
+    'sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,givenName,familyName,email,sms,phone,agentSourcedIds,grades,metadata.language',
+    // A new sibling, whose parent (Rosa Delgado) is not in the file: FamilyLine already has her.
+    `stu-061,active,${stamp},true,sch-ac,student,stu-061,Ilse,Delgado,,,,gdn-003,02,`,
+    // A new guardian on the Ribeiro household's number, for a child the file does not carry.
+    `gdn-091,active,${stamp},true,sch-ac,parent,gdn-091,Ines,Ribeiro,,(555) 555-0142,,stu-001,,Português`,
+    // A student who left.
+    `stu-010,tobedeleted,${stamp},true,sch-ac,student,stu-010,Bruna,Hakimi,,,,,KG,`,
+    '',
+  ].join('\n'));
+  writeFileSync(path.join(dir, 'enrollments.csv'), [
+    'sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role',
+    `enr-d1,active,${stamp},cls-ac-2,sch-ac,stu-061,student`,
+    '',
+  ].join('\n'));
+  const activeGuardians = () => db().select().from(guardians).where(eq(guardians.active, true)).all().length;
+  const activeStudents = () => db().select().from(students).where(eq(students.active, true)).all().length;
+  const before = { guardians: activeGuardians(), students: activeStudents(), families: db().select().from(families).all().length };
+  const ribeiroBefore = familyIdsOfStudent('stu-001');
+
+  const report = await run(dir);
+  expect(report.errors).toEqual([]);
+  expect(report.students).toEqual({ created: 1, updated: 0, unchanged: 0, deactivated: 1 });
+  expect(report.enrollments).toMatchObject({ added: 1, removed: 0 });
+  expect(report.families).toMatchObject({ created: 0, deactivated: 0 });
+  expect(report.welcomes.queued).toBe(0); // no new family, and the Ribeiro number was welcomed already
+
+  // Nobody the file leaves out is deactivated: only the student it marks.
+  expect(activeStudents()).toBe(before.students); // one in, one out
+  expect(activeGuardians()).toBe(before.guardians + 1);
+  expect(db().select().from(families).all()).toHaveLength(before.families);
+  // The sibling joins Rosa's family, and is in the class the delta names.
+  expect(familyIdsOfStudent('stu-061')).toEqual([guardian('gdn-003').familyId]);
+  const ilse = db().select().from(students).where(eq(students.externalId, 'stu-061')).get()!;
+  const cls = db().select().from(classes).where(eq(classes.externalId, 'cls-ac-2')).get()!;
+  expect(db().select().from(enrollments).where(and(eq(enrollments.classId, cls.id), eq(enrollments.studentId, ilse.id))).all()).toHaveLength(1);
+  // One number is one household: Ines joins the stored Ribeiro family, whose links all stay.
+  expect(guardian('gdn-091').familyId).toBe(guardian('gdn-001').familyId);
+  expect(familyIdsOfStudent('stu-001')).toEqual(ribeiroBefore);
+  expect(db().select().from(phones).where(eq(phones.guardianId, guardian('gdn-091').id)).get()!.number).toBe('+15555550142');
+  // The student who left is kept, inactive, with their links (history stays).
+  expect(db().select().from(students).where(eq(students.externalId, 'stu-010')).get()!.active).toBe(false);
+  expect(familyIdsOfStudent('stu-010')).toHaveLength(1);
+
+  // The same delta again changes nothing.
+  const again = await run(dir);
+  rmSync(dir, { recursive: true, force: true });
+  expect(again.errors).toEqual([]);
+  expect(again.students).toEqual({ created: 0, updated: 0, unchanged: 2, deactivated: 0 });
+  for (const entity of ['families', 'guardians'] as const) expect(again[entity]).toMatchObject({ created: 0, updated: 0, deactivated: 0 });
+  expect(again.studentGuardians).toMatchObject({ added: 0, removed: 0, updated: 0 });
+  expect(again.enrollments).toMatchObject({ added: 0, removed: 0 });
 });
 
 test('a malformed file fails with a clear message and changes nothing', async () => {
