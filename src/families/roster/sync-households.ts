@@ -9,7 +9,7 @@ import type { Tx } from '../../../db/client';
 import * as repo from '../../../db/repositories/roster';
 import * as staged from '../../../db/repositories/roster-sync';
 import { toE164 } from '../../lib/phone';
-import type { RosterCompleteness, RowError, Source } from './model';
+import type { RosterCompleteness, RosterGuardian, RowError, Source } from './model';
 import type { ImportReport } from './report';
 import type { SyncOptions } from './sync';
 import { workOutHouseholds, type Household } from './households';
@@ -22,17 +22,9 @@ interface MemberLink {
   mayContact: boolean;
 }
 
-interface Member {
-  externalId: string;
-  firstName: string;
-  lastName: string;
-  /** As written in the file (normalised below), or the stored E.164 number. */
-  phone: string | null;
-  language: string | null;
-  household: string | null;
-  relationship: string | null;
-  active: boolean;
-  /** Where the file has this guardian; null for a stored guardian a delta file leaves out. */
+/** A guardian of the school, from the file or (for a delta) as stored, with their links here. */
+interface Member extends Omit<RosterGuardian, 'src'> {
+  /** Where the file has this guardian; null for a stored guardian a delta file leaves out. Stored numbers are E.164. */
   src: Source | null;
   links: MemberLink[];
 }
