@@ -51,6 +51,7 @@ CREATE INDEX enrollments_user ON enrollments (user_ext);
 CREATE TABLE school_ids (ext TEXT PRIMARY KEY, id INTEGER NOT NULL);
 CREATE TABLE want_enrollments (class_id INTEGER NOT NULL, student_id INTEGER NOT NULL, PRIMARY KEY (class_id, student_id));
 CREATE TABLE want_teachers (class_id INTEGER NOT NULL, staff_id INTEGER NOT NULL, PRIMARY KEY (class_id, staff_id));
+CREATE TABLE ended_enrollments (role TEXT NOT NULL, class_id INTEGER NOT NULL, user_id INTEGER NOT NULL, PRIMARY KEY (role, class_id, user_id));
 CREATE TABLE resolved_links (student_ext TEXT NOT NULL, guardian_ext TEXT NOT NULL, relationship TEXT, may_contact INTEGER NOT NULL,
   file TEXT NOT NULL, line INTEGER NOT NULL, school_id INTEGER NOT NULL, student_id INTEGER, student_active INTEGER NOT NULL,
   guardian_in_file INTEGER NOT NULL);

@@ -120,7 +120,7 @@ export interface PairCounts { added: number; removed: number; unchanged: number 
  * does not describe whole, one FamilyLine already has. People the file marks inactive simply
  * have no enrollments; that is not an error.
  */
-function resolvedEnrollments(open: { classes: boolean; users: boolean }): SQL {
+function resolvedEnrollments(open: { classes: boolean; users: boolean }, active: boolean): SQL {
   const inFileClass = sql`EXISTS (SELECT 1 FROM stage.classes sc JOIN stage.school_ids m ON m.ext = sc.school_ext WHERE sc.ext = e.class_ext)`;
   const inFileStudent = sql`EXISTS (SELECT 1 FROM stage.students ss JOIN stage.school_ids m ON m.ext = ss.school_ext WHERE ss.ext = e.user_ext)`;
   const inFileTeacher = sql`EXISTS (SELECT 1 FROM stage.teachers t WHERE t.ext = e.user_ext)`;
@@ -130,21 +130,24 @@ function resolvedEnrollments(open: { classes: boolean; users: boolean }): SQL {
     LEFT JOIN main.classes c ON c.external_id = e.class_ext AND (${flag(open.classes)} OR ${inFileClass})
     LEFT JOIN main.students st ON e.role = 'student' AND st.external_id = e.user_ext AND (${flag(open.users)} OR ${inFileStudent})
     LEFT JOIN main.staff sf ON e.role = 'teacher' AND sf.external_id = e.user_ext AND (${flag(open.users)} OR ${inFileTeacher})
-    WHERE e.active = 1
+    WHERE ${active ? sql`e.active = 1
       AND NOT EXISTS (SELECT 1 FROM stage.students x WHERE x.ext = e.user_ext AND x.active = 0)
-      AND NOT EXISTS (SELECT 1 FROM stage.teachers x WHERE x.ext = e.user_ext AND x.active = 0)`;
+      AND NOT EXISTS (SELECT 1 FROM stage.teachers x WHERE x.ext = e.user_ext AND x.active = 0)` : sql`e.active = 0`}`;
 }
 
 /**
- * Class rosters and class teachers. When enrollments.csv is complete, the classes the file
- * holds lose the enrollments it no longer lists; otherwise (a delta) enrollments are only added.
+ * Class rosters and class teachers. An enrollment the file marks tobedeleted is removed. When
+ * enrollments.csv is complete, the classes the file holds also lose the enrollments it no longer
+ * lists; a delta removes only what it marks.
  */
 export function syncEnrollments(
   tx: Tx,
   complete: RosterCompleteness,
 ): { students: PairCounts; teachers: PairCounts; errors: RowError[] } {
   const open = { classes: !complete.classes, users: !complete.students };
-  const resolved = resolvedEnrollments(open);
+  const resolved = resolvedEnrollments(open, true);
+  tx.run(sql`INSERT OR IGNORE INTO stage.ended_enrollments SELECT role, class_id, user_id FROM (${resolvedEnrollments(open, false)})
+    WHERE class_id IS NOT NULL AND user_id IS NOT NULL`);
   const errors = tx
     .all<{ file: string; line: number; class_ext: string; user_ext: string; role: string; class_id: number | null }>(
       sql`SELECT * FROM (${resolved}) WHERE class_id IS NULL OR user_id IS NULL ORDER BY file, line`,
@@ -157,20 +160,24 @@ export function syncEnrollments(
   tx.run(sql`INSERT OR IGNORE INTO stage.want_enrollments SELECT class_id, user_id FROM (${resolved}) WHERE role = 'student' AND class_id IS NOT NULL AND user_id IS NOT NULL`);
   tx.run(sql`INSERT OR IGNORE INTO stage.want_teachers SELECT class_id, user_id FROM (${resolved}) WHERE role = 'teacher' AND class_id IS NOT NULL AND user_id IS NOT NULL`);
   const fileClasses = sql`SELECT c.id FROM stage.classes sc JOIN stage.school_ids m ON m.ext = sc.school_ext JOIN main.classes c ON c.external_id = sc.ext`;
-  const pairs = (table: 'enrollments' | 'class_teachers', want: string, col: 'student_id' | 'staff_id'): PairCounts => {
+  const pairs = (table: 'enrollments' | 'class_teachers', want: string, col: 'student_id' | 'staff_id', role: 'student' | 'teacher'): PairCounts => {
     const main = sql.raw(`main.${table}`);
     const w = sql.raw(`stage.${want}`);
     const c = sql.raw(col);
-    const removed = complete.enrollments
-      ? changes(tx, sql`DELETE FROM ${main} AS x WHERE x.class_id IN (${fileClasses})
-          AND NOT EXISTS (SELECT 1 FROM ${w} w WHERE w.class_id = x.class_id AND w.${c} = x.${c})`)
-      : 0;
+    const notWanted = sql`NOT EXISTS (SELECT 1 FROM ${w} w WHERE w.class_id = x.class_id AND w.${c} = x.${c})`;
+    let removed = changes(tx, sql`DELETE FROM ${main} AS x WHERE ${notWanted}
+      AND EXISTS (SELECT 1 FROM stage.ended_enrollments d WHERE d.role = ${role} AND d.class_id = x.class_id AND d.user_id = x.${c})`);
+    if (complete.enrollments) removed += changes(tx, sql`DELETE FROM ${main} AS x WHERE x.class_id IN (${fileClasses}) AND ${notWanted}`);
     const wanted = count(tx, sql`SELECT count(*) AS n FROM ${w}`);
     const added = changes(tx, sql`INSERT INTO ${main} (class_id, ${c}) SELECT w.class_id, w.${c} FROM ${w} w
       WHERE NOT EXISTS (SELECT 1 FROM ${main} x WHERE x.class_id = w.class_id AND x.${c} = w.${c})`);
     return { added, removed, unchanged: wanted - added };
   };
-  return { students: pairs('enrollments', 'want_enrollments', 'student_id'), teachers: pairs('class_teachers', 'want_teachers', 'staff_id'), errors };
+  return {
+    students: pairs('enrollments', 'want_enrollments', 'student_id', 'student'),
+    teachers: pairs('class_teachers', 'want_teachers', 'staff_id', 'teacher'),
+    errors,
+  };
 }
 
 // --- Guardians and households --------------------------------------------------------------------
@@ -254,6 +261,13 @@ export function childrenOfSchoolGuardians(tx: Tx, schoolId: number): { guardian_
     WHERE r.student_active = 1 AND r.guardian_ext IN (SELECT guardian_ext FROM stage.resolved_links WHERE school_id = ${schoolId})`);
 }
 
+/** Schools where FamilyLine has guardians the file holds: a delta may carry a guardian and none of their children. */
+export function schoolsOfKnownGuardians(tx: Tx): number[] {
+  return tx
+    .all<{ id: number }>(sql`SELECT DISTINCT dg.school_id AS id FROM main.guardians dg JOIN stage.guardians g ON g.ext = dg.external_id WHERE dg.school_id IS NOT NULL`)
+    .map((r) => r.id);
+}
+
 /** Stored guardians of the school the file marks inactive. */
 export function inactiveInFile(tx: Tx, schoolId: number): Set<string> {
   return new Set(
@@ -263,22 +277,31 @@ export function inactiveInFile(tx: Tx, schoolId: number): Set<string> {
   );
 }
 
-export interface KnownGuardianRow {
-  id: number; ext: string; first_name: string; last_name: string; language: string | null; relationship: string | null;
-  household: string | null; phone: string | null;
+export interface KnownGuardianRow extends Omit<StagedGuardianRow, 'file' | 'line'> {
+  /** 1 when the file holds this guardian: the other columns are then the file's. */
+  in_file: number;
+  file: string | null;
+  line: number | null;
 }
 
 /**
- * The school's active guardians FamilyLine has and the file does not (a delta): they take part
- * in working out households as they are, with their stored household id and first number.
+ * The school's guardians FamilyLine has (for a delta): they take part in working out
+ * households, as the file now gives them where it holds them, else as stored (with their
+ * household id and first number).
  */
-export function knownGuardiansNotInFile(tx: Tx, schoolId: number): KnownGuardianRow[] {
+export function knownGuardiansOf(tx: Tx, schoolId: number): KnownGuardianRow[] {
   return tx.all<KnownGuardianRow>(sql`
-    SELECT dg.id, dg.external_id AS ext, dg.first_name, dg.last_name, dg.language, dg.relationship, f.external_id AS household,
-           (SELECT p.number FROM main.phones p WHERE p.guardian_id = dg.id ORDER BY p.id LIMIT 1) AS phone
-    FROM main.guardians dg JOIN main.families f ON f.id = dg.family_id
+    SELECT dg.external_id AS ext, g.ext IS NOT NULL AS in_file,
+           CASE WHEN g.ext IS NULL THEN dg.first_name ELSE g.first_name END AS first_name,
+           CASE WHEN g.ext IS NULL THEN dg.last_name ELSE g.last_name END AS last_name,
+           CASE WHEN g.ext IS NULL THEN (SELECT p.number FROM main.phones p WHERE p.guardian_id = dg.id ORDER BY p.id LIMIT 1) ELSE g.phone END AS phone,
+           CASE WHEN g.ext IS NULL THEN dg.language ELSE g.language END AS language,
+           CASE WHEN g.ext IS NULL THEN f.external_id ELSE g.household END AS household,
+           CASE WHEN g.ext IS NULL THEN dg.relationship ELSE g.relationship END AS relationship,
+           CASE WHEN g.ext IS NULL THEN 1 ELSE g.active END AS active,
+           g.file, g.line
+    FROM main.guardians dg JOIN main.families f ON f.id = dg.family_id LEFT JOIN stage.guardians g ON g.ext = dg.external_id
     WHERE dg.school_id = ${schoolId} AND dg.active = 1 AND dg.external_id IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM stage.guardians g WHERE g.ext = dg.external_id)
     ORDER BY dg.id`);
 }
 

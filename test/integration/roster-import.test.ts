@@ -108,56 +108,78 @@ test('the same export again (as a .zip) changes nothing and welcomes nobody twic
   expect(db().select().from(guardians).all()).toEqual(before);
 });
 
-test('a delta export (manifest file.users=delta) changes only what it carries, resolving everyone else against FamilyLine', async () => {
+/** A OneRoster delta export: users.csv (and enrollments.csv when given) marked delta, the rest absent. */
+function writeDelta(users: string[], enrollmentRows: string[] = []): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'delta-'));
-  const stamp = '2024-09-15T12:00:00.000Z';
-  writeFileSync(path.join(dir, 'manifest.csv'), [
+  const csv = (name: string, lines: string[]) => writeFileSync(path.join(dir, name), [...lines, ''].join('\n'));
+  csv('manifest.csv', [
     'propertyName,value', 'manifest.version,1.0', 'oneroster.version,1.1',
     'file.academicSessions,absent', 'file.orgs,absent', 'file.courses,absent', 'file.classes,absent',
-    'file.users,delta', 'file.enrollments,delta', '',
-  ].join('\n'));
-  writeFileSync(path.join(dir, 'users.csv'), [
-    'sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,givenName,familyName,email,sms,phone,agentSourcedIds,grades,metadata.language',
-    // A new sibling, whose parent (Rosa Delgado) is not in the file: FamilyLine already has her.
-    `stu-061,active,${stamp},true,sch-ac,student,stu-061,Ilse,Delgado,,,,gdn-003,02,`,
-    // A new guardian on the Ribeiro household's number, for a child the file does not carry.
-    `gdn-091,active,${stamp},true,sch-ac,parent,gdn-091,Ines,Ribeiro,,(555) 555-0142,,stu-001,,Português`,
-    // A student who left.
-    `stu-010,tobedeleted,${stamp},true,sch-ac,student,stu-010,Bruna,Hakimi,,,,,KG,`,
-    '',
-  ].join('\n'));
-  writeFileSync(path.join(dir, 'enrollments.csv'), [
-    'sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role',
-    `enr-d1,active,${stamp},cls-ac-2,sch-ac,stu-061,student`,
-    '',
-  ].join('\n'));
+    'file.users,delta', `file.enrollments,${enrollmentRows.length ? 'delta' : 'absent'}`,
+  ]);
+  csv('users.csv', ['sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,givenName,familyName,email,sms,phone,agentSourcedIds,grades,metadata.language', ...users]);
+  if (enrollmentRows.length) csv('enrollments.csv', ['sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role', ...enrollmentRows]);
+  return dir;
+}
+
+const STAMP = '2024-09-15T12:00:00.000Z';
+const classOf = (ext: string) => db().select().from(classes).where(eq(classes.externalId, ext)).get()!;
+const studentOf = (ext: string) => db().select().from(students).where(eq(students.externalId, ext)).get()!;
+const enrolled = (classExt: string, studentExt: string) =>
+  db().select().from(enrollments).where(and(eq(enrollments.classId, classOf(classExt).id), eq(enrollments.studentId, studentOf(studentExt).id))).all().length === 1;
+const numbersOf = (guardianExt: string) => db().select().from(phones).where(eq(phones.guardianId, guardian(guardianExt).id)).all().map((p) => p.number);
+
+test('a delta export (manifest file.users=delta) changes only what it carries, resolving everyone else against FamilyLine', async () => {
+  const dir = writeDelta(
+    [
+      // A new sibling, whose parent (Rosa Delgado) is not in the file: FamilyLine already has her.
+      `stu-061,active,${STAMP},true,sch-ac,student,stu-061,Ilse,Delgado,,,,gdn-003,02,`,
+      // A new guardian on the Ribeiro household's number, for a child the file does not carry.
+      `gdn-091,active,${STAMP},true,sch-ac,parent,gdn-091,Ines,Ribeiro,,(555) 555-0142,,stu-001,,Português`,
+      // A new number for Lena Moreau; her row lists no children (the SIS fills the student side only).
+      `gdn-006,active,${STAMP},true,sch-ac,parent,gdn-006,Lena,Moreau,,555-204-9999,,,,es`,
+      // A student who left.
+      `stu-010,tobedeleted,${STAMP},true,sch-ac,student,stu-010,Bruna,Hakimi,,,,,KG,`,
+    ],
+    [
+      `enr-d1,active,${STAMP},cls-ac-2,sch-ac,stu-061,student`,
+      // Mei leaves the kindergarten class.
+      `enr-stu-001,tobedeleted,${STAMP},cls-ac-k,sch-ac,stu-001,student`,
+    ],
+  );
   const activeGuardians = () => db().select().from(guardians).where(eq(guardians.active, true)).all().length;
   const activeStudents = () => db().select().from(students).where(eq(students.active, true)).all().length;
   const before = { guardians: activeGuardians(), students: activeStudents(), families: db().select().from(families).all().length };
   const ribeiroBefore = familyIdsOfStudent('stu-001');
+  const moreauFamily = guardian('gdn-006').familyId;
+  expect(enrolled('cls-ac-k', 'stu-001')).toBe(true);
 
   const report = await run(dir);
   expect(report.errors).toEqual([]);
   expect(report.students).toEqual({ created: 1, updated: 0, unchanged: 0, deactivated: 1 });
-  expect(report.enrollments).toMatchObject({ added: 1, removed: 0 });
+  expect(report.enrollments).toMatchObject({ added: 1, removed: 1 });
   expect(report.families).toMatchObject({ created: 0, deactivated: 0 });
+  expect(report.phones).toMatchObject({ added: 2, removed: 1 }); // Ines's number, and Lena's new one for her old one
   expect(report.welcomes.queued).toBe(0); // no new family, and the Ribeiro number was welcomed already
 
   // Nobody the file leaves out is deactivated: only the student it marks.
   expect(activeStudents()).toBe(before.students); // one in, one out
   expect(activeGuardians()).toBe(before.guardians + 1);
   expect(db().select().from(families).all()).toHaveLength(before.families);
-  // The sibling joins Rosa's family, and is in the class the delta names.
+  // The sibling joins Rosa's family, and is in the class the delta names; Mei left hers.
   expect(familyIdsOfStudent('stu-061')).toEqual([guardian('gdn-003').familyId]);
-  const ilse = db().select().from(students).where(eq(students.externalId, 'stu-061')).get()!;
-  const cls = db().select().from(classes).where(eq(classes.externalId, 'cls-ac-2')).get()!;
-  expect(db().select().from(enrollments).where(and(eq(enrollments.classId, cls.id), eq(enrollments.studentId, ilse.id))).all()).toHaveLength(1);
+  expect(enrolled('cls-ac-2', 'stu-061')).toBe(true);
+  expect(enrolled('cls-ac-k', 'stu-001')).toBe(false);
   // One number is one household: Ines joins the stored Ribeiro family, whose links all stay.
   expect(guardian('gdn-091').familyId).toBe(guardian('gdn-001').familyId);
   expect(familyIdsOfStudent('stu-001')).toEqual(ribeiroBefore);
-  expect(db().select().from(phones).where(eq(phones.guardianId, guardian('gdn-091').id)).get()!.number).toBe('+15555550142');
+  expect(numbersOf('gdn-091')).toEqual(['+15555550142']);
+  // Lena has her new number, and keeps her family and her child.
+  expect(numbersOf('gdn-006')).toEqual(['+15552049999']);
+  expect(guardian('gdn-006').familyId).toBe(moreauFamily);
+  expect(familyIdsOfStudent('stu-004')).toContain(moreauFamily);
   // The student who left is kept, inactive, with their links (history stays).
-  expect(db().select().from(students).where(eq(students.externalId, 'stu-010')).get()!.active).toBe(false);
+  expect(studentOf('stu-010').active).toBe(false);
   expect(familyIdsOfStudent('stu-010')).toHaveLength(1);
 
   // The same delta again changes nothing.
@@ -168,6 +190,18 @@ test('a delta export (manifest file.users=delta) changes only what it carries, r
   for (const entity of ['families', 'guardians'] as const) expect(again[entity]).toMatchObject({ created: 0, updated: 0, deactivated: 0 });
   expect(again.studentGuardians).toMatchObject({ added: 0, removed: 0, updated: 0 });
   expect(again.enrollments).toMatchObject({ added: 0, removed: 0 });
+  expect(again.phones).toMatchObject({ added: 0, removed: 0 });
+});
+
+test('a delta holding only a guardian who left deactivates that guardian, in their own school', async () => {
+  const dir = writeDelta([`gdn-015,tobedeleted,${STAMP},true,sch-bh,guardian,gdn-015,Keiko,Hakimi,,555.213.3487,,,,`]);
+  const active = db().select().from(guardians).where(eq(guardians.active, true)).all().length;
+  const report = await run(dir);
+  rmSync(dir, { recursive: true, force: true });
+  expect(report.errors).toEqual([]);
+  expect(report.guardians).toMatchObject({ created: 0, updated: 0, deactivated: 1 });
+  expect(guardian('gdn-015').active).toBe(false);
+  expect(db().select().from(guardians).where(eq(guardians.active, true)).all()).toHaveLength(active - 1);
 });
 
 test('a malformed file fails with a clear message and changes nothing', async () => {

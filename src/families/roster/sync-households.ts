@@ -1,8 +1,9 @@
 /**
  * Guardians, households (families), phones and guardian–student links, one school at a time:
  * the household rule needs a school's guardians together, and no more than that is loaded.
- * For a delta file, the school's guardians FamilyLine already has and the file does not take
- * part as they are stored, so a new guardian can join an existing household.
+ * For a delta file, the school's guardians FamilyLine already has take part too (as the file
+ * gives them where it holds them, else as stored), so a new guardian can join an existing
+ * household and a guardian whose row lists no children still gets their changes.
  */
 import type { CountryCode } from 'libphonenumber-js';
 import type { Tx } from '../../../db/client';
@@ -59,10 +60,12 @@ function membersOf(tx: Tx, schoolId: number, complete: RosterCompleteness): Map<
   }
   if (complete.guardians) return members;
   // A delta only adds links: the stored ones stay, and the file's are added to them.
-  for (const g of staged.knownGuardiansNotInFile(tx, schoolId)) {
+  for (const g of staged.knownGuardiansOf(tx, schoolId)) {
+    if (members.has(g.ext)) continue;
     members.set(g.ext, {
       externalId: g.ext, firstName: g.first_name, lastName: g.last_name, phone: g.phone, language: g.language,
-      household: g.household, relationship: g.relationship, active: true, src: null, links: [],
+      household: g.household, relationship: g.relationship, active: g.active === 1,
+      src: g.in_file ? { file: g.file!, line: g.line! } : null, links: [],
     });
   }
   const linkRows = [...staged.knownLinksOf(tx, schoolId), ...staged.fileLinksOfKnownGuardians(tx, schoolId)];
@@ -90,7 +93,8 @@ export function syncHouseholds(
   }
   const badPhones = new Set<string>();
   const newFamilyIds: number[] = [];
-  for (const school of repo.allSchools(tx).filter((s) => schoolIds.includes(s.id))) {
+  const schools = new Set(complete.guardians ? schoolIds : [...schoolIds, ...staged.schoolsOfKnownGuardians(tx)]);
+  for (const school of repo.allSchools(tx).filter((s) => schools.has(s.id))) {
     const members = [...membersOf(tx, school.id, complete).values()];
     const children = new Map<string, string[]>();
     for (const c of staged.childrenOfSchoolGuardians(tx, school.id)) children.set(c.guardian_ext, [...(children.get(c.guardian_ext) ?? []), c.student_ext]);
