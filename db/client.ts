@@ -18,6 +18,18 @@ export interface Database_ {
 
 const MIGRATIONS = path.join(__dirname, 'migrations');
 
+/**
+ * True when a write failed only because another connection held the database's one write lock
+ * longer than busy_timeout (a roster import's transaction): the same write can succeed later.
+ */
+export function isDatabaseBusy(err: unknown): boolean {
+  // Drizzle wraps the driver's error as the cause of its own.
+  for (let e = err; e instanceof Error; e = e.cause) {
+    if (e instanceof Database.SqliteError) return /^SQLITE_(BUSY|LOCKED)/.test(e.code);
+  }
+  return false;
+}
+
 /** Opens the database named by DATABASE_URL (file:<path>) and applies pending migrations. */
 export function openDatabase(databaseUrl: string): Database_ {
   const file = databaseUrl.replace(/^file:/, '');

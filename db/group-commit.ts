@@ -1,4 +1,4 @@
-import type { Db } from './client';
+import { isDatabaseBusy, type Db } from './client';
 import { prepared } from './prepared';
 
 const MAX_BATCH = 200;
@@ -7,7 +7,8 @@ const MAX_BATCH = 200;
  * Writes that arrive in the same turn of the event loop share one transaction, so a burst of
  * webhooks pays for one commit instead of one each. Each write still runs in order and each
  * caller hears back only after the commit that holds its write. If the shared transaction
- * fails, each write is retried alone, so one bad write fails only its own caller.
+ * fails, each write is retried alone, so one bad write fails only its own caller; when it
+ * failed because the database is busy, every caller hears so at once.
  */
 export function groupCommit<I, O>(db: Db, key: string, write: (input: I) => O): (input: I) => Promise<O> {
   return prepared(db, `group-commit:${key}`, () => {
@@ -19,7 +20,12 @@ export function groupCommit<I, O>(db: Db, key: string, write: (input: I) => O): 
       let results: O[];
       try {
         results = db.transaction(() => batch.map((b) => write(b.input)), { behavior: 'immediate' });
-      } catch {
+      } catch (err) {
+        // Another connection holds the write lock: every write would wait for it again, alone.
+        if (isDatabaseBusy(err)) {
+          for (const b of batch) b.reject(err);
+          return;
+        }
         // The error belongs to one of the writes: each retries alone and its own caller hears of it.
         for (const b of batch) {
           try {

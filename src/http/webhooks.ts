@@ -2,8 +2,7 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import type { Deps } from '../deps';
 import { AppError } from '../errors';
 import type { WebhookParams } from '../channels/channel';
-import { receiveInbound } from '../messaging/inbound';
-import { applyStatusCallback } from '../messaging/status-callback';
+import { applyOrSpool } from '../messaging/webhook-spool';
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
@@ -39,13 +38,12 @@ export function webhookRouter(deps: Deps): Router {
   const router = Router();
   router.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }));
   router.post('/sms', verifyTwilio(deps), async (req, res) => {
-    const sms = deps.channel.parseInbound(paramsOf(res));
-    await receiveInbound(deps, sms);
+    await applyOrSpool(deps, { kind: 'sms', sms: deps.channel.parseInbound(paramsOf(res)) });
     res.type('text/xml').send(EMPTY_TWIML);
   });
   router.post('/status', verifyTwilio(deps), async (req, res) => {
     const params = paramsOf(res);
-    await applyStatusCallback(deps, deps.channel.parseStatus(params), params);
+    await applyOrSpool(deps, { kind: 'status', update: deps.channel.parseStatus(params), params });
     res.type('text/xml').send(EMPTY_TWIML);
   });
   return router;

@@ -31,11 +31,12 @@ export async function routeInbound(deps: Deps, sms: InboundSms): Promise<Route> 
 
 /**
  * Stores an inbound text (idempotent on its provider sid) with any opt-out change in one
- * transaction, then queues the follow-up work. Never drops a text.
+ * transaction, then queues the follow-up work. Never drops a text. `receivedAt` is given when
+ * the text is stored later than it arrived (see webhook-spool.ts).
  */
-export async function receiveInbound(deps: Deps, sms: InboundSms): Promise<{ messageId: number; created: boolean }> {
+export async function receiveInbound(deps: Deps, sms: InboundSms, receivedAt?: string): Promise<{ messageId: number; created: boolean }> {
   const route = await routeInbound(deps, sms);
-  const at = isoNow(deps.clock);
+  const at = receivedAt ?? isoNow(deps.clock);
   const sender = route.school ? senderFor(route.school, deps.config).key : sms.to;
   const keyword = sms.optOutType ? { type: sms.optOutType.toLowerCase() } : parseKeyword(sms.body, route.family?.language);
   let optOut: StoreInbound['optOut'] = null;

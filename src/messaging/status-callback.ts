@@ -26,8 +26,8 @@ export async function applyCarrierAction(deps: Deps, action: ErrorAction, number
 }
 
 /** Keeps every callback; moves the message's status only forward. */
-export async function applyStatusCallback(deps: Deps, update: StatusUpdate, raw: Record<string, string>): Promise<void> {
-  const at = isoNow(deps.clock);
+export async function applyStatusCallback(deps: Deps, update: StatusUpdate, raw: Record<string, string>, receivedAt?: string): Promise<void> {
+  const at = receivedAt ?? isoNow(deps.clock);
   const { message, applied } = await recordStatusEvent(
     deps.db,
     { providerSid: update.providerSid, status: update.status, errorCode: update.errorCode, raw: JSON.stringify(raw), at },

@@ -1,3 +1,5 @@
+import type { InboundSms, StatusUpdate, WebhookParams } from '../channels/channel';
+
 /** One constant per BullMQ queue. */
 export const QUEUE = {
   send: 'send',
@@ -20,6 +22,12 @@ export interface InboundJob {
   optOutChanged: boolean;
 }
 
+/** A webhook from the provider, as parsed: an inbound text or a status callback. */
+export type Webhook = { kind: 'sms'; sms: InboundSms } | { kind: 'status'; update: StatusUpdate; params: WebhookParams };
+
+/** A webhook kept while the database was busy, applied by the inbound worker (see webhook-spool.ts). */
+export type SpooledWebhook = Webhook & { receivedAt: string };
+
 export interface RosterImportJob {
   importId: number;
 }
@@ -27,4 +35,7 @@ export interface RosterImportJob {
 /** BullMQ refuses purely numeric custom ids, so message 42's job is "msg-42". */
 export const sendJobId = (messageId: number) => `msg-${messageId}`;
 export const inboundJobId = (messageId: number) => `in-${messageId}`;
+/** One job per text, and per status of a text: Twilio's own retries of a webhook add nothing. */
+export const spooledWebhookJobId = (w: Webhook) =>
+  w.kind === 'sms' ? `webhook-sms-${w.sms.providerSid}` : `webhook-status-${w.update.providerSid}-${w.update.status}`;
 export const rosterImportJobId = (importId: number) => `import-${importId}`;

@@ -1,10 +1,21 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { QUEUE, inboundJobId, rosterImportJobId, sendJobId, type InboundJob, type RosterImportJob, type SendJob } from './names';
+import {
+  QUEUE,
+  inboundJobId,
+  rosterImportJobId,
+  sendJobId,
+  spooledWebhookJobId,
+  type InboundJob,
+  type RosterImportJob,
+  type SendJob,
+  type SpooledWebhook,
+} from './names';
 
 export interface Queues {
   send: Queue<SendJob>;
-  inbound: Queue<InboundJob>;
+  /** Follow-ups of stored texts, and webhooks kept while the database was busy. */
+  inbound: Queue<InboundJob | SpooledWebhook>;
   tick: Queue;
   rosterImport: Queue<RosterImportJob>;
   close(): Promise<void>;
@@ -18,7 +29,7 @@ export function createQueues(connection: Redis, prefix: string): Queues {
     prefix,
     defaultJobOptions: { ...keep, attempts: 6, backoff: { type: 'exponential', delay: 2000 } },
   });
-  const inbound = new Queue<InboundJob>(QUEUE.inbound, {
+  const inbound = new Queue<InboundJob | SpooledWebhook>(QUEUE.inbound, {
     connection,
     prefix,
     defaultJobOptions: { ...keep, attempts: 5, backoff: { type: 'exponential', delay: 1000 } },
@@ -49,6 +60,19 @@ export async function enqueueSend(queues: Queues, messageId: number, delayMs = 0
 
 export async function enqueueInbound(queues: Queues, job: InboundJob): Promise<void> {
   await queues.inbound.add('inbound', job, { jobId: inboundJobId(job.messageId) });
+}
+
+/**
+ * Keeps a webhook for the inbound worker. Retried for about an hour (a roster import holds the
+ * database for seconds, minutes at worst); removed once applied, since it holds the text.
+ */
+export async function spoolWebhook(queues: Queues, webhook: SpooledWebhook): Promise<void> {
+  await queues.inbound.add('webhook', webhook, {
+    jobId: spooledWebhookJobId(webhook),
+    attempts: 12,
+    backoff: { type: 'exponential', delay: 1000 },
+    removeOnComplete: true,
+  });
 }
 
 /** The job id is the import id: enqueueing one import twice runs it once. */

@@ -1,0 +1,102 @@
+import Database from 'better-sqlite3';
+import { eq, sql } from 'drizzle-orm';
+import { startTestApp, waitFor, type TestApp } from '../helpers/app';
+import { seedFamily, seedSchool } from '../helpers/seed';
+import { conversations, messageEvents, messages } from '../../db/schema';
+import { addStaffWithToken } from '../../src/staff/accounts';
+
+/**
+ * SQLite has one writer. While another process holds the write lock (a roster import's one
+ * transaction), a parent's text must still never be lost: Twilio does not retry a webhook
+ * that failed. The lock is held here from a second connection, as an import would.
+ */
+
+const SCHOOL_FROM = '+15555550100';
+const PARENT = '+15555550161';
+
+let app: TestApp;
+let importer: Database.Database;
+let token: string;
+let conversationId: number;
+
+const sid = (n: number) => 'SM' + (0xb05e00 + n).toString(16).padStart(32, '0');
+const inbound = (messageSid: string, body: string) => ({
+  MessageSid: messageSid, SmsSid: messageSid, AccountSid: app.config.twilio.accountSid,
+  From: PARENT, To: SCHOOL_FROM, Body: body, NumMedia: '0', NumSegments: '1', SmsStatus: 'received', ApiVersion: '2010-04-01',
+});
+const stored = (providerSid: string) => app.deps.db.select().from(messages).where(eq(messages.providerSid, providerSid)).all();
+
+/** Runs `fn` while another connection holds the database's write lock, then lets go. */
+async function whileImporting<T>(fn: () => Promise<T>): Promise<T> {
+  importer.exec('BEGIN IMMEDIATE');
+  try {
+    return await fn();
+  } finally {
+    importer.exec('COMMIT');
+  }
+}
+
+beforeAll(async () => {
+  app = await startTestApp('busy-database');
+  // Wait a fifth of a second for the lock instead of five: the outcome is the same, the test faster.
+  app.deps.db.run(sql`PRAGMA busy_timeout = 200`);
+  importer = new Database(app.config.databaseUrl.replace(/^file:/, ''));
+  const school = seedSchool(app.deps.db, { name: 'Juniper Hollow School', from: SCHOOL_FROM, mps: 0 });
+  const { family } = seedFamily(app.deps.db, school.id, { name: 'Okafor', guardians: [{ first: 'Ada', phone: PARENT }] });
+  ({ token } = await addStaffWithToken(app.deps.db, { email: 'office@juniper.test', role: 'school_admin', schoolId: school.id }, new Date(app.deps.clock.now()).toISOString()));
+  conversationId = app.deps.db.insert(conversations).values({ schoolId: school.id, familyId: family.id, createdAt: new Date(app.deps.clock.now()).toISOString() }).returning().get().id;
+});
+
+afterAll(async () => {
+  importer.close();
+  await app.stop();
+});
+
+test('a text that arrives while the database is held is answered, kept, and stored once it is free', async () => {
+  const arrived = new Date(app.deps.clock.now()).toISOString();
+  await whileImporting(async () => {
+    const res = await app.postWebhook('/webhooks/twilio/sms', inbound(sid(1), 'Is the bus running late today?'));
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<Response/>');
+    // Twilio's own retry of the same webhook, still during the import, adds nothing.
+    expect((await app.postWebhook('/webhooks/twilio/sms', inbound(sid(1), 'Is the bus running late today?'))).status).toBe(200);
+    expect(stored(sid(1))).toEqual([]);
+  });
+  const [row] = await waitFor(() => {
+    const rows = stored(sid(1));
+    return rows.length > 0 && rows;
+  });
+  expect(row).toMatchObject({ direction: 'inbound', status: 'received', body: 'Is the bus running late today?', conversationId, createdAt: arrived });
+  await new Promise((r) => setTimeout(r, 300));
+  expect(stored(sid(1))).toHaveLength(1);
+});
+
+test('a status callback that arrives while the database is held is kept and recorded', async () => {
+  const providerSid = sid(2);
+  await whileImporting(async () => {
+    const res = await app.postWebhook('/webhooks/twilio/status', {
+      MessageSid: providerSid, SmsSid: providerSid, AccountSid: app.config.twilio.accountSid,
+      MessageStatus: 'delivered', SmsStatus: 'delivered', To: PARENT, From: SCHOOL_FROM, ApiVersion: '2010-04-01',
+    });
+    expect(res.status).toBe(200);
+  });
+  const events = await waitFor(() => {
+    const rows = app.deps.db.select().from(messageEvents).where(eq(messageEvents.providerSid, providerSid)).all();
+    return rows.length && rows;
+  });
+  expect(events).toMatchObject([{ status: 'delivered' }]);
+});
+
+test('the staff API answers 503 with Retry-After while the database is held, never 500, and works after', async () => {
+  const post = () =>
+    fetch(`${app.url}/api/v1/conversations/${conversationId}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ body: 'The bus is ten minutes late.' }),
+    });
+  const busy = await whileImporting(post);
+  expect(busy.status).toBe(503);
+  expect(busy.headers.get('retry-after')).toBe('5');
+  expect((await busy.json()).error.code).toBe('busy');
+  expect((await post()).status).toBe(202);
+});
