@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, isNotNull, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../client';
 import { conversations, messageEvents, messages, type MessageStatus } from '../schema';
 import { addOptOut, removeOptOut, type OptOutChange } from './opt-outs';
@@ -130,6 +130,21 @@ export async function getMessage(db: Db, id: number): Promise<MessageRow | undef
 
 export async function updateMessage(db: Db, id: number, patch: Partial<NewMessage>): Promise<void> {
   db.update(messages).set(patch).where(eq(messages.id, id)).run();
+}
+
+/**
+ * Puts a message the carrier could not deliver back in line for another try: held until `until`,
+ * its old provider sid let go (the next send gets its own). Only from the failure the callback
+ * for `providerSid` just recorded, so a repeated callback schedules nothing twice.
+ */
+export async function holdForRetry(db: Db, id: number, providerSid: string, until: string, at: string): Promise<boolean> {
+  return (
+    db
+      .update(messages)
+      .set({ status: 'held', scheduledFor: until, providerSid: null, updatedAt: at })
+      .where(and(eq(messages.id, id), eq(messages.providerSid, providerSid), inArray(messages.status, ['undelivered', 'failed'])))
+      .run().changes > 0
+  );
 }
 
 export async function setConversationAssignee(db: Db, conversationId: number, staffId: number | null): Promise<void> {

@@ -54,6 +54,8 @@ export interface StatusUpdate {
   errorCode: number | null;
   /** What errorCode means for the number (e.g. 'landline' for 30006), from the provider's table. */
   errorAction: ErrorAction;
+  /** The error is the carrier's passing trouble (a phone switched off): the text may go through later. */
+  errorRetryable: boolean;
   to: string | null;
   from: string | null;
 }

@@ -5,6 +5,7 @@ import { maskPhone } from '../lib/phone';
 import { recordStatusEvent, type MessageRow, type StatusEvent, type StatusPatch } from '../../db/repositories/messages';
 import { recordOptOut } from '../../db/repositories/opt-outs';
 import { markNumberUnreachable } from '../../db/repositories/routing';
+import { retryAfterCarrierFailure } from './carrier-retry';
 import { isMessageStatus, movesForward } from './status';
 
 /** The change a callback makes to a message: none when it is late, repeated or unknown. */
@@ -25,7 +26,7 @@ export async function applyCarrierAction(deps: Deps, action: ErrorAction, number
   }
 }
 
-/** Keeps every callback; moves the message's status only forward. */
+/** Keeps every callback; moves the message's status only forward; a passing carrier failure is tried again later. */
 export async function applyStatusCallback(deps: Deps, update: StatusUpdate, raw: Record<string, string>, receivedAt?: string): Promise<void> {
   const at = receivedAt ?? isoNow(deps.clock);
   const { message, applied } = await recordStatusEvent(
@@ -33,7 +34,7 @@ export async function applyStatusCallback(deps: Deps, update: StatusUpdate, raw:
     { providerSid: update.providerSid, status: update.status, errorCode: update.errorCode, raw: JSON.stringify(raw), at },
     (current, event) => statusPatch(current, event, at),
   );
-  if (message && applied && update.errorAction) {
-    await applyCarrierAction(deps, update.errorAction, message.toNumber, message.fromNumber, update.errorCode);
-  }
+  if (!message || !applied) return;
+  if (update.errorAction) await applyCarrierAction(deps, update.errorAction, message.toNumber, message.fromNumber, update.errorCode);
+  await retryAfterCarrierFailure(deps, message, update, at);
 }

@@ -4,6 +4,7 @@ import { TestClock } from '../helpers/clock';
 import { seedFamily, seedSchool, seedStaff } from '../helpers/seed';
 import { conversations, messageEvents, messages, optOuts } from '../../db/schema';
 import { sendStaffReply } from '../../src/messaging/outbound';
+import { sendJobId } from '../../src/queue/names';
 
 const SCHOOL_FROM = '+15555550100';
 const PARENT = '+15555550111';
@@ -220,6 +221,59 @@ describe('outbound texts', () => {
     expect(row.attempts).toBe(1);
     // The number is flagged, so the next reply has nobody to go to.
     await expect(reply('Are you there?', landlineFamilyId)).rejects.toThrow(/no number/);
+  });
+
+  test('a phone that was off (30003) gets the text again 15 minutes later, once it is back', async () => {
+    const phone = '+15555550144';
+    const { family } = seedFamily(app.deps.db, 1, { name: 'Nakamura', guardians: [{ first: 'Keiko', phone }] });
+    await injectFailure(phone, 30003, 1);
+    const [sent] = await reply('Field trip forms are due Friday.', family.id);
+    const failedAt = clock.now();
+    // The carrier's "undelivered" puts the text back in line, held for its next try.
+    const held = await waitFor(() => (messageById(sent.id).status === 'held' ? messageById(sent.id) : null));
+    expect(held).toMatchObject({ errorCode: 30003, attempts: 1, providerSid: null, scheduledFor: new Date(failedAt + 15 * 60_000).toISOString() });
+    const job = (await app.deps.queues.send.getJob(sendJobId(sent.id)))!;
+    expect(await job.getState()).toBe('delayed');
+
+    clock.advance(15 * 60_000);
+    await job.promote();
+    const row = await waitFor(() => (messageById(sent.id).status === 'delivered' ? messageById(sent.id) : null));
+    expect(row.attempts).toBe(2);
+    const sids = new Set(app.deps.db.select().from(messageEvents).where(eq(messageEvents.messageId, sent.id)).all().map((e) => e.providerSid));
+    expect(sids.size).toBe(2); // two sends, each its own provider message, every callback kept
+    clock.set('2026-11-18T15:00:00Z');
+  });
+
+  test('a phone that stays unreachable gets three tries in all, then the text ends undelivered', async () => {
+    const phone = '+15555550155';
+    const { family } = seedFamily(app.deps.db, 1, { name: 'Ferreira', guardians: [{ first: 'Bruna', phone }] });
+    await injectFailure(phone, 30003, 3);
+    const [sent] = await reply('Conferences are next week.', family.id);
+    for (const wait of [15, 60]) {
+      await waitFor(() => messageById(sent.id).status === 'held');
+      clock.advance(wait * 60_000);
+      await (await app.deps.queues.send.getJob(sendJobId(sent.id)))!.promote();
+      await waitFor(() => messageById(sent.id).status !== 'held');
+    }
+    const row = await waitFor(() => (messageById(sent.id).status === 'undelivered' ? messageById(sent.id) : null));
+    expect(row).toMatchObject({ errorCode: 30003, attempts: 3 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(messageById(sent.id).status).toBe('undelivered');
+    clock.set('2026-11-18T15:00:00Z');
+  });
+
+  test('a retry that would fall after 20:00 waits for the morning, like any text', async () => {
+    clock.set('2026-11-19T00:50:00Z'); // 19:50 in New York
+    const phone = '+15555550166';
+    const { family } = seedFamily(app.deps.db, 1, { name: 'Osei', guardians: [{ first: 'Kofi', phone }] });
+    await injectFailure(phone, 30003, 1);
+    const [sent] = await reply('Tomorrow is a half day.', family.id);
+    await waitFor(() => messageById(sent.id).status === 'held');
+    clock.set('2026-11-19T01:05:00Z'); // 20:05: quiet hours
+    await (await app.deps.queues.send.getJob(sendJobId(sent.id)))!.promote();
+    await waitFor(() => messageById(sent.id).scheduledFor === '2026-11-19T13:00:00.000Z');
+    expect(messageById(sent.id)).toMatchObject({ status: 'held', attempts: 1 });
+    clock.set('2026-11-18T15:00:00Z');
   });
 
   test('a Spanish text with accents is sent as UCS-2 and counted in 67-unit parts', async () => {

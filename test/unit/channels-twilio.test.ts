@@ -129,7 +129,7 @@ describe('status table, row by row', () => {
       From: '+15555550100',
       ApiVersion: '2010-04-01',
     };
-    expect(channel.parseStatus(cb)).toEqual({ providerSid: SID, status, errorCode: null, errorAction: null, to: '+15555550123', from: '+15555550100' });
+    expect(channel.parseStatus(cb)).toEqual({ providerSid: SID, status, errorCode: null, errorAction: null, errorRetryable: false, to: '+15555550123', from: '+15555550100' });
   });
 
   test('the table has exactly these rows', () => {
@@ -138,7 +138,13 @@ describe('status table, row by row', () => {
 
   test('an undelivered callback carries the code and what it means', () => {
     const cb = { MessageSid: SID, MessageStatus: 'undelivered', SmsStatus: 'undelivered', ErrorCode: '30006', To: '+15555550123', From: '+15555550100' };
-    expect(channel.parseStatus(cb)).toMatchObject({ status: 'undelivered', errorCode: 30006, errorAction: 'landline' });
+    expect(channel.parseStatus(cb)).toMatchObject({ status: 'undelivered', errorCode: 30006, errorAction: 'landline', errorRetryable: false });
+  });
+
+  test('an unreachable handset (30003) is worth another try later; a filtered text (30007) is not', () => {
+    const cb = (code: string) => ({ MessageSid: SID, MessageStatus: 'undelivered', SmsStatus: 'undelivered', ErrorCode: code, To: '+15555550123', From: '+15555550100' });
+    expect(channel.parseStatus(cb('30003'))).toMatchObject({ errorCode: 30003, errorAction: null, errorRetryable: true });
+    expect(channel.parseStatus(cb('30007'))).toMatchObject({ errorCode: 30007, errorAction: null, errorRetryable: false });
   });
 });
 

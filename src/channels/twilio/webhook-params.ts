@@ -89,11 +89,13 @@ export function parseStatusParams(params: WebhookParams): StatusUpdate {
   if (!parsed.success) throw AppError.validation(fieldsOf(parsed.error), 'Not a Twilio status callback');
   const p = parsed.data;
   const errorCode = Number(p.ErrorCode) || null; // Twilio has no error 0; treat it as none
+  const rule = errorCode != null ? classifyError(errorCode) : null;
   return {
     providerSid: p.MessageSid,
     status: statusFor(p.MessageStatus)!,
     errorCode,
-    errorAction: errorCode != null ? (classifyError(errorCode).action ?? null) : null,
+    errorAction: rule?.action ?? null,
+    errorRetryable: rule?.retryable ?? false,
     to: p.To || null,
     from: p.From || null,
   };
