@@ -23,9 +23,11 @@ const MIGRATIONS = path.join(__dirname, 'migrations');
  * longer than busy_timeout (a roster import's transaction): the same write can succeed later.
  */
 export function isDatabaseBusy(err: unknown): boolean {
-  // Drizzle wraps the driver's error as the cause of its own.
-  for (let e = err; e instanceof Error; e = e.cause) {
-    if (e instanceof Database.SqliteError) return /^SQLITE_(BUSY|LOCKED)/.test(e.code);
+  // Drizzle wraps the driver's error as the cause of its own. The code, not the class, decides:
+  // the native driver keeps the SqliteError class (and realm) it was first loaded with.
+  let e = err as { code?: unknown; cause?: unknown } | null | undefined;
+  for (let depth = 0; e && typeof e === 'object' && depth < 5; depth++, e = e.cause as typeof e) {
+    if (typeof e.code === 'string' && e.code.startsWith('SQLITE_')) return /^SQLITE_(BUSY|LOCKED)/.test(e.code);
   }
   return false;
 }
