@@ -8,7 +8,7 @@
  * The file has its own connection, no journal and no fsync: it is scratch, deleted when the
  * import ends, and rebuilt from the export if anything fails.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -103,6 +103,25 @@ export interface StagedRecords {
   enrollments: RosterEnrollment[];
 }
 
+const PREFIX = 'familyline-roster-';
+/** An import takes seconds to minutes; a stage this old was left by a process that died mid-import. */
+const STALE_AFTER_MS = 6 * 60 * 60_000;
+
+/** Deletes stages that processes which died mid-import left behind; returns how many. */
+export function removeStaleStages(now = Date.now(), dir = tmpdir()): number {
+  let removed = 0;
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(PREFIX)) continue;
+    const path = join(dir, name);
+    const info = statSync(path, { throwIfNoEntry: false });
+    if (info && now - info.mtimeMs > STALE_AFTER_MS) {
+      rmSync(path, { recursive: true, force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
 export class RosterStage {
   private readonly dir: string;
   readonly path: string;
@@ -110,7 +129,7 @@ export class RosterStage {
   private readonly statements = new Map<string, Database.Statement>();
 
   constructor() {
-    this.dir = mkdtempSync(join(tmpdir(), 'familyline-roster-'));
+    this.dir = mkdtempSync(join(tmpdir(), PREFIX));
     this.path = join(this.dir, 'stage.sqlite');
     this.sqlite = new Database(this.path);
     this.sqlite.pragma('journal_mode = OFF');

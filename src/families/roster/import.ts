@@ -4,6 +4,7 @@ import { AppError } from '../../errors';
 import { isoNow } from '../../lib/clock';
 import { toE164 } from '../../lib/phone';
 import { inImportTransaction } from '../../../db/repositories/roster';
+import { removeStaleStages } from '../../../db/repositories/roster-stage';
 import { readRoster } from './read';
 import type { ImportReport } from './report';
 import { syncRoster } from './sync';
@@ -37,6 +38,8 @@ export async function importRoster(deps: ImportDeps, req: ImportRequest): Promis
   if (welcome && !deps.queues) throw new Error('Welcome texts need Redis; run with --no-welcome or start Redis');
 
   const started = Date.now();
+  const stale = removeStaleStages();
+  if (stale) deps.logger.warn({ stale }, 'removed roster stages left behind by imports that did not finish');
   const staged = await readRoster(req.path, { format: req.format });
   const now = isoNow(deps.clock);
   let report: ImportReport;
