@@ -59,13 +59,14 @@ export const CLASS_MAPPING: EntityMapping = {
 export interface EntityCounts { created: number; updated: number; unchanged: number; deactivated: number }
 
 /** Staged records whose school is not among the import's schools: rejected rows. */
-export function outsideSchools(tx: Tx, e: EntityMapping): RowError[] {
+export function outsideSchools(tx: Tx, e: EntityMapping, knownLookedUp: boolean): RowError[] {
+  const where = knownLookedUp ? 'neither in the file nor in FamilyLine' : 'not in the file';
   return tx
     .all<{ ext: string; school_ext: string; file: string; line: number }>(
       sql`SELECT s.ext, s.school_ext, s.file, s.line FROM ${sql.raw(`stage.${e.table}`)} s
           WHERE NOT EXISTS (SELECT 1 FROM stage.school_ids m WHERE m.ext = s.school_ext) ORDER BY s.rowid`,
     )
-    .map((r) => ({ file: r.file, line: r.line, reason: `${e.what} ${r.ext}: school "${r.school_ext}" is not in the file` }));
+    .map((r) => ({ file: r.file, line: r.line, reason: `${e.what} ${r.ext}: school "${r.school_ext}" is ${where}` }));
 }
 
 /**

@@ -193,12 +193,17 @@ test('a delta export (manifest file.users=delta) changes only what it carries, r
   expect(again.phones).toMatchObject({ added: 0, removed: 0 });
 });
 
-test('a delta holding only a guardian who left deactivates that guardian, in their own school', async () => {
-  const dir = writeDelta([`gdn-015,tobedeleted,${STAMP},true,sch-bh,guardian,gdn-015,Keiko,Hakimi,,555.213.3487,,,,`]);
+test('a delta holding a guardian who left deactivates that guardian, in their own school', async () => {
+  const dir = writeDelta([
+    `gdn-015,tobedeleted,${STAMP},true,sch-bh,guardian,gdn-015,Keiko,Hakimi,,555.213.3487,,,,`,
+    // A school nobody has heard of: the row is rejected, the rest goes on.
+    `stu-062,active,${STAMP},true,sch-zz,student,stu-062,Ayo,Mbeki,,,,,03,`,
+  ]);
   const active = db().select().from(guardians).where(eq(guardians.active, true)).all().length;
   const report = await run(dir);
   rmSync(dir, { recursive: true, force: true });
-  expect(report.errors).toEqual([]);
+  expect(report.errors).toEqual([{ file: 'users.csv', line: 3, reason: 'student stu-062: school "sch-zz" is neither in the file nor in FamilyLine' }]);
+  expect(report.students).toMatchObject({ created: 0 });
   expect(report.guardians).toMatchObject({ created: 0, updated: 0, deactivated: 1 });
   expect(guardian('gdn-015').active).toBe(false);
   expect(db().select().from(guardians).where(eq(guardians.active, true)).all()).toHaveLength(active - 1);

@@ -41,10 +41,11 @@ export function syncRoster(tx: Tx, input: SyncInput, opts: SyncOptions, dryRun: 
   const schoolIdByExt = syncSchools(tx, input, opts, report);
   const schoolIds = [...new Set(schoolIdByExt.values())];
 
-  staged.outsideSchools(tx, staged.STUDENT_MAPPING).forEach(reject);
+  const knownLookedUp = opts.schoolId === undefined && !input.complete.schools;
+  staged.outsideSchools(tx, staged.STUDENT_MAPPING, knownLookedUp).forEach(reject);
   report.students = staged.syncEntity(tx, staged.STUDENT_MAPPING, opts.now, input.complete.students);
   syncTeachers(tx, input.complete, opts, schoolIdByExt, schoolIds, report);
-  staged.outsideSchools(tx, staged.CLASS_MAPPING).forEach(reject);
+  staged.outsideSchools(tx, staged.CLASS_MAPPING, knownLookedUp).forEach(reject);
   report.classes = staged.syncEntity(tx, staged.CLASS_MAPPING, opts.now, input.complete.classes);
   const enrolled = staged.syncEnrollments(tx, input.complete);
   enrolled.errors.forEach(reject);
