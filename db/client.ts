@@ -32,6 +32,23 @@ export function isDatabaseBusy(err: unknown): boolean {
   return false;
 }
 
+/**
+ * Runs a write again while the database is busy, for a write that must not be lost because
+ * its effect already happened outside (a text the carrier has taken): failing it would send
+ * the text twice on the job's retry. Gives up after `giveUpAfterMs`, then throws the busy error.
+ */
+export async function whenWritable<T>(write: () => Promise<T>, opts: { giveUpAfterMs: number; pauseMs: number } = { giveUpAfterMs: 120_000, pauseMs: 500 }): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      return await write();
+    } catch (err) {
+      if (!isDatabaseBusy(err) || Date.now() - started >= opts.giveUpAfterMs) throw err;
+      await new Promise((r) => setTimeout(r, opts.pauseMs));
+    }
+  }
+}
+
 /** Opens the database named by DATABASE_URL (file:<path>) and applies pending migrations. */
 export function openDatabase(databaseUrl: string): Database_ {
   const file = databaseUrl.replace(/^file:/, '');

@@ -2,6 +2,7 @@ import type { Deps } from '../deps';
 import { SendError } from '../channels/channel';
 import { isoNow } from '../lib/clock';
 import { maskPhone } from '../lib/phone';
+import { whenWritable } from '../../db/client';
 import { attachProviderSid, getMessage, updateMessage } from '../../db/repositories/messages';
 import { reserveSendSlot } from './pacing';
 import { decideSend } from './policy';
@@ -57,19 +58,23 @@ export async function deliverMessage(
       body: message.body,
       statusCallback: `${deps.config.publicBaseUrl}/webhooks/twilio/status`,
     });
-    const stored = await attachProviderSid(
-      deps.db,
-      message.id,
-      {
-        providerSid: result.providerSid,
-        status: 'queued',
-        scheduledFor: null,
-        sentAt: at,
-        attempts: message.attempts + 1,
-        segments: result.segments ?? message.segments,
-        updatedAt: at,
-      },
-      (current, event) => statusPatch(current, event, at),
+    // The carrier has the text now: its sid must be stored, even if that means waiting out a
+    // roster import's lock, or the job's retry would send it twice.
+    const stored = await whenWritable(() =>
+      attachProviderSid(
+        deps.db,
+        message.id,
+        {
+          providerSid: result.providerSid,
+          status: 'queued',
+          scheduledFor: null,
+          sentAt: at,
+          attempts: message.attempts + 1,
+          segments: result.segments ?? message.segments,
+          updatedAt: at,
+        },
+        (current, event) => statusPatch(current, event, at),
+      ),
     );
     deps.logger.info({ messageId, to: maskPhone(message.toNumber), providerSid: result.providerSid }, 'sent to provider');
     return { kind: 'done', status: stored.status };

@@ -100,3 +100,31 @@ test('the staff API answers 503 with Retry-After while the database is held, nev
   expect((await busy.json()).error.code).toBe('busy');
   expect((await post()).status).toBe(202);
 });
+
+test('a text the carrier took while the database was held is recorded once it is free, and sent only once', async () => {
+  const body = 'Early pickup today at 1 pm.';
+  await app.deps.queues.send.pause();
+  const res = await fetch(`${app.url}/api/v1/conversations/${conversationId}/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ body }),
+  });
+  expect(res.status).toBe(202);
+  const { id } = await res.json();
+  const onPhone = async () =>
+    ((await (await fetch(`${app.url}/sim/api/messages?to=${encodeURIComponent(PARENT)}`)).json()).items as { body: string }[]).filter((m) => m.body === body);
+  await whileImporting(async () => {
+    await app.deps.queues.send.resume();
+    // The worker hands the text to the carrier; storing the carrier's sid has to wait.
+    await waitFor(async () => (await onPhone()).length > 0);
+    await new Promise((r) => setTimeout(r, 700)); // longer than the busy timeout: the write has failed at least once
+  });
+  const row = await waitFor(() => {
+    const m = app.deps.db.select().from(messages).where(eq(messages.id, id)).get()!;
+    return m.status === 'delivered' && m;
+  });
+  expect(row.providerSid).toMatch(/^SM/);
+  expect(row.attempts).toBe(1);
+  await new Promise((r) => setTimeout(r, 500));
+  expect(await onPhone()).toHaveLength(1);
+});
