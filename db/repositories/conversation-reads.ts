@@ -1,7 +1,8 @@
 import { and, asc, desc, eq, gt, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { conversations, messageEvents, messages } from '../schema';
-import { familyCondition, type Visibility } from './schools';
+import { prepared } from '../prepared';
+import { boundVisibility, familyCondition, type Visibility } from './schools';
 
 /** The staff API's reads of the conversation log (the messaging module owns the writes). */
 
@@ -50,12 +51,17 @@ export async function listConversations(
     .map((r) => ({ ...r.c, activity: r.activity }));
 }
 
+/** One conversation if the caller may see it: every inbox click, so prepared once per kind of caller. */
 export async function findConversation(db: Db, id: number, vis: Visibility): Promise<ConversationRow | undefined> {
-  return db
-    .select()
-    .from(conversations)
-    .where(and(eq(conversations.id, id), familyCondition(conversations.schoolId, conversations.familyId, vis, 'row')))
-    .get();
+  const bound = boundVisibility(vis);
+  const statement = prepared(db, `conversations.visible:${bound.shape}`, () =>
+    db
+      .select()
+      .from(conversations)
+      .where(and(eq(conversations.id, sql.placeholder('id')), familyCondition(conversations.schoolId, conversations.familyId, bound.vis, 'row')))
+      .prepare(),
+  );
+  return statement.get({ id, ...bound.values });
 }
 
 /**

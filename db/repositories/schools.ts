@@ -86,6 +86,27 @@ function taughtFamilies(staffId: number, familyColumn: SQLWrapper | null) {
     .where(and(eq(gu.active, true), familyColumn ? eq(gu.familyId, familyColumn as never) : undefined));
 }
 
+/**
+ * A visibility with placeholders where its ids go, the values to bind to them, and its shape
+ * (how many schools, a teacher or not): a lookup built from it is prepared once per shape and
+ * run with the values, instead of being built for every request.
+ */
+export function boundVisibility(vis: Visibility): { shape: string; vis: Visibility; values: Record<string, number> } {
+  const values: Record<string, number> = {};
+  vis.schoolIds?.forEach((id, i) => (values[`vis_s${i}`] = id));
+  if (vis.taughtBy !== null) values.vis_t = vis.taughtBy;
+  return {
+    shape: `${vis.schoolIds === null ? 'all' : vis.schoolIds.length}:${vis.taughtBy === null ? 'any' : 'taught'}:${vis.unmatched}`,
+    // Placeholders stand in for the ids: drizzle binds them when the statement runs.
+    vis: {
+      schoolIds: vis.schoolIds === null ? null : (vis.schoolIds.map((_, i) => sql.placeholder(`vis_s${i}`)) as unknown as number[]),
+      taughtBy: vis.taughtBy === null ? null : (sql.placeholder('vis_t') as unknown as number),
+      unmatched: vis.unmatched,
+    },
+    values,
+  };
+}
+
 export function schoolCondition(column: SQLWrapper, vis: Visibility): SQL | undefined {
   if (vis.schoolIds === null) return undefined;
   return vis.schoolIds.length ? inArray(column as never, vis.schoolIds) : FALSE;
