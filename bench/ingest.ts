@@ -9,9 +9,9 @@ import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import twilio from 'twilio';
 import { SIM_DEFAULTS } from '../src/config';
-import { startChild, type ServerChild } from './lib/children';
+import { startChild } from './lib/children';
 import { familyPhone, seed, unknownPhone } from './lib/seed';
-import { createWorkspace, log, watchdog } from './lib/workspace';
+import { log, runWithChildren } from './lib/workspace';
 
 const PUBLIC_BASE_URL = 'https://familyline.bench.example';
 const PATH = '/webhooks/twilio/sms';
@@ -112,11 +112,7 @@ async function hammer(url: string, label: string, storedRows: () => number): Pro
 }
 
 export async function main(): Promise<void> {
-  const ws = createWorkspace('ingest');
-  const children: ServerChild[] = [];
-  watchdog(90_000, async () => children.forEach((c) => c.kill()));
-  let ok = false;
-  try {
+  await runWithChildren('ingest', async (ws, children) => {
     await seed(ws.databaseUrl, { families: FAMILIES, mps: 1 });
     const logFile = path.join(ws.dir, 'children.log');
 
@@ -152,13 +148,8 @@ export async function main(): Promise<void> {
       correct,
       meetsTarget: correct && fl.rps >= TARGET.rps && ratio >= TARGET.ratio,
     };
-    process.stdout.write(JSON.stringify(result) + '\n');
-    ok = true;
-  } finally {
-    children.forEach((c) => c.kill());
-    if (!ok) log(`failed; child logs kept in ${ws.dir}`);
-    await ws.cleanup({ keepDir: !ok });
-  }
+    return result;
+  });
 }
 
 function countInbound(dbFile: string): number {

@@ -6,10 +6,10 @@
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { startChild, type ServerChild } from './lib/children';
+import { startChild } from './lib/children';
 import { jsonClient, pool } from './lib/http';
 import { seed } from './lib/seed';
-import { createWorkspace, freePort, log, watchdog } from './lib/workspace';
+import { freePort, log, runWithChildren } from './lib/workspace';
 
 const TARGET = { messagesPerSecond: 1000 };
 const CONCURRENCY = 64;
@@ -28,11 +28,7 @@ function argValue(args: string[], name: string): string | undefined {
 export async function main(args: string[]): Promise<void> {
   const single = args.includes('--single');
   const families = Number(argValue(args, '--messages') ?? 3000);
-  const ws = createWorkspace('send');
-  const children: ServerChild[] = [];
-  watchdog(90_000, async () => children.forEach((c) => c.kill()));
-  let ok = false;
-  try {
+  await runWithChildren('send', async (ws, children) => {
     const seeded = await seed(ws.databaseUrl, { families, mps: 0, conversations: true, token: true });
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
@@ -132,13 +128,8 @@ export async function main(args: string[]): Promise<void> {
       target: TARGET,
       meetsTarget: delivered === families && delivered / seconds >= TARGET.messagesPerSecond,
     };
-    process.stdout.write(JSON.stringify(result) + '\n');
-    ok = true;
-  } finally {
-    children.forEach((c) => c.kill());
-    if (!ok) log(`failed; child logs kept in ${ws.dir}`);
-    await ws.cleanup({ keepDir: !ok });
-  }
+    return result;
+  });
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;

@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import IORedis from 'ioredis';
+import type { ServerChild } from './children';
 
 /** A benchmark's private SQLite file, QUEUE_PREFIX and scratch directory, removed by cleanup(). */
 export interface Workspace {
@@ -72,4 +73,25 @@ export function watchdog(ms: number, onFire: () => Promise<void>): NodeJS.Timeou
   }, ms);
   t.unref();
   return t;
+}
+
+/**
+ * A benchmark that runs server children in a workspace of its own: under a watchdog, printing
+ * the one JSON line `run` returns, and stopping the children and removing the workspace
+ * whatever happens (kept, with the children's logs, when the run failed).
+ */
+export async function runWithChildren(name: string, run: (ws: Workspace, children: ServerChild[]) => Promise<object>): Promise<void> {
+  const ws = createWorkspace(name);
+  const children: ServerChild[] = [];
+  watchdog(90_000, async () => children.forEach((c) => c.kill()));
+  let ok = false;
+  try {
+    const result = await run(ws, children);
+    process.stdout.write(JSON.stringify(result) + '\n');
+    ok = true;
+  } finally {
+    children.forEach((c) => c.kill());
+    if (!ok) log(`failed; child logs kept in ${ws.dir}`);
+    await ws.cleanup({ keepDir: !ok });
+  }
 }
