@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { sql } from 'drizzle-orm';
-import * as schema from './schema';
+import * as schema from './schema/sqlite';
 
 export type Db = BetterSQLite3Database<typeof schema>;
 /** The handle a transaction callback receives; repositories accept either. */
@@ -16,7 +16,7 @@ export interface Database_ {
   close(): void;
 }
 
-const MIGRATIONS = path.join(__dirname, 'migrations');
+const MIGRATIONS = path.join(__dirname, 'migrations', 'sqlite');
 
 /**
  * True when a write failed only because another connection held the database's one write lock

@@ -1,3 +1,54 @@
-export * from './people';
-export * from './messaging';
-export * from './roster';
+/**
+ * The tables repositories query, of the dialect this process opened. Repositories import them
+ * from here once and run unchanged on either dialect: openDatabase() binds PostgreSQL's tables
+ * before anything queries. A process works with one dialect; opening the other throws.
+ */
+import { sqliteTables } from './sqlite';
+import type { Tables } from './tables';
+
+export { MESSAGE_KINDS, MESSAGE_STATUSES, type MessageKind, type MessageStatus } from './messaging';
+export type { Tables } from './tables';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export let schools = sqliteTables.schools;
+export let staff = sqliteTables.staff;
+export let apiTokens = sqliteTables.apiTokens;
+export let families = sqliteTables.families;
+export let guardians = sqliteTables.guardians;
+export let phones = sqliteTables.phones;
+export let students = sqliteTables.students;
+export let studentGuardians = sqliteTables.studentGuardians;
+export let optOuts = sqliteTables.optOuts;
+export let conversations = sqliteTables.conversations;
+export let messages = sqliteTables.messages;
+export let messageEvents = sqliteTables.messageEvents;
+export let classes = sqliteTables.classes;
+export let classTeachers = sqliteTables.classTeachers;
+export let enrollments = sqliteTables.enrollments;
+export let rosterImports = sqliteTables.rosterImports;
+export let welcomes = sqliteTables.welcomes;
+
+let boundDialect: Dialect | null = null;
+
+export function bindTables(dialect: Dialect, tables: Tables): void {
+  if (boundDialect && boundDialect !== dialect) throw new Error(`This process already opened a ${boundDialect} database; one process uses one dialect`);
+  boundDialect = dialect;
+  schools = tables.schools;
+  staff = tables.staff;
+  apiTokens = tables.apiTokens;
+  families = tables.families;
+  guardians = tables.guardians;
+  phones = tables.phones;
+  students = tables.students;
+  studentGuardians = tables.studentGuardians;
+  optOuts = tables.optOuts;
+  conversations = tables.conversations;
+  messages = tables.messages;
+  messageEvents = tables.messageEvents;
+  classes = tables.classes;
+  classTeachers = tables.classTeachers;
+  enrollments = tables.enrollments;
+  rosterImports = tables.rosterImports;
+  welcomes = tables.welcomes;
+}
