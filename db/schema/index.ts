@@ -29,11 +29,16 @@ export let enrollments = sqliteTables.enrollments;
 export let rosterImports = sqliteTables.rosterImports;
 export let welcomes = sqliteTables.welcomes;
 
-let boundDialect: Dialect | null = null;
+let bound: Dialect | null = null;
+
+/** The dialect of the database this process opened (SQLite until one is opened). */
+export function boundDialect(): Dialect {
+  return bound ?? 'sqlite';
+}
 
 export function bindTables(dialect: Dialect, tables: Tables): void {
-  if (boundDialect && boundDialect !== dialect) throw new Error(`This process already opened a ${boundDialect} database; one process uses one dialect`);
-  boundDialect = dialect;
+  if (bound && bound !== dialect) throw new Error(`This process already opened a ${bound} database; one process uses one dialect`);
+  bound = dialect;
   schools = tables.schools;
   staff = tables.staff;
   apiTokens = tables.apiTokens;

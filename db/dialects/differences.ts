@@ -1,0 +1,36 @@
+/**
+ * Each SQL spelling that differs between the dialects, in one place. Repositories ask here and
+ * stay written once; the choice follows the dialect this process opened (schema/index.ts).
+ */
+import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { QueryBuilder as PgQueryBuilder } from 'drizzle-orm/pg-core';
+import { QueryBuilder as SqliteQueryBuilder } from 'drizzle-orm/sqlite-core';
+import { boundDialect } from '../schema';
+
+export interface DialectSql {
+  /** Builds subqueries (SELECTs that are part of a larger query, never run alone). */
+  queryBuilder: SqliteQueryBuilder;
+  /** `a` differs from `b`, a null equal to a null: SQLite's IS NOT, PostgreSQL's IS DISTINCT FROM. */
+  distinct(a: SQLWrapper | string, b: SQLWrapper | string): SQL;
+  /** A top-level field of a JSON document stored as text, as text. */
+  jsonText(column: SQLWrapper, field: string): SQL;
+}
+
+const raw = (v: SQLWrapper | string) => (typeof v === 'string' ? sql.raw(v) : v);
+
+const sqlite: DialectSql = {
+  queryBuilder: new SqliteQueryBuilder(),
+  distinct: (a, b) => sql`${raw(a)} IS NOT ${raw(b)}`,
+  jsonText: (column, field) => sql`cast(json_extract(${column}, ${`$.${field}`}) as text)`,
+};
+
+const postgres: DialectSql = {
+  // The same builder API; its SQL is PostgreSQL's.
+  queryBuilder: new PgQueryBuilder() as unknown as SqliteQueryBuilder,
+  distinct: (a, b) => sql`${raw(a)} IS DISTINCT FROM ${raw(b)}`,
+  jsonText: (column, field) => sql`(${column}::json ->> ${field})`,
+};
+
+export function dialectSql(): DialectSql {
+  return boundDialect() === 'postgres' ? postgres : sqlite;
+}
