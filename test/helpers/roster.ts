@@ -1,4 +1,7 @@
-/** A roster's records in memory, for tests: read from a file's stage, or written into a new one. */
+/** Roster files and records for tests: exports written or extended here, stages read or written. */
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { RosterStage } from '../../db/repositories/roster-stage';
 import type { RosterSnapshot, StagedRoster } from '../../src/families/roster/model';
 import { readRoster, type ReadRosterOptions } from '../../src/families/roster/read';
@@ -25,4 +28,40 @@ export function stageSnapshot(snap: RosterSnapshot): StagedRoster {
   for (const c of snap.classes) stage.addClass(c);
   for (const e of snap.enrollments) stage.addEnrollment(e);
   return { format: snap.format, stage, errors: snap.errors, complete: snap.complete };
+}
+
+/** One CSV line for `header`, each column from `values` by name (missing ones empty). */
+export function csvLine(header: string, values: Record<string, string>): string {
+  const cell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  return header.replace(/^\uFEFF/, '').split(',').map((c) => cell(values[c] ?? '')).join(',');
+}
+
+export const DELTA_USERS_HEADER = 'sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,givenName,familyName,email,sms,phone,agentSourcedIds,grades,metadata.language';
+export const ENROLLMENTS_HEADER = 'sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role';
+
+/** A OneRoster delta export in a new folder: users.csv (and enrollments.csv when given) marked delta, the rest absent. */
+export function writeDelta(users: string[], enrollmentRows: string[] = []): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'delta-'));
+  const csv = (name: string, lines: string[]) => writeFileSync(path.join(dir, name), [...lines, ''].join('\n'));
+  csv('manifest.csv', [
+    'propertyName,value', 'manifest.version,1.0', 'oneroster.version,1.1',
+    'file.academicSessions,absent', 'file.orgs,absent', 'file.courses,absent', 'file.classes,absent',
+    'file.users,delta', `file.enrollments,${enrollmentRows.length ? 'delta' : 'absent'}`,
+  ]);
+  csv('users.csv', [DELTA_USERS_HEADER, ...users]);
+  if (enrollmentRows.length) csv('enrollments.csv', [ENROLLMENTS_HEADER, ...enrollmentRows]);
+  return dir;
+}
+
+/** A copy of a OneRoster export folder with rows added to its files, each written by that file's own header. */
+export function extendExport(dir: string, added: Record<string, Record<string, string>[]>): string {
+  const copy = mkdtempSync(path.join(tmpdir(), 'export-'));
+  cpSync(dir, copy, { recursive: true });
+  for (const [file, rows] of Object.entries(added)) {
+    const target = path.join(copy, file);
+    const text = readFileSync(target, 'utf8');
+    const header = text.split(/\r?\n/)[0];
+    writeFileSync(target, `${text.replace(/\r?\n?$/, '\n')}${rows.map((r) => `${csvLine(header, r)}\n`).join('')}`);
+  }
+  return copy;
 }
