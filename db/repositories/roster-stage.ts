@@ -49,6 +49,9 @@ CREATE TABLE enrollments (class_ext TEXT NOT NULL, user_ext TEXT NOT NULL, role 
 CREATE INDEX enrollments_user ON enrollments (user_ext);
 -- Filled by the sync, inside the import's transaction.
 CREATE TABLE school_ids (ext TEXT PRIMARY KEY, id INTEGER NOT NULL);
+-- The schools the import acts in, and what the file names outside them (roster-scope.ts).
+CREATE TABLE scope (id INTEGER PRIMARY KEY);
+CREATE TABLE outside (kind TEXT NOT NULL, ext TEXT NOT NULL, why TEXT NOT NULL, PRIMARY KEY (kind, ext));
 CREATE TABLE want_enrollments (class_id INTEGER NOT NULL, student_id INTEGER NOT NULL, PRIMARY KEY (class_id, student_id));
 CREATE TABLE want_teachers (class_id INTEGER NOT NULL, staff_id INTEGER NOT NULL, PRIMARY KEY (class_id, staff_id));
 CREATE TABLE ended_enrollments (role TEXT NOT NULL, class_id INTEGER NOT NULL, user_id INTEGER NOT NULL, PRIMARY KEY (role, class_id, user_id));

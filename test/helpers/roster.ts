@@ -1,4 +1,7 @@
-/** A roster's records in memory, for tests: read from a file's stage, or written into a new one. */
+/** A roster's records in memory, for tests: read from a file's stage, or written into a new one; delta exports written out. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RosterStage } from '../../db/repositories/roster-stage';
 import type { RosterSnapshot, StagedRoster } from '../../src/families/roster/model';
 import { readRoster, type ReadRosterOptions } from '../../src/families/roster/read';
@@ -25,4 +28,32 @@ export function stageSnapshot(snap: RosterSnapshot): StagedRoster {
   for (const c of snap.classes) stage.addClass(c);
   for (const e of snap.enrollments) stage.addEnrollment(e);
   return { format: snap.format, stage, errors: snap.errors, complete: snap.complete };
+}
+
+const DELTA_HEADERS = {
+  users: 'sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,givenName,familyName,email,sms,phone,agentSourcedIds,grades,metadata.language',
+  classes: 'sourcedId,status,dateLastModified,title,grades,schoolSourcedId,subjects',
+  enrollments: 'sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role',
+};
+
+/**
+ * A OneRoster delta export as file name → text: manifest.csv marks the files given rows
+ * `delta` and every other file `absent`, as a SIS's nightly "changes only" export does.
+ */
+export function oneRosterDelta(rows: Partial<Record<keyof typeof DELTA_HEADERS, string[]>>): Record<string, string> {
+  const files: Record<string, string> = {};
+  const modes = ['academicSessions', 'orgs', 'courses', 'classes', 'users', 'enrollments'].map((name) => {
+    const given = rows[name as keyof typeof DELTA_HEADERS];
+    if (given) files[`${name}.csv`] = [DELTA_HEADERS[name as keyof typeof DELTA_HEADERS], ...given, ''].join('\n');
+    return `file.${name},${given ? 'delta' : 'absent'}`;
+  });
+  files['manifest.csv'] = ['propertyName,value', 'manifest.version,1.0', 'oneroster.version,1.1', ...modes, ''].join('\n');
+  return files;
+}
+
+/** Writes an export's files into a new temporary folder and returns its path. */
+export function writeBundle(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'familyline-bundle-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
 }
