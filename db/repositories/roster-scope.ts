@@ -48,7 +48,7 @@ export function keepInsideScope(tx: Tx, schoolId: number | null): RowError[] {
   // Staff accounts by email (how the sync matches a teacher) and by id (how an enrollment finds one).
   const why = sql`CASE WHEN x.role <> 'teacher' THEN ${ADMIN} ELSE ${OTHER_SCHOOL} END`;
   const notOurs = sql`(x.role <> 'teacher' OR ${outsideSchool('x.school_id')})`;
-  outside('teacher', sql`SELECT t.ext, ${why} AS why FROM stage.teachers t JOIN main.staff x ON x.email = lower(trim(t.email)) WHERE ${notOurs}`);
+  outside('teacher', sql`SELECT t.ext, ${why} AS why FROM stage.teachers t JOIN main.staff x ON x.email = t.email WHERE ${notOurs}`);
   outside('teacher', sql`SELECT x.external_id AS ext, ${why} AS why FROM main.staff x
     WHERE ${notOurs} AND x.external_id IN (SELECT ext FROM stage.teachers UNION SELECT user_ext FROM stage.enrollments WHERE role = 'teacher')`);
 

@@ -202,9 +202,10 @@ export class RosterStage {
     ).run(l.studentExternalId, l.guardianExternalId, l.relationship, b(l.mayContact), l.src.file, l.src.line);
   }
 
+  /** The email is stored as staff accounts are matched on it: trimmed and lower-case. */
   addTeacher(t: RosterTeacher): void {
     this.run('INSERT OR REPLACE INTO teachers VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(t.externalId, t.email, t.firstName, t.lastName, JSON.stringify(t.schoolExternalIds), b(t.active), t.src.file, t.src.line);
+      .run(t.externalId, t.email.trim().toLowerCase(), t.firstName, t.lastName, JSON.stringify(t.schoolExternalIds), b(t.active), t.src.file, t.src.line);
   }
 
   /** The class already recorded under this id, if any (the new one is then not added). */

@@ -98,7 +98,7 @@ function syncTeachers(
   const existing = repo.allStaff(tx);
   const byEmail = byKey(existing, (s) => s.email);
   const incoming = staged.stagedTeachers(tx).map((t) => {
-    const email = t.email.trim().toLowerCase();
+    const email = t.email;
     const current = byEmail.get(email);
     const schools = JSON.parse(t.schools) as string[];
     const schoolId = current?.schoolId ?? opts.scope.schoolId ?? schools.map((x) => schoolIdByExt.get(x)).find((x) => x !== undefined) ?? null;
