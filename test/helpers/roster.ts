@@ -1,4 +1,4 @@
-/** A roster's records in memory, for tests: read from a file's stage, or written into a new one; delta exports written out. */
+/** A roster's records in memory, for tests: read from a file's stage, or written into a new one. */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

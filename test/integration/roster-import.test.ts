@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { and, eq } from 'drizzle-orm';
@@ -8,7 +9,6 @@ import { classes, enrollments, families, guardians, messages, phones, schools, s
 import { importRoster } from '../../src/families/roster/import';
 import { sendStaffReply } from '../../src/messaging/outbound';
 import { getOrCreateConversation } from '../../db/repositories/messages';
-import { oneRosterDelta, writeBundle } from '../helpers/roster';
 
 /** The whole import, from the fixture district's OneRoster export to welcome texts on the phones. */
 
@@ -109,8 +109,18 @@ test('the same export again (as a .zip) changes nothing and welcomes nobody twic
 });
 
 /** A OneRoster delta export: users.csv (and enrollments.csv when given) marked delta, the rest absent. */
-const writeDelta = (users: string[], enrollmentRows: string[] = []) =>
-  writeBundle(oneRosterDelta(enrollmentRows.length ? { users, enrollments: enrollmentRows } : { users }));
+function writeDelta(users: string[], enrollmentRows: string[] = []): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'delta-'));
+  const csv = (name: string, lines: string[]) => writeFileSync(path.join(dir, name), [...lines, ''].join('\n'));
+  csv('manifest.csv', [
+    'propertyName,value', 'manifest.version,1.0', 'oneroster.version,1.1',
+    'file.academicSessions,absent', 'file.orgs,absent', 'file.courses,absent', 'file.classes,absent',
+    'file.users,delta', `file.enrollments,${enrollmentRows.length ? 'delta' : 'absent'}`,
+  ]);
+  csv('users.csv', ['sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,givenName,familyName,email,sms,phone,agentSourcedIds,grades,metadata.language', ...users]);
+  if (enrollmentRows.length) csv('enrollments.csv', ['sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role', ...enrollmentRows]);
+  return dir;
+}
 
 const STAMP = '2024-09-15T12:00:00.000Z';
 const classOf = (ext: string) => db().select().from(classes).where(eq(classes.externalId, ext)).get()!;
