@@ -276,10 +276,14 @@ export function childrenOfSchoolGuardians(tx: Tx, schoolId: number, complete: Ro
     WHERE dg.active = 1 AND s.active = 1 AND s.external_id IS NOT NULL AND dg.external_id IN (${schoolGuardians})`);
 }
 
-/** Schools where FamilyLine has guardians the file holds: a delta may carry a guardian and none of their children. */
+/**
+ * Schools where FamilyLine has guardians the file holds: a delta may carry a guardian and none of
+ * their children. Only the import's own schools: a parent of two schools keeps the other's record.
+ */
 export function schoolsOfKnownGuardians(tx: Tx): number[] {
   return tx
-    .all<{ id: number }>(sql`SELECT DISTINCT dg.school_id AS id FROM main.guardians dg JOIN stage.guardians g ON g.ext = dg.external_id WHERE dg.school_id IS NOT NULL`)
+    .all<{ id: number }>(sql`SELECT DISTINCT dg.school_id AS id FROM main.guardians dg JOIN stage.guardians g ON g.ext = dg.external_id
+      WHERE dg.school_id IN (SELECT id FROM stage.scope)`)
     .map((r) => r.id);
 }
 

@@ -36,21 +36,9 @@ export function csvLine(header: string, values: Record<string, string>): string 
   return header.replace(/^\uFEFF/, '').split(',').map((c) => cell(values[c] ?? '')).join(',');
 }
 
-export const DELTA_USERS_HEADER = 'sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,givenName,familyName,email,sms,phone,agentSourcedIds,grades,metadata.language';
-export const ENROLLMENTS_HEADER = 'sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role';
-
 /** A OneRoster delta export in a new folder: users.csv (and enrollments.csv when given) marked delta, the rest absent. */
 export function writeDelta(users: string[], enrollmentRows: string[] = []): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'delta-'));
-  const csv = (name: string, lines: string[]) => writeFileSync(path.join(dir, name), [...lines, ''].join('\n'));
-  csv('manifest.csv', [
-    'propertyName,value', 'manifest.version,1.0', 'oneroster.version,1.1',
-    'file.academicSessions,absent', 'file.orgs,absent', 'file.courses,absent', 'file.classes,absent',
-    'file.users,delta', `file.enrollments,${enrollmentRows.length ? 'delta' : 'absent'}`,
-  ]);
-  csv('users.csv', [DELTA_USERS_HEADER, ...users]);
-  if (enrollmentRows.length) csv('enrollments.csv', [ENROLLMENTS_HEADER, ...enrollmentRows]);
-  return dir;
+  return writeBundle(oneRosterDelta({ users, ...(enrollmentRows.length ? { enrollments: enrollmentRows } : {}) }));
 }
 
 /** A copy of a OneRoster export folder with rows added to its files, each written by that file's own header. */
@@ -64,4 +52,35 @@ export function extendExport(dir: string, added: Record<string, Record<string, s
     writeFileSync(target, `${text.replace(/\r?\n?$/, '\n')}${rows.map((r) => `${csvLine(header, r)}\n`).join('')}`);
   }
   return copy;
+}
+
+export const DELTA_USERS_HEADER = 'sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,givenName,familyName,email,sms,phone,agentSourcedIds,grades,metadata.language';
+export const ENROLLMENTS_HEADER = 'sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role';
+
+const DELTA_HEADERS = {
+  users: DELTA_USERS_HEADER,
+  classes: 'sourcedId,status,dateLastModified,title,grades,schoolSourcedId,subjects',
+  enrollments: ENROLLMENTS_HEADER,
+};
+
+/**
+ * A OneRoster delta export as file name → text: manifest.csv marks the files given rows
+ * `delta` and every other file `absent`, as a SIS's nightly "changes only" export does.
+ */
+export function oneRosterDelta(rows: Partial<Record<keyof typeof DELTA_HEADERS, string[]>>): Record<string, string> {
+  const files: Record<string, string> = {};
+  const modes = ['academicSessions', 'orgs', 'courses', 'classes', 'users', 'enrollments'].map((name) => {
+    const given = rows[name as keyof typeof DELTA_HEADERS];
+    if (given) files[`${name}.csv`] = [DELTA_HEADERS[name as keyof typeof DELTA_HEADERS], ...given, ''].join('\n');
+    return `file.${name},${given ? 'delta' : 'absent'}`;
+  });
+  files['manifest.csv'] = ['propertyName,value', 'manifest.version,1.0', 'oneroster.version,1.1', ...modes, ''].join('\n');
+  return files;
+}
+
+/** Writes an export's files into a new temporary folder and returns its path. */
+export function writeBundle(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'familyline-bundle-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return dir;
 }

@@ -32,7 +32,7 @@ let app: TestApp;
 let token: string;
 const db = () => app.deps.db;
 // Welcome texts have their own tests; here they would queue ahead of the replies, one segment a second.
-const run = (file: string) => importRoster(app.deps, { path: file, welcome: false });
+const run = (file: string) => importRoster(app.deps, { path: file, scope: { schoolId: null }, welcome: false });
 
 /** Every family, who is in which, and every family's conversation: what must not move. */
 function households() {

@@ -16,7 +16,7 @@ const FIXTURES = path.join(__dirname, '../fixtures/roster');
 const ONEROSTER = path.join(FIXTURES, 'oneroster');
 let app: TestApp;
 
-const run = (file: string, opts: Partial<Parameters<typeof importRoster>[1]> = {}) => importRoster(app.deps, { path: file, ...opts });
+const run = (file: string, opts: Partial<Parameters<typeof importRoster>[1]> = {}) => importRoster(app.deps, { path: file, scope: { schoolId: null }, ...opts });
 const db = () => app.deps.db;
 const guardian = (ext: string) => db().select().from(guardians).where(eq(guardians.externalId, ext)).get()!;
 const familyIdsOfStudent = (ext: string) => {

@@ -54,7 +54,7 @@ function sync(snap: RosterSnapshot, dryRun = false) {
   try {
     return staged.stage.attached(app.deps.db, () =>
       inImportTransaction(app.deps.db, dryRun, (tx) =>
-        syncRoster(tx, staged, { timezone: 'America/New_York', from: null, now: new Date(app.deps.clock.now()).toISOString(), welcome: true }, dryRun),
+        syncRoster(tx, staged, { scope: { schoolId: null }, timezone: 'America/New_York', from: null, now: new Date(app.deps.clock.now()).toISOString(), welcome: true }, dryRun),
       ),
     );
   } finally {
