@@ -7,11 +7,13 @@ import IORedis from 'ioredis';
 import { loadConfig, type Config } from '../../src/config';
 import { startFamilyLine, type Running, type Role } from '../../src/runtime';
 import type { Clock } from '../../src/lib/clock';
+import type { Deps } from '../../src/deps';
 import { TestClock } from './clock';
 
 export const PUBLIC_BASE_URL = 'https://familyline.test';
 
 export interface TestApp extends Running {
+  deps: Deps;
   url: string;
   config: Config;
   /** POSTs a form to a webhook path, signed as Twilio signs (or with the given signature). */
@@ -45,6 +47,7 @@ export async function startTestApp(
   const url = running.url!;
   return {
     ...running,
+    deps: running.deps!,
     url,
     config,
     async postWebhook(pathname, params, signature) {
@@ -81,3 +84,4 @@ export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
