@@ -4,6 +4,8 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import twilio from 'twilio';
 import IORedis from 'ioredis';
+import { QueueEvents } from 'bullmq';
+import { QUEUE } from '../../src/queue/names';
 import { loadConfig, type Config } from '../../src/config';
 import { startFamilyLine, type Running, type Role } from '../../src/runtime';
 import type { Clock } from '../../src/lib/clock';
@@ -85,3 +87,16 @@ export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>
   }
 }
 
+/** Runs the worker role's tick now, as its schedule would, and resolves once it has finished. */
+export async function runTick(app: TestApp): Promise<void> {
+  const connection = app.deps.redis.duplicate();
+  const events = new QueueEvents(QUEUE.tick, { connection, prefix: app.config.queuePrefix });
+  try {
+    await events.waitUntilReady();
+    const job = await app.deps.queues.tick.add('tick-now', {}, { removeOnComplete: false });
+    await job.waitUntilFinished(events, 30_000);
+  } finally {
+    await events.close();
+    await connection.quit();
+  }
+}
