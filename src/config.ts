@@ -19,6 +19,7 @@ const envSchema = z.object({
     .string()
     .default('file:./data/familyline.db')
     .refine((v) => v.startsWith('file:'), 'must be file:<path> (the PostgreSQL dialect is not available yet)'),
+  SIM_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, like http://127.0.0.1:3001/sim' })),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'may hold only letters, digits, _ . -').default('familyline'),
   TWILIO_ACCOUNT_SID: optional(z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits')),
@@ -36,6 +37,8 @@ const envSchema = z.object({
 export interface Config {
   port: number;
   publicBaseUrl: string;
+  /** Where roles without the simulator find it (SIM_URL; default PUBLIC_BASE_URL/sim, a simulator riding with the web role). */
+  simUrl: string;
   databaseUrl: string;
   redisUrl: string;
   queuePrefix: string;
@@ -67,9 +70,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   const sim = smsProvider === 'sim';
+  const publicBaseUrl = (v.PUBLIC_BASE_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, '');
   return {
     port: v.PORT,
-    publicBaseUrl: (v.PUBLIC_BASE_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, ''),
+    publicBaseUrl,
+    simUrl: (v.SIM_URL ?? `${publicBaseUrl}/sim`).replace(/\/+$/, ''),
     databaseUrl: v.DATABASE_URL,
     redisUrl: v.REDIS_URL,
     queuePrefix: v.QUEUE_PREFIX,

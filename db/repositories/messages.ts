@@ -1,6 +1,6 @@
-import { and, desc, eq, gte, inArray, isNotNull, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, inArray, isNotNull, isNull, lte, notExists, or, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../client';
-import { conversations, messageEvents, messages, type MessageStatus } from '../schema';
+import { conversations, messageEvents, messages, type EventSource, type MessageStatus } from '../schema';
 import { addOptOut, removeOptOut, type OptOutChange } from './opt-outs';
 import { prepared } from '../prepared';
 import { groupCommit } from '../group-commit';
@@ -176,6 +176,8 @@ export interface StatusEvent {
   errorCode: number | null;
   raw: string;
   at: string;
+  /** Default 'callback'. */
+  source?: EventSource;
 }
 
 /** What a status callback changes on a message, when it moves it forward. */
@@ -202,11 +204,12 @@ function insertEvent(db: Db, event: StatusEvent, messageId: number | null, appli
         status: sql`${P('status')}`,
         errorCode: sql`${P('errorCode')}`,
         applied: sql`${P('applied')}`,
+        source: sql`${P('source')}`,
         raw: sql`${P('raw')}`,
         at: sql`${P('at')}`,
       })
       .prepare(),
-  ).run({ ...event, messageId, applied: applied ? 1 : 0 });
+  ).run({ ...event, source: event.source ?? 'callback', messageId, applied: applied ? 1 : 0 });
 }
 
 /**
@@ -291,4 +294,32 @@ export async function countByStatus(db: Db): Promise<{ direction: string; status
     .from(messages)
     .groupBy(messages.direction, messages.status)
     .all();
+}
+
+/**
+ * Texts the provider took that still sit in queued, sending or sent since `settledBy` (and were
+ * handed over after `sentAfter`), not looked up since their status last changed: the ones whose
+ * final callback may have been lost. Each status is asked about once.
+ */
+export async function unsettledOutbound(db: Db, settledBy: string, sentAfter: string, limit: number): Promise<{ id: number; providerSid: string }[]> {
+  const lookedUp = db
+    .select({ id: messageEvents.id })
+    .from(messageEvents)
+    .where(and(eq(messageEvents.messageId, messages.id), eq(messageEvents.source, 'lookup'), gt(messageEvents.at, messages.updatedAt)));
+  const rows = db
+    .select({ id: messages.id, providerSid: messages.providerSid })
+    .from(messages)
+    .where(
+      and(
+        inArray(messages.status, ['queued', 'sending', 'sent']),
+        isNotNull(messages.providerSid),
+        lte(messages.updatedAt, settledBy),
+        gt(messages.sentAt, sentAfter),
+        notExists(lookedUp),
+      ),
+    )
+    .orderBy(messages.id)
+    .limit(limit)
+    .all();
+  return rows.map((r) => ({ id: r.id, providerSid: r.providerSid! }));
 }

@@ -88,7 +88,10 @@ export const messages = sqliteTable(
   ],
 );
 
-/** Every status callback as it came, for audit; `applied` says whether it moved the status. */
+export const EVENT_SOURCES = ['callback', 'lookup'] as const;
+export type EventSource = (typeof EVENT_SOURCES)[number];
+
+/** Every status callback as it came and every lookup's answer, for audit; `applied` says whether it moved the status. */
 export const messageEvents = sqliteTable(
   'message_events',
   {
@@ -98,6 +101,8 @@ export const messageEvents = sqliteTable(
     status: text('status').notNull(),
     errorCode: integer('error_code'),
     applied: bool('applied').notNull(),
+    /** 'callback' (the provider told us) or 'lookup' (we asked it: the callback never came). */
+    source: text('source', { enum: EVENT_SOURCES }).notNull().default('callback'),
     raw: text('raw').notNull(),
     at: text('at').notNull(),
   },

@@ -62,6 +62,13 @@ export interface StatusUpdate {
 
 export type WebhookParams = Record<string, string>;
 
+/** What the provider says about a message when asked, in the form its status callback carries. */
+export interface StatusLookup {
+  update: StatusUpdate;
+  /** The provider's answer, kept for audit like a callback's parameters. */
+  raw: WebhookParams;
+}
+
 export interface SmsChannel {
   readonly name: 'twilio' | 'sim';
   send(msg: OutboundSms): Promise<SendResult>;
@@ -69,6 +76,11 @@ export interface SmsChannel {
   parseInbound(params: WebhookParams): InboundSms;
   /** Throws AppError(400) when the body is not a status callback. */
   parseStatus(params: WebhookParams): StatusUpdate;
+  /**
+   * Asks the provider for the status of a message it took, for when its callbacks never came.
+   * Throws a SendError (the provider's code, and whether asking again later may help) when it cannot answer.
+   */
+  fetchStatus(providerSid: string): Promise<StatusLookup>;
   /** True when the signature is the provider's for this URL and these parameters. */
   verifySignature(signature: string | undefined, url: string, params: WebhookParams): boolean;
   /** True when the provider itself answers the standard English STOP/START/HELP words on this sender. */
