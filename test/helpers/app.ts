@@ -7,6 +7,7 @@ import IORedis from 'ioredis';
 import { loadConfig, type Config } from '../../src/config';
 import { startFamilyLine, type Running, type Role } from '../../src/runtime';
 import type { Clock } from '../../src/lib/clock';
+import type { Logger } from '../../src/logger';
 import { TestClock } from './clock';
 
 export const PUBLIC_BASE_URL = 'https://familyline.test';
@@ -25,7 +26,7 @@ export interface TestApp extends Running {
  */
 export async function startTestApp(
   name: string,
-  opts: { clock?: Clock; env?: Record<string, string>; roles?: Role[] } = {},
+  opts: { clock?: Clock; env?: Record<string, string>; roles?: Role[]; logger?: Logger } = {},
 ): Promise<TestApp> {
   const id = `${name}-${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
   const dbFile = path.join(os.tmpdir(), `familyline-${id}.db`);
@@ -41,7 +42,7 @@ export async function startTestApp(
   });
   // A weekday morning in New York unless the test brings its own clock: quiet hours never
   // depend on when the suite happens to run.
-  const running = await startFamilyLine(config, { clock: opts.clock ?? new TestClock(), roles: opts.roles });
+  const running = await startFamilyLine(config, { clock: opts.clock ?? new TestClock(), roles: opts.roles, logger: opts.logger });
   const url = running.url!;
   return {
     ...running,
