@@ -42,7 +42,9 @@ export async function routeInbound(deps: Deps, sms: InboundSms): Promise<Route> 
 export async function receiveInbound(deps: Deps, sms: InboundSms, receivedAt?: string): Promise<{ messageId: number; created: boolean }> {
   const route = await routeInbound(deps, sms);
   const at = receivedAt ?? isoNow(deps.clock);
-  const sender = route.school ? senderFor(route.school, deps.config).key : sms.to;
+  // Kept under the sender this conversation's texts leave from (the deployment's for the district
+  // inbox), so the opt-out blocks exactly what send policy would otherwise let through.
+  const sender = senderFor(route.school, deps.config).key;
   const keyword = sms.optOutType ? { type: sms.optOutType.toLowerCase() } : parseKeyword(sms.body, route.family?.language);
   let optOut: StoreInbound['optOut'] = null;
   if (keyword?.type === 'stop') {
