@@ -62,8 +62,8 @@ export interface StatusUpdate {
 export type WebhookParams = Record<string, string>;
 
 /**
- * Whether a webhook may be read at all. A valid signature is not enough: the auth token can be
- * shared by sub-accounts, so a webhook for an account other than ours is refused too.
+ * Whether a webhook may be read at all. A valid signature proves who holds the auth token, not
+ * that the text belongs to this deployment's account, so a webhook for another account is refused too.
  */
 export type WebhookVerdict =
   | { trusted: true }
