@@ -32,6 +32,7 @@ const envSchema = z.object({
     .default('America/New_York')
     .refine((v) => IANAZone.isValidZone(v), 'must be an IANA time zone such as America/New_York'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  METRICS_TOKEN: optional(z.string().regex(/^\S{16,}$/, 'must be at least 16 characters, without spaces')),
 });
 
 export interface Config {
@@ -46,6 +47,8 @@ export interface Config {
   twilio: { accountSid: string; authToken: string; messagingServiceSid?: string; from?: string };
   defaultTimezone: string;
   logLevel: string;
+  /** A bearer token a scraper with no staff account may read /metrics with; district admins' tokens work too. */
+  metricsToken: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -87,5 +90,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     defaultTimezone: v.DEFAULT_TIMEZONE,
     logLevel: v.LOG_LEVEL,
+    metricsToken: v.METRICS_TOKEN ?? null,
   };
 }

@@ -3,13 +3,17 @@ import { maskPhone } from './lib/phone';
 
 export type Logger = pino.Logger;
 
-/** JSON logs, one line per event. Message bodies never at info level; numbers pass through maskPhone. */
-export function createLogger(level: string): Logger {
-  return pino({
+/**
+ * JSON logs, one line per event. Message bodies never at info level; numbers pass through maskPhone.
+ * Lines go to stdout unless a destination is given (tests read them to prove what never appears).
+ */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options = {
     level,
     base: undefined,
     redact: { paths: ['body', '*.body', 'req.headers.authorization', 'authToken', '*.authToken'], censor: '[redacted]' },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export { maskPhone };

@@ -82,7 +82,9 @@ export const messages = sqliteTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    uniqueIndex('messages_provider_sid_uq').on(t.providerSid),
+    // Per direction: a provider sid names one text we sent and, separately, one we received. A
+    // received text whose sid matches a sent one is still a text someone sent us (see storeInbound).
+    uniqueIndex('messages_direction_sid_uq').on(t.direction, t.providerSid),
     index('messages_conversation_idx').on(t.conversationId, t.id),
     index('messages_to_idx').on(t.toNumber, t.createdAt),
   ],

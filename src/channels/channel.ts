@@ -35,7 +35,6 @@ export class SendError extends Error {
 
 export interface InboundSms {
   providerSid: string;
-  accountSid: string;
   from: string;
   to: string;
   /** Set when the number that was texted belongs to a messaging service. */
@@ -69,6 +68,16 @@ export interface StatusLookup {
   raw: WebhookParams;
 }
 
+/**
+ * Whether a webhook may be read at all. A valid signature proves who holds the auth token, not
+ * that the text belongs to this deployment's account, so a webhook for another account is refused too.
+ */
+export type WebhookVerdict =
+  | { trusted: true }
+  | { trusted: false; reason: 'bad_signature' }
+  /** `accountSid` is what the webhook named, null when it named none that looks like one. */
+  | { trusted: false; reason: 'other_account'; accountSid: string | null };
+
 export interface SmsChannel {
   readonly name: 'twilio' | 'sim';
   send(msg: OutboundSms): Promise<SendResult>;
@@ -81,8 +90,8 @@ export interface SmsChannel {
    * Throws a SendError (the provider's code, and whether asking again later may help) when it cannot answer.
    */
   fetchStatus(providerSid: string): Promise<StatusLookup>;
-  /** True when the signature is the provider's for this URL and these parameters. */
-  verifySignature(signature: string | undefined, url: string, params: WebhookParams): boolean;
+  /** Trusted when the signature is the provider's for this URL and these parameters, for our own account. */
+  verifyWebhook(signature: string | undefined, url: string, params: WebhookParams): WebhookVerdict;
   /** True when the provider itself answers the standard English STOP/START/HELP words on this sender. */
   answersStandardKeywords: boolean;
 }

@@ -51,6 +51,8 @@ export const may = {
   editFamilies: isAdmin,
   /** Only an admin's closure or safety alert may leave outside quiet hours (DESIGN.md). */
   sendUrgent: isAdmin,
+  /** Metrics count every school's messages, so they are the district's. */
+  readMetrics: (who: StaffPrincipal) => who.role === 'district_admin',
 };
 
 /**

@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { startFamilyLine, type Running, type Role } from '../../src/runtime';
 import type { Clock } from '../../src/lib/clock';
 import type { Deps } from '../../src/deps';
+import type { Logger } from '../../src/logger';
 import { TestClock } from './clock';
 
 export const PUBLIC_BASE_URL = 'https://familyline.test';
@@ -29,7 +30,7 @@ export interface TestApp extends Running {
  */
 export async function startTestApp(
   name: string,
-  opts: { clock?: Clock; env?: Record<string, string>; roles?: Role[] } = {},
+  opts: { clock?: Clock; env?: Record<string, string>; roles?: Role[]; logger?: Logger } = {},
 ): Promise<TestApp> {
   const id = `${name}-${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
   const dbFile = path.join(os.tmpdir(), `familyline-${id}.db`);
@@ -45,7 +46,7 @@ export async function startTestApp(
   });
   // A weekday morning in New York unless the test brings its own clock: quiet hours never
   // depend on when the suite happens to run.
-  const running = await startFamilyLine(config, { clock: opts.clock ?? new TestClock(), roles: opts.roles });
+  const running = await startFamilyLine(config, { clock: opts.clock ?? new TestClock(), roles: opts.roles, logger: opts.logger });
   const url = running.url!;
   return {
     ...running,

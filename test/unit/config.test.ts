@@ -42,6 +42,7 @@ describe('config', () => {
     [{ SMS_PROVIDER: 'twilio' }, /SMS_PROVIDER=twilio needs TWILIO_ACCOUNT_SID/],
     [{ DEFAULT_TIMEZONE: 'Mars/Olympus' }, /DEFAULT_TIMEZONE must be an IANA time zone/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 16 characters/],
   ])('%j stops start-up with a line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
