@@ -123,7 +123,7 @@ async function child(args: string[]): Promise<void> {
   const sampler = setInterval(() => (sampled = Math.max(sampled, process.memoryUsage().rss)), 50);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const report = await importRoster({ db: database.db, config, clock: systemClock, logger }, { path: dir, format: 'oneroster', welcome: false });
+  const report = await importRoster({ db: database.db, config, clock: systemClock, logger }, { path: dir, format: 'oneroster', scope: { schoolId: null }, welcome: false });
   const t1 = performance.now();
   const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);

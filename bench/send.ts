@@ -32,14 +32,14 @@ export async function main(args: string[]): Promise<void> {
     const seeded = await seed(ws.databaseUrl, { families, mps: 0, conversations: true, token: true });
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    // The worker finds the simulator at PUBLIC_BASE_URL/sim, and callbacks are signed for it.
+    // The worker finds the simulator beside the web role at PUBLIC_BASE_URL/sim (SIM_URL's default).
     const env = {
       PUBLIC_BASE_URL: base, DATABASE_URL: ws.databaseUrl, REDIS_URL: ws.redisUrl, QUEUE_PREFIX: ws.queuePrefix,
       SMS_PROVIDER: 'sim', TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '', TWILIO_FROM: '', TWILIO_MESSAGING_SERVICE_SID: '',
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     };
     const logFile = path.join(ws.dir, 'children.log');
-    const web = await startChild(single ? 'single' : 'web', ['familyline', single ? 'web,worker' : 'web'], { ...env, PORT: String(port) }, logFile);
+    const web = await startChild(single ? 'single' : 'web', ['familyline', single ? 'web,worker,sim' : 'web,sim'], { ...env, PORT: String(port) }, logFile);
     children.push(web);
     const worker = single ? null : await startChild('worker', ['familyline', 'worker'], { ...env, PORT: '0' }, logFile);
     if (worker) children.push(worker);

@@ -19,6 +19,7 @@ const envSchema = z.object({
     .string()
     .default('file:./data/familyline.db')
     .refine((v) => v.startsWith('file:'), 'must be file:<path> (the PostgreSQL dialect is not available yet)'),
+  SIM_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, like http://127.0.0.1:3001/sim' })),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'may hold only letters, digits, _ . -').default('familyline'),
   TWILIO_ACCOUNT_SID: optional(z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits')),
@@ -31,11 +32,14 @@ const envSchema = z.object({
     .default('America/New_York')
     .refine((v) => IANAZone.isValidZone(v), 'must be an IANA time zone such as America/New_York'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  METRICS_TOKEN: optional(z.string().regex(/^\S{16,}$/, 'must be at least 16 characters, without spaces')),
 });
 
 export interface Config {
   port: number;
   publicBaseUrl: string;
+  /** Where roles without the simulator find it (SIM_URL; default PUBLIC_BASE_URL/sim, a simulator riding with the web role). */
+  simUrl: string;
   databaseUrl: string;
   redisUrl: string;
   queuePrefix: string;
@@ -43,6 +47,8 @@ export interface Config {
   twilio: { accountSid: string; authToken: string; messagingServiceSid?: string; from?: string };
   defaultTimezone: string;
   logLevel: string;
+  /** A bearer token a scraper with no staff account may read /metrics with; district admins' tokens work too. */
+  metricsToken: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -67,9 +73,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   const sim = smsProvider === 'sim';
+  const publicBaseUrl = (v.PUBLIC_BASE_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, '');
   return {
     port: v.PORT,
-    publicBaseUrl: (v.PUBLIC_BASE_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, ''),
+    publicBaseUrl,
+    simUrl: (v.SIM_URL ?? `${publicBaseUrl}/sim`).replace(/\/+$/, ''),
     databaseUrl: v.DATABASE_URL,
     redisUrl: v.REDIS_URL,
     queuePrefix: v.QUEUE_PREFIX,
@@ -82,5 +90,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     defaultTimezone: v.DEFAULT_TIMEZONE,
     logLevel: v.LOG_LEVEL,
+    metricsToken: v.METRICS_TOKEN ?? null,
   };
 }

@@ -1,27 +1,16 @@
 import { loadConfig, ConfigError } from './config';
 import { createLogger } from './logger';
 import { ensureRedis } from './queue/local-redis';
-import { startFamilyLine, type Role } from './runtime';
-
-function parseRoles(argv: string[]): Role[] {
-  const i = argv.indexOf('--role');
-  if (i === -1) return ['web', 'worker'];
-  const role = argv[i + 1];
-  if (role !== 'web' && role !== 'worker') {
-    throw new ConfigError(`--role must be web or worker (got ${JSON.stringify(role ?? '')})`);
-  }
-  return [role];
-}
+import { parseRoles } from './roles';
+import { startFamilyLine } from './runtime';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const roles = parseRoles(process.argv.slice(2));
+  const roles = parseRoles(process.argv.slice(2)) ?? undefined;
   const logger = createLogger(config.logLevel);
   config.redisUrl = await ensureRedis(config.redisUrl, logger);
   const running = await startFamilyLine(config, { roles, logger });
-  if (running.url && config.smsProvider === 'sim') {
-    logger.info(`simulator phone: http://localhost:${new URL(running.url).port}/sim`);
-  }
+  if (running.simUrl) logger.info(`simulator phone: http://localhost:${new URL(running.simUrl).port}/sim`);
   const stop = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     await running.close();

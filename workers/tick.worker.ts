@@ -2,13 +2,18 @@ import { Worker } from 'bullmq';
 import type { Deps } from '../src/deps';
 import { QUEUE } from '../src/queue/names';
 import { requeueStranded } from '../src/messaging/recover';
+import { lookUpUnsettled } from '../src/messaging/reconcile';
 
 export const TICK_EVERY_MS = 60_000;
 
 /** One scheduler for all worker processes (BullMQ keeps a single schedule per id). */
 export async function startTickWorker(deps: Deps): Promise<Worker> {
   await deps.queues.tick.upsertJobScheduler('recover-stranded', { every: TICK_EVERY_MS }, { name: 'recover-stranded' });
-  return new Worker(QUEUE.tick, () => requeueStranded(deps), {
+  const tick = async () => {
+    await requeueStranded(deps);
+    await lookUpUnsettled(deps);
+  };
+  return new Worker(QUEUE.tick, tick, {
     connection: deps.redis.duplicate(),
     prefix: deps.config.queuePrefix,
     concurrency: 1,

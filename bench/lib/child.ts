@@ -5,7 +5,7 @@
  * {type:'stopped',maxRssKb} and exits.
  *
  *   child.ts baseline            bare Express 5 + express.urlencoded answering <Response/>
- *   child.ts familyline web,worker   startFamilyLine with those roles, config from env
+ *   child.ts familyline web,sim   startFamilyLine with those roles, config from env
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,6 +1,6 @@
-import { and, desc, eq, gte, inArray, isNotNull, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, inArray, isNotNull, isNull, lte, notExists, or, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../client';
-import { conversations, messageEvents, messages, type MessageStatus } from '../schema';
+import { conversations, messageEvents, messages, type EventSource, type MessageStatus } from '../schema';
 import { addOptOut, removeOptOut, type OptOutChange } from './opt-outs';
 import { prepared } from '../prepared';
 import { groupCommit } from '../group-commit';
@@ -53,8 +53,11 @@ export async function getConversation(db: Db, id: number): Promise<ConversationR
   return prepared(db, 'conversations.byId', () => db.select().from(conversations).where(eq(conversations.id, P('id'))).prepare()).get({ id });
 }
 
-function messageBySid(db: Db, sid: string): MessageRow | undefined {
-  return prepared(db, 'messages.bySid', () => db.select().from(messages).where(eq(messages.providerSid, P('sid'))).prepare()).get({ sid });
+/** A sid names at most one message per direction (see the schema's index). */
+function messageBySid(db: Db, direction: MessageRow['direction'], sid: string): MessageRow | undefined {
+  return prepared(db, 'messages.bySid', () =>
+    db.select().from(messages).where(and(eq(messages.direction, P('direction')), eq(messages.providerSid, P('sid')))).prepare(),
+  ).get({ direction, sid });
 }
 
 /** Every column of a message, so one prepared insert serves every kind. */
@@ -87,11 +90,12 @@ export interface StoreInbound {
 
 /**
  * Stores an inbound text, its conversation's activity and any opt-out change in one transaction.
- * A MessageSid already stored returns the first row and changes nothing.
+ * A MessageSid already stored as inbound returns the first row and changes nothing; a text we
+ * sent with the same sid is another message and does not hide this one.
  */
 export async function storeInbound(db: Db, input: StoreInbound): Promise<{ message: MessageRow; created: boolean; optOutChanged: boolean }> {
   return groupCommit(db, 'storeInbound', (input: StoreInbound) => {
-    const existing = messageBySid(db, input.message.providerSid!);
+    const existing = messageBySid(db, 'inbound', input.message.providerSid!);
     if (existing) return { message: existing, created: false, optOutChanged: false };
     const conv = conversationFor(db, input.conversation, input.message.createdAt);
     const message = insertMessage(db, { ...input.message, conversationId: conv.id });
@@ -176,6 +180,8 @@ export interface StatusEvent {
   errorCode: number | null;
   raw: string;
   at: string;
+  /** Default 'callback'. */
+  source?: EventSource;
 }
 
 /** What a status callback changes on a message, when it moves it forward. */
@@ -202,21 +208,23 @@ function insertEvent(db: Db, event: StatusEvent, messageId: number | null, appli
         status: sql`${P('status')}`,
         errorCode: sql`${P('errorCode')}`,
         applied: sql`${P('applied')}`,
+        source: sql`${P('source')}`,
         raw: sql`${P('raw')}`,
         at: sql`${P('at')}`,
       })
       .prepare(),
-  ).run({ ...event, messageId, applied: applied ? 1 : 0 });
+  ).run({ ...event, source: event.source ?? 'callback', messageId, applied: applied ? 1 : 0 });
 }
 
 /**
  * Keeps a status callback and applies it when `decide` says it moves the message forward.
- * A callback for a sid not stored yet (it can beat the send's own answer) is kept unattached;
- * attachProviderSid applies it later.
+ * Callbacks report on texts we sent, so only an outbound message is looked up: one naming a
+ * received text's sid changes nothing. A callback for a sid not stored yet (it can beat the
+ * send's own answer) is kept unattached; attachProviderSid applies it later.
  */
 export async function recordStatusEvent(db: Db, event: StatusEvent, decide: DecideStatus): Promise<{ message: MessageRow | null; applied: boolean }> {
   return groupCommit(db, 'recordStatusEvent', ({ event, decide }: { event: StatusEvent; decide: DecideStatus }) => {
-    const message = messageBySid(db, event.providerSid) ?? null;
+    const message = messageBySid(db, 'outbound', event.providerSid) ?? null;
     const patch = message ? decide(message, event) : null;
     if (message && patch) applyStatus(db, message.id, patch);
     insertEvent(db, event, message?.id ?? null, Boolean(patch));
@@ -291,4 +299,32 @@ export async function countByStatus(db: Db): Promise<{ direction: string; status
     .from(messages)
     .groupBy(messages.direction, messages.status)
     .all();
+}
+
+/**
+ * Texts the provider took that still sit in queued, sending or sent since `settledBy` (and were
+ * handed over after `sentAfter`), not looked up since their status last changed: the ones whose
+ * final callback may have been lost. Each status is asked about once.
+ */
+export async function unsettledOutbound(db: Db, settledBy: string, sentAfter: string, limit: number): Promise<{ id: number; providerSid: string }[]> {
+  const lookedUp = db
+    .select({ id: messageEvents.id })
+    .from(messageEvents)
+    .where(and(eq(messageEvents.messageId, messages.id), eq(messageEvents.source, 'lookup'), gt(messageEvents.at, messages.updatedAt)));
+  const rows = db
+    .select({ id: messages.id, providerSid: messages.providerSid })
+    .from(messages)
+    .where(
+      and(
+        inArray(messages.status, ['queued', 'sending', 'sent']),
+        isNotNull(messages.providerSid),
+        lte(messages.updatedAt, settledBy),
+        gt(messages.sentAt, sentAfter),
+        notExists(lookedUp),
+      ),
+    )
+    .orderBy(messages.id)
+    .limit(limit)
+    .all();
+  return rows.map((r) => ({ id: r.id, providerSid: r.providerSid! }));
 }

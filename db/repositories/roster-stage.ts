@@ -49,6 +49,9 @@ CREATE TABLE enrollments (class_ext TEXT NOT NULL, user_ext TEXT NOT NULL, role 
 CREATE INDEX enrollments_user ON enrollments (user_ext);
 -- Filled by the sync, inside the import's transaction.
 CREATE TABLE school_ids (ext TEXT PRIMARY KEY, id INTEGER NOT NULL);
+-- The schools the import acts in, and what the file names outside them (roster-scope.ts).
+CREATE TABLE scope (id INTEGER PRIMARY KEY);
+CREATE TABLE outside (kind TEXT NOT NULL, ext TEXT NOT NULL, why TEXT NOT NULL, PRIMARY KEY (kind, ext));
 CREATE TABLE want_enrollments (class_id INTEGER NOT NULL, student_id INTEGER NOT NULL, PRIMARY KEY (class_id, student_id));
 CREATE TABLE want_teachers (class_id INTEGER NOT NULL, staff_id INTEGER NOT NULL, PRIMARY KEY (class_id, staff_id));
 CREATE TABLE ended_enrollments (role TEXT NOT NULL, class_id INTEGER NOT NULL, user_id INTEGER NOT NULL, PRIMARY KEY (role, class_id, user_id));
@@ -199,9 +202,10 @@ export class RosterStage {
     ).run(l.studentExternalId, l.guardianExternalId, l.relationship, b(l.mayContact), l.src.file, l.src.line);
   }
 
+  /** The email is stored as staff accounts are matched on it: trimmed and lower-case. */
   addTeacher(t: RosterTeacher): void {
     this.run('INSERT OR REPLACE INTO teachers VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(t.externalId, t.email, t.firstName, t.lastName, JSON.stringify(t.schoolExternalIds), b(t.active), t.src.file, t.src.line);
+      .run(t.externalId, t.email.trim().toLowerCase(), t.firstName, t.lastName, JSON.stringify(t.schoolExternalIds), b(t.active), t.src.file, t.src.line);
   }
 
   /** The class already recorded under this id, if any (the new one is then not added). */

@@ -255,17 +255,35 @@ export function fileLinksOfKnownGuardians(tx: Tx, schoolId: number): { guardian_
     WHERE school_id = ${schoolId} AND student_active = 1 AND guardian_in_file = 0 ORDER BY rowid`);
 }
 
-/** Every active student of the school's guardians, in any school: for "the same children". */
-export function childrenOfSchoolGuardians(tx: Tx, schoolId: number): { guardian_ext: string; student_ext: string }[] {
+/**
+ * Every active student of the school's guardians, in any school: for "the same children". A delta
+ * holds only some of a guardian's links, so the ones FamilyLine has count too.
+ */
+export function childrenOfSchoolGuardians(tx: Tx, schoolId: number, complete: RosterCompleteness): { guardian_ext: string; student_ext: string }[] {
+  if (complete.guardians) {
+    return tx.all(sql`
+      SELECT DISTINCT r.guardian_ext, r.student_ext FROM stage.resolved_links r
+      WHERE r.student_active = 1 AND r.guardian_ext IN (SELECT guardian_ext FROM stage.resolved_links WHERE school_id = ${schoolId})`);
+  }
+  const schoolGuardians = sql`SELECT guardian_ext FROM stage.resolved_links WHERE school_id = ${schoolId}
+    UNION SELECT external_id FROM main.guardians WHERE school_id = ${schoolId} AND active = 1 AND external_id IS NOT NULL`;
   return tx.all(sql`
-    SELECT DISTINCT r.guardian_ext, r.student_ext FROM stage.resolved_links r
-    WHERE r.student_active = 1 AND r.guardian_ext IN (SELECT guardian_ext FROM stage.resolved_links WHERE school_id = ${schoolId})`);
+    SELECT r.guardian_ext, r.student_ext FROM stage.resolved_links r
+    WHERE r.student_active = 1 AND r.guardian_ext IN (${schoolGuardians})
+    UNION
+    SELECT dg.external_id, s.external_id FROM main.guardians dg
+    JOIN main.student_guardians sg ON sg.guardian_id = dg.id JOIN main.students s ON s.id = sg.student_id
+    WHERE dg.active = 1 AND s.active = 1 AND s.external_id IS NOT NULL AND dg.external_id IN (${schoolGuardians})`);
 }
 
-/** Schools where FamilyLine has guardians the file holds: a delta may carry a guardian and none of their children. */
+/**
+ * Schools where FamilyLine has guardians the file holds: a delta may carry a guardian and none of
+ * their children. Only the import's own schools: a parent of two schools keeps the other's record.
+ */
 export function schoolsOfKnownGuardians(tx: Tx): number[] {
   return tx
-    .all<{ id: number }>(sql`SELECT DISTINCT dg.school_id AS id FROM main.guardians dg JOIN stage.guardians g ON g.ext = dg.external_id WHERE dg.school_id IS NOT NULL`)
+    .all<{ id: number }>(sql`SELECT DISTINCT dg.school_id AS id FROM main.guardians dg JOIN stage.guardians g ON g.ext = dg.external_id
+      WHERE dg.school_id IN (SELECT id FROM stage.scope)`)
     .map((r) => r.id);
 }
 
@@ -281,6 +299,8 @@ export function inactiveInFile(tx: Tx, schoolId: number): Set<string> {
 export interface KnownGuardianRow extends Omit<StagedGuardianRow, 'file' | 'line'> {
   /** 1 when the file holds this guardian: the other columns are then the file's. */
   in_file: number;
+  /** 1 when the file names this guardian here: holds them, gives them a link, or holds one of their students. */
+  named: number;
   file: string | null;
   line: number | null;
 }
@@ -288,7 +308,7 @@ export interface KnownGuardianRow extends Omit<StagedGuardianRow, 'file' | 'line
 /**
  * The school's guardians FamilyLine has (for a delta): they take part in working out
  * households, as the file now gives them where it holds them, else as stored (with their
- * household id and first number).
+ * household id and first number), and say whether the file names them.
  */
 export function knownGuardiansOf(tx: Tx, schoolId: number): KnownGuardianRow[] {
   return tx.all<KnownGuardianRow>(sql`
@@ -300,6 +320,10 @@ export function knownGuardiansOf(tx: Tx, schoolId: number): KnownGuardianRow[] {
            CASE WHEN g.ext IS NULL THEN f.external_id ELSE g.household END AS household,
            CASE WHEN g.ext IS NULL THEN dg.relationship ELSE g.relationship END AS relationship,
            CASE WHEN g.ext IS NULL THEN 1 ELSE g.active END AS active,
+           g.ext IS NOT NULL
+             OR EXISTS (SELECT 1 FROM stage.resolved_links r WHERE r.guardian_ext = dg.external_id AND r.school_id = dg.school_id)
+             OR EXISTS (SELECT 1 FROM main.student_guardians sg JOIN main.students s ON s.id = sg.student_id
+                        JOIN stage.students ss ON ss.ext = s.external_id WHERE sg.guardian_id = dg.id) AS named,
            g.file, g.line
     FROM main.guardians dg JOIN main.families f ON f.id = dg.family_id LEFT JOIN stage.guardians g ON g.ext = dg.external_id
     WHERE dg.school_id = ${schoolId} AND dg.active = 1 AND dg.external_id IS NOT NULL

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, isNull, not, or, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { prepared } from '../prepared';
-import { conversations, families, guardians, phones, schools, students, studentGuardians } from '../schema';
+import { conversations, families, guardians, messages, phones, schools, students, studentGuardians } from '../schema';
 
 export type SchoolRow = typeof schools.$inferSelect;
 export type FamilyRow = typeof families.$inferSelect;
@@ -21,26 +21,27 @@ export async function schoolsForNumber(db: Db, to: string, isDefaultSender: bool
   return prepared(db, 'schools.onDefaultSender', () => db.select().from(schools).where(isNull(schools.fromNumber)).orderBy(schools.id).prepare()).all();
 }
 
-export async function firstSchool(db: Db): Promise<SchoolRow | undefined> {
-  return db.select().from(schools).orderBy(schools.id).limit(1).get();
-}
-
-/** Active families with a guardian on this number, in the given schools, most recently active first. */
-export async function familiesByPhone(db: Db, number: string, schoolIds: number[]): Promise<FamilyRow[]> {
-  if (!schoolIds.length) return [];
+/**
+ * Active families with a guardian on this number, in the given schools (null: in any), the one
+ * whose conversation last sent this number a text first, then the most recently active.
+ */
+export async function familiesByPhone(db: Db, number: string, schoolIds: number[] | null): Promise<FamilyRow[]> {
+  if (schoolIds?.length === 0) return [];
+  const lastTexted = sql`(select max(${messages.id}) from ${messages} where ${messages.conversationId} = ${conversations.id}
+    and ${messages.direction} = 'outbound' and ${messages.toNumber} = ${P('number')})`;
   const rows = prepared(db, 'families.byPhone', () =>
     db
-      .selectDistinct({ family: families, last: conversations.lastMessageAt })
+      .selectDistinct({ family: families, lastTexted, last: conversations.lastMessageAt })
       .from(phones)
       .innerJoin(guardians, eq(guardians.id, phones.guardianId))
       .innerJoin(families, eq(families.id, guardians.familyId))
-      .leftJoin(conversations, eq(conversations.familyId, families.id))
+      .leftJoin(conversations, and(eq(conversations.familyId, families.id), eq(conversations.schoolId, families.schoolId)))
       .where(and(eq(phones.number, P('number')), eq(families.active, true)))
-      .orderBy(desc(sql`coalesce(${conversations.lastMessageAt}, '')`), families.id)
+      .orderBy(desc(sql`coalesce(${lastTexted}, 0)`), desc(sql`coalesce(${conversations.lastMessageAt}, '')`), families.id)
       .prepare(),
   ).all({ number });
   const seen = new Set<number>();
-  return rows.map((r) => r.family).filter((f) => schoolIds.includes(f.schoolId) && !seen.has(f.id) && seen.add(f.id));
+  return rows.map((r) => r.family).filter((f) => (!schoolIds || schoolIds.includes(f.schoolId)) && !seen.has(f.id) && seen.add(f.id));
 }
 
 /**

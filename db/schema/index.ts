@@ -6,7 +6,7 @@
 import { sqliteTables } from './sqlite';
 import type { Tables } from './tables';
 
-export { MESSAGE_KINDS, MESSAGE_STATUSES, type MessageKind, type MessageStatus } from './messaging';
+export { EVENT_SOURCES, MESSAGE_KINDS, MESSAGE_STATUSES, type EventSource, type MessageKind, type MessageStatus } from './messaging';
 export type { Tables } from './tables';
 
 export type Dialect = 'sqlite' | 'postgres';

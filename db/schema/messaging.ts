@@ -16,6 +16,8 @@ export const MESSAGE_STATUSES = [
 ] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
+export const EVENT_SOURCES = ['callback', 'lookup'] as const;
+export type EventSource = (typeof EVENT_SOURCES)[number];
 
 /** Opt-outs, conversations, messages and every status callback they got. */
 export function messagingTables(k: SchemaKit, { families, schools, staff }: ReturnType<typeof peopleTables>) {
@@ -84,13 +86,15 @@ export function messagingTables(k: SchemaKit, { families, schools, staff }: Retu
       updatedAt: updatedAt(k),
     },
     (t) => [
-      k.uniqueIndex('messages_provider_sid_uq').on(t.providerSid),
+      // Per direction: a provider sid names one text we sent and, separately, one we received. A
+      // received text whose sid matches a sent one is still a text someone sent us (see storeInbound).
+      k.uniqueIndex('messages_direction_sid_uq').on(t.direction, t.providerSid),
       k.index('messages_conversation_idx').on(t.conversationId, t.id),
       k.index('messages_to_idx').on(t.toNumber, t.createdAt),
     ],
   );
 
-  /** Every status callback as it came, for audit; `applied` says whether it moved the status. */
+  /** Every status callback as it came and every lookup's answer, for audit; `applied` says whether it moved the status. */
   const messageEvents = k.table(
     'message_events',
     {
@@ -102,6 +106,8 @@ export function messagingTables(k: SchemaKit, { families, schools, staff }: Retu
       applied: k.bool('applied').notNull(),
       raw: k.text('raw').notNull(),
       at: k.text('at').notNull(),
+      /** 'callback' (the provider told us) or 'lookup' (we asked it: the callback never came). */
+      source: k.text('source', { enum: EVENT_SOURCES }).notNull().default('callback'),
     },
     (t) => [k.index('message_events_message_idx').on(t.messageId, t.id), k.index('message_events_sid_idx').on(t.providerSid)],
   );

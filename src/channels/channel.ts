@@ -35,7 +35,6 @@ export class SendError extends Error {
 
 export interface InboundSms {
   providerSid: string;
-  accountSid: string;
   from: string;
   to: string;
   /** Set when the number that was texted belongs to a messaging service. */
@@ -62,6 +61,23 @@ export interface StatusUpdate {
 
 export type WebhookParams = Record<string, string>;
 
+/** What the provider says about a message when asked, in the form its status callback carries. */
+export interface StatusLookup {
+  update: StatusUpdate;
+  /** The provider's answer, kept for audit like a callback's parameters. */
+  raw: WebhookParams;
+}
+
+/**
+ * Whether a webhook may be read at all. A valid signature proves who holds the auth token, not
+ * that the text belongs to this deployment's account, so a webhook for another account is refused too.
+ */
+export type WebhookVerdict =
+  | { trusted: true }
+  | { trusted: false; reason: 'bad_signature' }
+  /** `accountSid` is what the webhook named, null when it named none that looks like one. */
+  | { trusted: false; reason: 'other_account'; accountSid: string | null };
+
 export interface SmsChannel {
   readonly name: 'twilio' | 'sim';
   send(msg: OutboundSms): Promise<SendResult>;
@@ -69,8 +85,13 @@ export interface SmsChannel {
   parseInbound(params: WebhookParams): InboundSms;
   /** Throws AppError(400) when the body is not a status callback. */
   parseStatus(params: WebhookParams): StatusUpdate;
-  /** True when the signature is the provider's for this URL and these parameters. */
-  verifySignature(signature: string | undefined, url: string, params: WebhookParams): boolean;
+  /**
+   * Asks the provider for the status of a message it took, for when its callbacks never came.
+   * Throws a SendError (the provider's code, and whether asking again later may help) when it cannot answer.
+   */
+  fetchStatus(providerSid: string): Promise<StatusLookup>;
+  /** Trusted when the signature is the provider's for this URL and these parameters, for our own account. */
+  verifyWebhook(signature: string | undefined, url: string, params: WebhookParams): WebhookVerdict;
   /** True when the provider itself answers the standard English STOP/START/HELP words on this sender. */
   answersStandardKeywords: boolean;
 }

@@ -4,6 +4,7 @@ import { createRedis } from '../queue/connection';
 import { createQueues, type Queues } from '../queue/queues';
 import { importRoster } from '../families/roster/import';
 import { formatReport } from '../families/roster/report';
+import { cliImportScope } from '../staff/scope';
 import type { CommandContext } from './main';
 import { UsageError } from './usage';
 
@@ -28,7 +29,7 @@ export async function rosterImport({ values, positionals, db, config, out }: Com
     }
     const report = await importRoster(
       { db, config, clock: systemClock, logger, queues },
-      { path, format, schoolId, timezone: values.timezone as string | undefined, from: values.from as string | undefined, dryRun, welcome },
+      { path, format, scope: cliImportScope(schoolId), timezone: values.timezone as string | undefined, from: values.from as string | undefined, dryRun, welcome },
     );
     out(formatReport(report));
   } finally {

@@ -2,8 +2,12 @@ import { Router } from 'express';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Deps } from '../deps';
 import { countByStatus } from '../../db/repositories/messages';
+import { requireMetricsReader } from './middleware/auth';
 
-/** Prometheus metrics: messages by status (from the database) and jobs by state (from Redis). */
+/**
+ * Prometheus metrics: messages by status (from the database) and jobs by state (from Redis).
+ * District-wide counts, so only a district admin's token or METRICS_TOKEN reads them.
+ */
 export function metricsRouter(deps: Deps): Router {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'familyline_' });
@@ -31,7 +35,7 @@ export function metricsRouter(deps: Deps): Router {
     },
   });
   const router = Router();
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', requireMetricsReader(deps), async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
   return router;

@@ -18,10 +18,18 @@ export function toE164(input: string, defaultRegion: CountryCode = 'US'): string
   return e164;
 }
 
-/** For logs: keeps the country code and last four digits (+1******4567). */
+/** A number in E.164 form: +, a country code, at most 15 digits in all. */
+export const E164 = /^\+[1-9]\d{6,14}$/;
+/** A carrier short code (5 or 6 digits in the US, 3 to 8 elsewhere): the other kind of SMS address. */
+export const SHORT_CODE = /^\d{3,8}$/;
+
+/**
+ * For logs: keeps the country code and last four digits (+1******4567). Anything longer than a
+ * phone number can be is '***', so a hostile value never reaches a log line whole.
+ */
 export function maskPhone(number: string | null | undefined): string {
   if (!number) return '';
-  const m = /^(\+1|\+\d{2})(\d*)(\d{4})$/.exec(number);
+  const m = /^(\+1|\+\d{2})(\d{1,11})(\d{4})$/.exec(number);
   if (!m) return '***';
   return `${m[1]}${'*'.repeat(m[2].length)}${m[3]}`;
 }

@@ -4,7 +4,7 @@ import { isoNow } from '../lib/clock';
 import { maskPhone } from '../lib/phone';
 import { storeInbound, type StoreInbound } from '../../db/repositories/messages';
 import { isOptedOut } from '../../db/repositories/opt-outs';
-import { familiesByPhone, firstSchool, schoolsForNumber, type FamilyRow, type SchoolRow } from '../../db/repositories/routing';
+import { familiesByPhone, getSchool, schoolsForNumber, type FamilyRow, type SchoolRow } from '../../db/repositories/routing';
 import { enqueueInbound } from '../queue/queues';
 import { parseKeyword } from '../i18n/keywords';
 import { segmentInfo } from '../i18n/segments';
@@ -16,17 +16,22 @@ export interface Route {
 }
 
 /**
- * Number → phone → family → conversation. The To number picks the school; a number no roster
- * knows gets an unmatched conversation there (or, before any school exists, one of its own).
+ * Number → phone → family → conversation. A number one school sends from is that school's: the
+ * sender's family there, else an unmatched conversation for its admins. A number no school sends
+ * from, or one several share, says nothing about the school, so the sender does: their family
+ * (at a school sharing the number if they have one; the one last texted, if several), else the
+ * district's unmatched inbox (no school), which district admins see. Never a guessed school.
  */
 export async function routeInbound(deps: Deps, sms: InboundSms): Promise<Route> {
   const candidates = await schoolsForNumber(deps.db, sms.to, isDefaultSender(sms.to, deps.config, Boolean(sms.messagingServiceSid)));
-  const families = await familiesByPhone(deps.db, sms.from, candidates.map((s) => s.id));
-  if (families.length) {
-    const family = families[0];
-    return { school: candidates.find((s) => s.id === family.schoolId) ?? null, family };
+  if (candidates.length === 1) {
+    const [family] = await familiesByPhone(deps.db, sms.from, [candidates[0].id]);
+    return { school: candidates[0], family: family ?? null };
   }
-  return { school: candidates[0] ?? (await firstSchool(deps.db)) ?? null, family: null };
+  const atSharedNumber = candidates.length ? await familiesByPhone(deps.db, sms.from, candidates.map((s) => s.id)) : [];
+  const family = atSharedNumber[0] ?? (await familiesByPhone(deps.db, sms.from, null))[0];
+  if (!family) return { school: null, family: null };
+  return { school: candidates.find((s) => s.id === family.schoolId) ?? (await getSchool(deps.db, family.schoolId)) ?? null, family };
 }
 
 /**
@@ -37,7 +42,9 @@ export async function routeInbound(deps: Deps, sms: InboundSms): Promise<Route> 
 export async function receiveInbound(deps: Deps, sms: InboundSms, receivedAt?: string): Promise<{ messageId: number; created: boolean }> {
   const route = await routeInbound(deps, sms);
   const at = receivedAt ?? isoNow(deps.clock);
-  const sender = route.school ? senderFor(route.school, deps.config).key : sms.to;
+  // Kept under the sender this conversation's texts leave from (the deployment's for the district
+  // inbox), so the opt-out blocks exactly what send policy would otherwise let through.
+  const sender = senderFor(route.school, deps.config).key;
   const keyword = sms.optOutType ? { type: sms.optOutType.toLowerCase() } : parseKeyword(sms.body, route.family?.language);
   let optOut: StoreInbound['optOut'] = null;
   if (keyword?.type === 'stop') {

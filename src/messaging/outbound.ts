@@ -92,7 +92,7 @@ export async function sendStaffReply(
   const family = conversation.familyId ? await getFamily(deps.db, conversation.familyId) : undefined;
   const recipients = family ? await textableNumbers(deps.db, family.id) : conversation.unmatchedNumber ? [conversation.unmatchedNumber] : [];
   if (!recipients.length) {
-    throw new AppError(422, 'no_textable_number', 'This family has no number that can receive texts');
+    throw new AppError(409, 'no_recipients', 'This family has no number that can receive texts');
   }
   const rows = await queueOutbound(deps, {
     conversationId: conversation.id,

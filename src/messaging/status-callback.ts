@@ -4,6 +4,7 @@ import { isoNow } from '../lib/clock';
 import { maskPhone } from '../lib/phone';
 import { recordStatusEvent, type MessageRow, type StatusEvent, type StatusPatch } from '../../db/repositories/messages';
 import { recordOptOut } from '../../db/repositories/opt-outs';
+import type { EventSource } from '../../db/schema';
 import { markNumberUnreachable } from '../../db/repositories/routing';
 import { retryAfterCarrierFailure } from './carrier-retry';
 import { isMessageStatus, movesForward } from './status';
@@ -26,12 +27,21 @@ export async function applyCarrierAction(deps: Deps, action: ErrorAction, number
   }
 }
 
-/** Keeps every callback; moves the message's status only forward; a passing carrier failure is tried again later. */
-export async function applyStatusCallback(deps: Deps, update: StatusUpdate, raw: Record<string, string>, receivedAt?: string): Promise<void> {
+/**
+ * Keeps every callback (and every lookup's answer, source 'lookup'); moves the message's status only
+ * forward; a passing carrier failure is tried again later.
+ */
+export async function applyStatusCallback(
+  deps: Deps,
+  update: StatusUpdate,
+  raw: Record<string, string>,
+  receivedAt?: string,
+  source: EventSource = 'callback',
+): Promise<void> {
   const at = receivedAt ?? isoNow(deps.clock);
   const { message, applied } = await recordStatusEvent(
     deps.db,
-    { providerSid: update.providerSid, status: update.status, errorCode: update.errorCode, raw: JSON.stringify(raw), at },
+    { providerSid: update.providerSid, status: update.status, errorCode: update.errorCode, raw: JSON.stringify(raw), at, source },
     (current, event) => statusPatch(current, event, at),
   );
   if (!message || !applied) return;

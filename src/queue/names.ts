@@ -4,7 +4,7 @@ import type { InboundSms, StatusUpdate, WebhookParams } from '../channels/channe
 export const QUEUE = {
   send: 'send',
   inbound: 'inbound',
-  /** Periodic housekeeping: requeues outbound messages whose send job was lost. */
+  /** Periodic housekeeping: requeues outbound messages whose send job was lost, looks up those whose final status never came. */
   tick: 'tick',
   /** Roster files uploaded through the API (POST /api/v1/roster/imports), one job per import. */
   rosterImport: 'roster-import',

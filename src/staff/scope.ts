@@ -51,7 +51,34 @@ export const may = {
   editFamilies: isAdmin,
   /** Only an admin's closure or safety alert may leave outside quiet hours (DESIGN.md). */
   sendUrgent: isAdmin,
+  /** Metrics count every school's messages, so they are the district's. */
+  readMetrics: (who: StaffPrincipal) => who.role === 'district_admin',
 };
+
+/**
+ * The schools a roster import acts in: one school, or (null) the whole district. Worked out once
+ * from whoever starts the import and enforced by the sync in one place (db/repositories/roster-scope.ts):
+ * nothing outside it is moved, edited or unenrolled, and no admin account is ever changed.
+ */
+export interface ImportScope {
+  schoolId: number | null;
+}
+
+/**
+ * A school admin imports into their own school only; a district admin into the school they
+ * name, or without one into the district (where students may move between schools). The
+ * caller checks first that the named school is visible, so a hidden one answers 404.
+ */
+export function importScopeOf(who: StaffPrincipal, schoolId: number | undefined): ImportScope {
+  if (who.role === 'district_admin') return { schoolId: schoolId ?? null };
+  requireThat(who.role === 'school_admin' && who.schoolId !== null, 'Only a school or district admin may import a roster');
+  if (schoolId === undefined) throw AppError.validation({ schoolId: 'is required: a school admin imports into their own school' });
+  requireThat(schoolId === who.schoolId, 'Only an admin of this school may import its roster');
+  return { schoolId: who.schoolId };
+}
+
+/** The CLI runs with the database's own rights: the district, or with `--school ID` that school, as its admin would. */
+export const cliImportScope = (schoolId: number | undefined): ImportScope => ({ schoolId: schoolId ?? null });
 
 export function requireThat(allowed: boolean, message?: string): void {
   if (!allowed) throw AppError.forbidden(message);

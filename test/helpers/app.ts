@@ -4,14 +4,19 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import twilio from 'twilio';
 import IORedis from 'ioredis';
+import { QueueEvents } from 'bullmq';
+import { QUEUE } from '../../src/queue/names';
 import { loadConfig, type Config } from '../../src/config';
 import { startFamilyLine, type Running, type Role } from '../../src/runtime';
 import type { Clock } from '../../src/lib/clock';
+import type { Deps } from '../../src/deps';
+import type { Logger } from '../../src/logger';
 import { TestClock } from './clock';
 
 export const PUBLIC_BASE_URL = 'https://familyline.test';
 
 export interface TestApp extends Running {
+  deps: Deps;
   url: string;
   config: Config;
   /** POSTs a form to a webhook path, signed as Twilio signs (or with the given signature). */
@@ -25,7 +30,7 @@ export interface TestApp extends Running {
  */
 export async function startTestApp(
   name: string,
-  opts: { clock?: Clock; env?: Record<string, string>; roles?: Role[] } = {},
+  opts: { clock?: Clock; env?: Record<string, string>; roles?: Role[]; logger?: Logger } = {},
 ): Promise<TestApp> {
   const id = `${name}-${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
   const dbFile = path.join(os.tmpdir(), `familyline-${id}.db`);
@@ -41,10 +46,11 @@ export async function startTestApp(
   });
   // A weekday morning in New York unless the test brings its own clock: quiet hours never
   // depend on when the suite happens to run.
-  const running = await startFamilyLine(config, { clock: opts.clock ?? new TestClock(), roles: opts.roles });
+  const running = await startFamilyLine(config, { clock: opts.clock ?? new TestClock(), roles: opts.roles, logger: opts.logger });
   const url = running.url!;
   return {
     ...running,
+    deps: running.deps!,
     url,
     config,
     async postWebhook(pathname, params, signature) {
@@ -79,5 +85,19 @@ export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>
     }
     if (Date.now() > until) throw new Error(`waitFor timed out${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Runs the worker role's tick now, as its schedule would, and resolves once it has finished. */
+export async function runTick(app: TestApp): Promise<void> {
+  const connection = app.deps.redis.duplicate();
+  const events = new QueueEvents(QUEUE.tick, { connection, prefix: app.config.queuePrefix });
+  try {
+    await events.waitUntilReady();
+    const job = await app.deps.queues.tick.add('tick-now', {}, { removeOnComplete: false });
+    await job.waitUntilFinished(events, 30_000);
+  } finally {
+    await events.close();
+    await connection.quit();
   }
 }

@@ -189,7 +189,7 @@ const MATRIX: Record<string, (who: Role) => Promise<void>> = {
   'GET /conversations/:id': perRow('conversations', 'GET', '', 200),
   'GET /conversations/:id/messages': perRow('conversations', 'GET', '/messages', 200),
   // Leo's every link is a no-contact order, so his household has no one a reply may reach.
-  'POST /conversations/:id/messages': perRow('conversations', 'POST', '/messages', 202, { body: { body: 'Thanks, see you Friday.' }, except: { convA1x: 422 } }),
+  'POST /conversations/:id/messages': perRow('conversations', 'POST', '/messages', 202, { body: { body: 'Thanks, see you Friday.' }, except: { convA1x: 409 } }),
   'GET /messages/:id': perRow('messages', 'GET', '', 200),
   'POST /messages/preview': async (who) => {
     expect((await api(who, 'POST', '/messages/preview', { body: 'Hi' })).status).toBe(who === 'anon' ? 401 : 200);
@@ -280,8 +280,8 @@ describe('no-contact orders', () => {
 
   test('a household tied to its students only by no-contact orders cannot be texted at all', async () => {
     const res = await api('adminA', 'POST', `/conversations/${rows.convA1x.id}/messages`, { body: 'Hello Leo' });
-    expect(res.status).toBe(422);
-    expect(res.json.error.code).toBe('no_textable_number');
+    expect(res.status).toBe(409);
+    expect(res.json.error.code).toBe('no_recipients');
     const log = (await api('adminA', 'GET', `/conversations/${rows.convA1x.id}/messages`)).json.items;
     expect(log.map((m: any) => m.direction)).toEqual(['inbound']);
     expect(await received(P.leo)).toEqual([]);

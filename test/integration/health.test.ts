@@ -1,4 +1,6 @@
-import { startTestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
+import { seedSchool } from '../helpers/seed';
+import { addStaffWithToken } from '../../src/staff/accounts';
 
 describe('GET /healthz', () => {
   test('answers ok when the database and Redis answer', async () => {
@@ -37,9 +39,14 @@ describe('GET /healthz', () => {
 });
 
 describe('GET /metrics', () => {
-  test('reports messages by status and queue depth in Prometheus text', async () => {
+  const METRICS_TOKEN = 'scraper-token-0123456789';
+  const metrics = (app: TestApp, token?: string) =>
+    fetch(`${app.url}/metrics`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+  test('reports messages by status and queue depth in Prometheus text, to a district admin', async () => {
     const app = await startTestApp('metrics');
     try {
+      const { token } = await addStaffWithToken(app.deps.db, { email: 'district@metrics.test', role: 'district_admin' }, new Date().toISOString());
       await app.postWebhook('/webhooks/twilio/sms', {
         MessageSid: 'SM' + 'ab'.repeat(16),
         AccountSid: app.config.twilio.accountSid,
@@ -48,9 +55,30 @@ describe('GET /metrics', () => {
         Body: 'hello',
         NumMedia: '0',
       });
-      const text = await (await fetch(`${app.url}/metrics`)).text();
+      const res = await metrics(app, token);
+      expect(res.status).toBe(200);
+      const text = await res.text();
       expect(text).toContain('familyline_messages{direction="inbound",status="received"} 1');
       expect(text).toMatch(/familyline_queue_jobs\{queue="send",state="waiting"\} \d+/);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  test('answers only a district admin or METRICS_TOKEN: no token 401, a wrong one 401, a school admin 403', async () => {
+    const app = await startTestApp('metrics-auth', { env: { METRICS_TOKEN }, roles: ['web'] });
+    try {
+      const now = new Date().toISOString();
+      const school = seedSchool(app.deps.db, { name: 'Maple Street School' });
+      const admin = (await addStaffWithToken(app.deps.db, { email: 'admin@metrics.test', role: 'school_admin', schoolId: school.id }, now)).token;
+      const district = (await addStaffWithToken(app.deps.db, { email: 'district@metrics.test', role: 'district_admin' }, now)).token;
+      const answers = [];
+      for (const token of [undefined, 'not-the-token-0123456789', `${METRICS_TOKEN}x`, admin, METRICS_TOKEN, district]) {
+        const res = await metrics(app, token);
+        const text = await res.text();
+        answers.push([res.status, text.includes('familyline_messages')]);
+      }
+      expect(answers).toEqual([[401, false], [401, false], [401, false], [403, false], [200, true], [200, true]]);
     } finally {
       await app.stop();
     }

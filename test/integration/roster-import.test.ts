@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { and, eq } from 'drizzle-orm';
 import { startTestApp, waitFor, type TestApp } from '../helpers/app';
+import { writeDelta } from '../helpers/roster';
 import { classes, enrollments, families, guardians, messages, phones, schools, staff, students, studentGuardians } from '../../db/schema';
 import { importRoster } from '../../src/families/roster/import';
 import { sendStaffReply } from '../../src/messaging/outbound';
@@ -16,7 +16,7 @@ const FIXTURES = path.join(__dirname, '../fixtures/roster');
 const ONEROSTER = path.join(FIXTURES, 'oneroster');
 let app: TestApp;
 
-const run = (file: string, opts: Partial<Parameters<typeof importRoster>[1]> = {}) => importRoster(app.deps, { path: file, ...opts });
+const run = (file: string, opts: Partial<Parameters<typeof importRoster>[1]> = {}) => importRoster(app.deps, { path: file, scope: { schoolId: null }, ...opts });
 const db = () => app.deps.db;
 const guardian = (ext: string) => db().select().from(guardians).where(eq(guardians.externalId, ext)).get()!;
 const familyIdsOfStudent = (ext: string) => {
@@ -107,20 +107,6 @@ test('the same export again (as a .zip) changes nothing and welcomes nobody twic
   expect(report.welcomes.queued).toBe(0);
   expect(db().select().from(guardians).all()).toEqual(before);
 });
-
-/** A OneRoster delta export: users.csv (and enrollments.csv when given) marked delta, the rest absent. */
-function writeDelta(users: string[], enrollmentRows: string[] = []): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'delta-'));
-  const csv = (name: string, lines: string[]) => writeFileSync(path.join(dir, name), [...lines, ''].join('\n'));
-  csv('manifest.csv', [
-    'propertyName,value', 'manifest.version,1.0', 'oneroster.version,1.1',
-    'file.academicSessions,absent', 'file.orgs,absent', 'file.courses,absent', 'file.classes,absent',
-    'file.users,delta', `file.enrollments,${enrollmentRows.length ? 'delta' : 'absent'}`,
-  ]);
-  csv('users.csv', ['sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,givenName,familyName,email,sms,phone,agentSourcedIds,grades,metadata.language', ...users]);
-  if (enrollmentRows.length) csv('enrollments.csv', ['sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role', ...enrollmentRows]);
-  return dir;
-}
 
 const STAMP = '2024-09-15T12:00:00.000Z';
 const classOf = (ext: string) => db().select().from(classes).where(eq(classes.externalId, ext)).get()!;

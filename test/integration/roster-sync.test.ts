@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { startTestApp, waitFor, type TestApp } from '../helpers/app';
 import { conversations, families, guardians, messages, optOuts, phones, students, studentGuardians, welcomes } from '../../db/schema';
 import { inImportTransaction } from '../../db/repositories/roster';
+import { getOrCreateConversation } from '../../db/repositories/messages';
 import { syncRoster } from '../../src/families/roster/sync';
 import { welcomeFamilies } from '../../src/families/roster/welcome';
 import type { RosterSnapshot } from '../../src/families/roster/model';
@@ -53,7 +54,7 @@ function sync(snap: RosterSnapshot, dryRun = false) {
   try {
     return staged.stage.attached(app.deps.db, () =>
       inImportTransaction(app.deps.db, dryRun, (tx) =>
-        syncRoster(tx, staged, { timezone: 'America/New_York', from: null, now: new Date(app.deps.clock.now()).toISOString(), welcome: true }, dryRun),
+        syncRoster(tx, staged, { scope: { schoolId: null }, timezone: 'America/New_York', from: null, now: new Date(app.deps.clock.now()).toISOString(), welcome: true }, dryRun),
       ),
     );
   } finally {
@@ -165,4 +166,25 @@ test('welcome: one text per new family in its language, never twice to one phone
   expect(await welcomeFamilies(welcomeDeps)).toBe(0);
   expect(db().select().from(welcomes).all()).toHaveLength(first);
   await waitFor(() => db().select().from(messages).where(eq(messages.id, pt.id)).get()!.status === 'delivered');
+});
+
+test('a guardian who moves out leaves the family, its id and its conversation with those who stay', async () => {
+  const kids: Kid[] = [...KIDS, { id: 'k5', first: 'Nia' }, { id: 'k6', first: 'Teo' }];
+  const parks: Adult[] = [
+    { id: 'b1', first: 'Ada', last: 'Park', phone: '555-555-0161', kids: ['k5'] },
+    { id: 'b2', first: 'Ben', last: 'Park', phone: '555-555-0161', kids: ['k5'] },
+    { id: 'b3', first: 'Cy', last: 'Park', phone: '555-555-0161', kids: ['k5'] },
+  ];
+  sync(snapshot(kids, [...ADULTS, ...parks]));
+  const park = familyOf('b2');
+  expect([familyOf('b1'), familyOf('b3')]).toEqual([park, park]);
+  const conv = await getOrCreateConversation(db(), { schoolId: db().select().from(families).where(eq(families.id, park)).get()!.schoolId, familyId: park, unmatchedNumber: null }, new Date(app.deps.clock.now()).toISOString());
+
+  // Ada moves out: her own number, and a child of her new household besides Nia.
+  const { report } = sync(snapshot(kids, [...ADULTS, { ...parks[0], phone: '555-555-0164', kids: ['k5', 'k6'] }, parks[1], parks[2]]));
+  expect(report.families).toMatchObject({ created: 1, deactivated: 0 });
+  expect([familyOf('b2'), familyOf('b3')]).toEqual([park, park]);
+  expect(familyOf('b1')).not.toBe(park);
+  expect(db().select().from(conversations).where(eq(conversations.id, conv.id)).get()!.familyId).toBe(park);
+  expect(db().select().from(families).where(eq(families.id, park)).get()!.active).toBe(true);
 });

@@ -282,6 +282,34 @@ describe('failure injection', () => {
     await expect(send(to)).resolves.toMatchObject({ providerSid: expect.stringMatching(/^SM/) });
   });
 
+  test('a lost callback: the text is delivered, only "sent" reaches the service, and a lookup through the SDK tells the rest', async () => {
+    const to = newPhone();
+    const res = await simApi('/lost-callbacks', { method: 'POST', body: JSON.stringify({ to, times: 1 }) });
+    expect(await res.json()).toEqual({ to, times: 1 });
+    const lost = await send(to);
+    await waitFor(() => sim.message(lost.providerSid)?.status === 'delivered');
+    const kept = await send(to); // times: 1, so the next text's callbacks all come
+    await waitFor(() => callbacksFor(kept.providerSid).some((h) => h.params.MessageStatus === 'delivered'));
+    expect(callbacksFor(lost.providerSid).map((h) => h.params.MessageStatus)).toEqual(['sent']);
+
+    const lookup = await channel.fetchStatus(lost.providerSid);
+    expect(lookup.update).toMatchObject({ providerSid: lost.providerSid, status: 'delivered', errorCode: null, to, from: SCHOOL });
+    expect(lookup.raw).toMatchObject({ MessageSid: lost.providerSid, MessageStatus: 'delivered' });
+  });
+
+  test('a lookup reports a carrier failure as its callback would; an unknown sid is a permanent 20404', async () => {
+    const to = newPhone();
+    sim.injectFailure(to, 30006, 1);
+    const r = await send(to);
+    await waitFor(() => callbacksFor(r.providerSid).find((h) => h.params.ErrorCode));
+    const lookup = await channel.fetchStatus(r.providerSid);
+    expect(lookup.update).toMatchObject({ status: 'undelivered', errorCode: 30006, errorAction: 'landline' });
+    expect(lookup.raw).toMatchObject({ MessageStatus: 'undelivered', ErrorCode: '30006' });
+
+    const err = await sendError(channel.fetchStatus('SM' + '0'.repeat(32)));
+    expect(err).toMatchObject({ code: 20404, retryable: false, httpStatus: 404 });
+  });
+
   test('bad failure-injection input → 400 naming the fields', async () => {
     const res = await simApi('/failures', { method: 'POST', body: JSON.stringify({ to: '5551234', errorCode: 'x' }) });
     expect(res.status).toBe(400);

@@ -159,7 +159,7 @@ describe('inbound webhook', () => {
       expect(res.status).toBeLessThan(500);
     }
     expect(statuses.has(400)).toBe(true);
-    const status = await app.postWebhook('/webhooks/twilio/status', { MessageSid: 'nope', MessageStatus: 'teleported' });
+    const status = await app.postWebhook('/webhooks/twilio/status', { MessageSid: 'nope', MessageStatus: 'teleported', AccountSid: app.config.twilio.accountSid });
     expect(status.status).toBe(400);
   });
 });

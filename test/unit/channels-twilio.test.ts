@@ -174,7 +174,6 @@ describe('webhook parsing', () => {
   test('a captured inbound form parses', () => {
     expect(channel.parseInbound(inbound)).toEqual({
       providerSid: SID,
-      accountSid: ACCOUNT_SID,
       from: '+15555550123',
       to: '+15555550100',
       messagingServiceSid: null,
@@ -205,6 +204,11 @@ describe('webhook parsing', () => {
       { ...inbound, From: '' },
       { ...inbound, To: '   ' },
       { ...inbound, From: ['+1', '+2'] },
+      { ...inbound, From: '+1' + '5'.repeat(5004) },
+      { ...inbound, From: "'; DROP TABLE messages;--" },
+      { ...inbound, From: ' +15555550123' },
+      { ...inbound, To: '15555550100' },
+      { ...inbound, To: 'FamilyLine' },
       { ...inbound, Body: undefined },
       { ...inbound, NumMedia: 'lots' },
       { ...inbound, Body: { nested: true } },
@@ -230,6 +234,16 @@ describe('webhook parsing', () => {
     }
   });
 
+  test('From and To take a phone number or a short code, in a text and in a status callback', () => {
+    expect(channel.parseInbound({ ...inbound, From: '72345' })).toMatchObject({ from: '72345', to: '+15555550100' });
+    expect(channel.parseInbound({ ...inbound, To: '898211' }).to).toBe('898211');
+    const status = { MessageSid: SID, MessageStatus: 'sent' };
+    expect(channel.parseStatus({ ...status, To: '+15555550123', From: '72345' })).toMatchObject({ to: '+15555550123', from: '72345' });
+    for (const bad of ['+1' + '5'.repeat(5004), "'; DROP TABLE messages;--", '12', '']) {
+      expect(() => channel.parseStatus({ ...status, To: bad })).toThrow(AppError);
+    }
+  });
+
   test('status callbacks with an unknown status, a bad sid or a non-numeric ErrorCode are 400s', () => {
     const ok = { MessageSid: SID, MessageStatus: 'sent' };
     for (const form of [{}, { ...ok, MessageStatus: 'received' }, { ...ok, MessageStatus: 'DELIVERED' }, { ...ok, MessageSid: 'x' }, { ...ok, ErrorCode: '3000x' }]) {
@@ -241,16 +255,28 @@ describe('webhook parsing', () => {
 
 describe('signatures', () => {
   const url = 'https://familyline.test/webhooks/twilio/sms';
-  const params = { MessageSid: SID, Body: 'hi', From: '+15555550123', To: '+15555550100' };
+  const params = { MessageSid: SID, AccountSid: ACCOUNT_SID, Body: 'hi', From: '+15555550123', To: '+15555550100' };
+  const TRUSTED = { trusted: true };
+  const BAD = { trusted: false, reason: 'bad_signature' };
 
   test("a signature made the way Twilio signs is accepted; anything else is refused, never thrown", () => {
     const sig = twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, params);
-    expect(channel.verifySignature(sig, url, params)).toBe(true);
-    expect(channel.verifySignature(sig, url, { ...params, Body: 'HI' })).toBe(false);
-    expect(channel.verifySignature(sig, 'https://evil.test/webhooks/twilio/sms', params)).toBe(false);
-    expect(channel.verifySignature(undefined, url, params)).toBe(false);
-    expect(channel.verifySignature('', url, params)).toBe(false);
-    expect(channel.verifySignature(sig, 'not a url', params)).toBe(false);
+    expect(channel.verifyWebhook(sig, url, params)).toEqual(TRUSTED);
+    expect(channel.verifyWebhook(sig, url, { ...params, Body: 'HI' })).toEqual(BAD);
+    expect(channel.verifyWebhook(sig, 'https://evil.test/webhooks/twilio/sms', params)).toEqual(BAD);
+    expect(channel.verifyWebhook(undefined, url, params)).toEqual(BAD);
+    expect(channel.verifyWebhook('', url, params)).toEqual(BAD);
+    expect(channel.verifyWebhook(sig, 'not a url', params)).toEqual(BAD);
+  });
+
+  test('a well-signed webhook for another account, or for none, is refused', () => {
+    const other = { ...params, AccountSid: 'AC' + 'e'.repeat(32) };
+    const sign = (p: Record<string, string>) => twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, p);
+    expect(channel.verifyWebhook(sign(other), url, other)).toEqual({ trusted: false, reason: 'other_account', accountSid: other.AccountSid });
+    const { AccountSid: _, ...none } = params;
+    expect(channel.verifyWebhook(sign(none), url, none)).toEqual({ trusted: false, reason: 'other_account', accountSid: null });
+    const junk = { ...params, AccountSid: `${ACCOUNT_SID} ` };
+    expect(channel.verifyWebhook(sign(junk), url, junk)).toEqual({ trusted: false, reason: 'other_account', accountSid: null });
   });
 
   test('channel facts', () => {

@@ -23,7 +23,13 @@ describe('config', () => {
     expect(sim.twilio.authToken).toBe('secret-token-123');
   });
 
+  test('other roles find a simulator running alone at SIM_URL, else at PUBLIC_BASE_URL/sim', () => {
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://texts.district.example/' }).simUrl).toBe('https://texts.district.example/sim');
+    expect(loadConfig({ SIM_URL: 'http://sim:3001/sim/' }).simUrl).toBe('http://sim:3001/sim');
+  });
+
   test.each([
+    [{ SIM_URL: 'sim:3001' }, /SIM_URL must be an http\(s\) URL/],
     [{ PORT: 'eighty' }, /^Invalid configuration: PORT /],
     [{ PORT: '70000' }, /PORT/],
     [{ PUBLIC_BASE_URL: 'ftp://x' }, /PUBLIC_BASE_URL must be an http\(s\) URL/],
@@ -36,6 +42,7 @@ describe('config', () => {
     [{ SMS_PROVIDER: 'twilio' }, /SMS_PROVIDER=twilio needs TWILIO_ACCOUNT_SID/],
     [{ DEFAULT_TIMEZONE: 'Mars/Olympus' }, /DEFAULT_TIMEZONE must be an IANA time zone/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 16 characters/],
   ])('%j stops start-up with a line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

@@ -78,7 +78,8 @@ CREATE TABLE "message_events" (
 	"error_code" integer,
 	"applied" boolean NOT NULL,
 	"raw" text NOT NULL,
-	"at" text NOT NULL
+	"at" text NOT NULL,
+	"source" text DEFAULT 'callback' NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "messages" (
@@ -225,7 +226,7 @@ CREATE INDEX "guardians_family_idx" ON "guardians" USING btree ("family_id");-->
 CREATE UNIQUE INDEX "guardians_school_external_uq" ON "guardians" USING btree ("school_id","external_id");--> statement-breakpoint
 CREATE INDEX "message_events_message_idx" ON "message_events" USING btree ("message_id","id");--> statement-breakpoint
 CREATE INDEX "message_events_sid_idx" ON "message_events" USING btree ("provider_sid");--> statement-breakpoint
-CREATE UNIQUE INDEX "messages_provider_sid_uq" ON "messages" USING btree ("provider_sid");--> statement-breakpoint
+CREATE UNIQUE INDEX "messages_direction_sid_uq" ON "messages" USING btree ("direction","provider_sid");--> statement-breakpoint
 CREATE INDEX "messages_conversation_idx" ON "messages" USING btree ("conversation_id","id");--> statement-breakpoint
 CREATE INDEX "messages_to_idx" ON "messages" USING btree ("to_number","created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "opt_outs_pair_uq" ON "opt_outs" USING btree ("phone_number","sending_number");--> statement-breakpoint

@@ -55,6 +55,7 @@ export function messagesApi(ctx: SimContext): express.Router {
       errorCode: null,
       errorMessage: null,
       failWith: injected,
+      loseFinalCallback: ctx.store.takeLostCallback(to),
       createdAt: now,
       updatedAt: now,
       releasedAt: null,

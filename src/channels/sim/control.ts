@@ -52,6 +52,16 @@ export function controlApi(ctx: SimContext): express.Router {
     res.json({ cleared: to ?? 'all' });
   });
 
+  // A callback lost on the way (or a process that died before sending it): the text is delivered
+  // and says so when looked up, but the service never hears of it.
+  router.post('/lost-callbacks', (req, res) => {
+    const { to, times } = parse(LostCallbacksBody, req.body);
+    if (times === 0) ctx.store.lostCallbacks.delete(to);
+    else ctx.store.lostCallbacks.set(to, times ?? null);
+    ctx.logger.info({ to: maskPhone(to), times: times ?? 'always' }, 'sim lost-callback injection set');
+    res.json({ to, times: times ?? null });
+  });
+
   router.get('/settings', (_req, res) => res.json(settings(ctx)));
 
   router.post('/settings', (req, res) => {
@@ -77,6 +87,7 @@ const FailureBody = z.object({
   errorCode: z.number().int().min(10000).max(99999),
   times: z.number().int().min(0).nullable().optional(),
 });
+const LostCallbacksBody = z.object({ to: phone, times: z.number().int().min(0).nullable().optional() });
 const SettingsBody = z
   .object({
     mps: z.number().positive().max(100000).nullable().optional(),

@@ -22,6 +22,7 @@ interface SenderQueue {
 // Twilio's default ValidityPeriod is its 10 h maximum; a text queued longer fails with 30001.
 export const MAX_VALIDITY_S = 36_000;
 const CALLBACK_RETRY_DELAYS_MS = [500, 2000];
+const FINAL: ReadonlySet<SimStatus> = new Set(['delivered', 'undelivered', 'failed']);
 
 /**
  * Carrier side of the simulator: per-sender MPS pacing (counted in segments, with real timers,
@@ -103,6 +104,9 @@ export class Delivery {
   private async transition(m: SimMessage, status: SimStatus, errorCode: number | null = null): Promise<void> {
     this.o.store.setStatus(m, status, this.o.clock.now(), errorCode, errorCode ? (CARRIER_ERRORS[errorCode] ?? 'Unknown error') : null);
     this.o.logger.debug({ sid: m.sid, to: maskPhone(m.to), status, errorCode }, 'sim message status');
+    if (m.loseFinalCallback && FINAL.has(status)) {
+      return void this.o.logger.info({ sid: m.sid, to: maskPhone(m.to), status }, 'sim lost the final status callback (failure injection)');
+    }
     if (m.statusCallback) await this.callback(m, status, errorCode);
   }
 

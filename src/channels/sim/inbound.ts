@@ -86,6 +86,7 @@ function simMessage(
     errorCode: null,
     errorMessage: null,
     failWith: null,
+    loseFinalCallback: false,
     createdAt: f.at,
     updatedAt: f.at,
     releasedAt: null,

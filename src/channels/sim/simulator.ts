@@ -7,6 +7,7 @@ import { controlApi } from './control';
 import { Delivery } from './delivery';
 import { textService, type InboundResult } from './inbound';
 import { PHONE_PAGE } from './phone-ui';
+import type { SimHistory } from './history';
 import { SimStore, type SimMessage } from './store';
 import { WebhookClient } from './webhook';
 
@@ -18,12 +19,16 @@ export interface SimulatorOptions {
   /** Timestamps only; pacing runs on real timers. */
   clock: Clock;
   logger: Logger;
+  /** Keeps the phones' messages across a restart; without it the simulator starts empty. */
+  history?: SimHistory;
 }
 
 /** A Twilio-compatible carrier in-process: Messages API, signed callbacks, pacing, a web phone. */
 export interface Simulator {
   /** Mount at /sim. */
   router: express.Router;
+  /** Takes back the kept history (before serving) and finishes delivering what it had not settled. */
+  restore(): Promise<void>;
   /** Deliver webhooks to this local base (path and query kept) while signing the public URL. */
   setWebhookBase(url: string): void;
   /** Messages per second per sender, counted in segments; null switches pacing off. With `from`, for that sender only. */
@@ -43,9 +48,11 @@ export interface Simulator {
   close(): Promise<void>;
 }
 
+const UNSETTLED: ReadonlySet<string> = new Set(['queued', 'sending', 'sent']);
+
 export function createSimulator(opts: SimulatorOptions): Simulator {
   const logger = opts.logger.child({ component: 'sim' });
-  const store = new SimStore();
+  const store = new SimStore(opts.history ?? null);
   let localBase: string | null = null;
   const webhooks = new WebhookClient(opts.authToken, () => localBase);
   const delivery = new Delivery({ store, clock: opts.clock, logger, webhooks });
@@ -69,6 +76,15 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
 
   return {
     router,
+    async restore() {
+      if (!opts.history) return;
+      const saved = await opts.history.load();
+      store.restore(saved);
+      // The carrier keeps going after a restart: what it had taken but not settled still goes out.
+      const unsettled = saved.filter((m) => m.direction === 'outbound' && m.origin === 'api' && UNSETTLED.has(m.status));
+      for (const m of unsettled) delivery.enqueue(m, m.messagingServiceSid ?? m.from);
+      logger.info({ messages: saved.length, resumed: unsettled.length }, 'sim history restored');
+    },
     setWebhookBase(url) {
       localBase = url.replace(/\/+$/, '');
     },
@@ -92,6 +108,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     async close() {
       delivery.close();
       webhooks.close();
+      await opts.history?.flush();
     },
   };
 }

@@ -1,4 +1,9 @@
-/** All simulator state, in memory: it is a dev/test tool and starts empty every run. */
+import { standardKeyword } from './keywords';
+
+/**
+ * All simulator state, in memory. Its messages are also handed to a recorder (SimHistory) so a
+ * restarted simulator gets its phones back; settings and failure injections start afresh.
+ */
 
 export type SimStatus = 'queued' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'receiving' | 'received';
 
@@ -19,6 +24,8 @@ export interface SimMessage {
   errorMessage: string | null;
   /** Carrier error this message will fail with at delivery (failure injection). */
   failWith: number | null;
+  /** Delivered, but its final status callback is lost on the way (failure injection). */
+  loseFinalCallback: boolean;
   /** Clock time (injected clock) of creation and of the last status change. */
   createdAt: number;
   updatedAt: number;
@@ -38,16 +45,43 @@ export interface Failure {
 // A benchmark may push hundreds of thousands of texts; beyond this the oldest are forgotten.
 const MAX_MESSAGES = 200_000;
 
+/** Where every change to a message goes as it happens (see history.ts). */
+export interface SimRecorder {
+  record(m: SimMessage): void;
+}
+
 export class SimStore {
   readonly messages = new Map<string, SimMessage>();
   private readonly threads = new Map<string, SimMessage[]>();
   private readonly serviceNumbers = new Map<string, number>();
   private readonly optOuts = new Set<string>();
   readonly failures = new Map<string, Failure>();
+  /** Number → how many more texts to it lose their final status callback (null = all until cleared). */
+  readonly lostCallbacks = new Map<string, number | null>();
   /** Pool number → messaging service, so a reply to it carries MessagingServiceSid as Twilio's does. */
   readonly servicesByNumber = new Map<string, string>();
 
+  constructor(private readonly recorder: SimRecorder | null = null) {}
+
   add(m: SimMessage): void {
+    this.index(m);
+    this.recorder?.record(m);
+  }
+
+  /**
+   * Takes back messages a recorder kept, oldest first, without recording them again. Opt-outs and
+   * pool numbers are not stored apart: they follow from the texts, as they did the first time.
+   */
+  restore(saved: SimMessage[]): void {
+    for (const m of saved) {
+      this.index(m);
+      if (m.direction === 'outbound' && m.messagingServiceSid) this.servicesByNumber.set(m.from, m.messagingServiceSid);
+      const keyword = m.direction === 'inbound' ? standardKeyword(m.body) : null;
+      if (keyword === 'STOP' || keyword === 'START') this.setOptedOut(m.from, m.to, keyword === 'STOP');
+    }
+  }
+
+  private index(m: SimMessage): void {
     this.messages.set(m.sid, m);
     const phone = phoneOf(m);
     const thread = this.threads.get(phone) ?? [];
@@ -70,6 +104,7 @@ export class SimStore {
       m.errorMessage = errorMessage;
     }
     m.events.push({ status, errorCode, at });
+    this.recorder?.record(m);
   }
 
   /** Both directions, oldest first. */
@@ -112,6 +147,17 @@ export class SimStore {
       if (f.remaining <= 0) this.failures.delete(to);
     }
     return f.errorCode;
+  }
+
+  /** Consumes one injected lost callback for this number: true when this text's final callback is to be lost. */
+  takeLostCallback(to: string): boolean {
+    if (!this.lostCallbacks.has(to)) return false;
+    const remaining = this.lostCallbacks.get(to)!;
+    if (remaining !== null) {
+      if (remaining <= 1) this.lostCallbacks.delete(to);
+      else this.lostCallbacks.set(to, remaining - 1);
+    }
+    return true;
   }
 
   private forgetOldest(): void {

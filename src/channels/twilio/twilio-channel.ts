@@ -1,10 +1,10 @@
 import twilio from 'twilio';
 import type { Logger } from '../../logger';
 import { maskPhone } from '../../lib/phone';
-import { SendError, type OutboundSms, type SendResult, type SmsChannel, type WebhookParams } from '../channel';
+import { SendError, type OutboundSms, type SendResult, type SmsChannel, type StatusLookup, type WebhookParams, type WebhookVerdict } from '../channel';
 import { classifyError, NETWORK_ERROR_CODES } from './errors';
 import { SimulatorRequestClient } from './sim-http-client';
-import { parseInboundParams, parseStatusParams } from './webhook-params';
+import { accountSidOf, parseInboundParams, parseStatusParams } from './webhook-params';
 
 export interface TwilioChannelOptions {
   accountSid: string;
@@ -26,6 +26,17 @@ export function createTwilioChannel(opts: TwilioChannelOptions): SmsChannel {
   const client = twilio(opts.accountSid, opts.authToken, { httpClient });
   const name = opts.simulatorUrl ? 'sim' : 'twilio';
   const log = opts.logger.child({ channel: name });
+
+  function signatureMatches(signature: string | undefined, url: string, params: WebhookParams): boolean {
+    if (!signature) return false;
+    try {
+      return twilio.validateRequest(opts.authToken, signature, url, params ?? {});
+    } catch (err) {
+      // validateRequest throws on a URL it cannot parse; that is a mismatch, not a crash.
+      log.warn({ err: (err as Error).message }, 'signature check could not run');
+      return false;
+    }
+  }
 
   return {
     name,
@@ -53,18 +64,35 @@ export function createTwilioChannel(opts: TwilioChannelOptions): SmsChannel {
       }
     },
 
+    async fetchStatus(providerSid: string): Promise<StatusLookup> {
+      try {
+        const m = await client.messages(providerSid).fetch();
+        // The answer in a status callback's words, so both go through one parser and one table.
+        const raw: WebhookParams = {
+          MessageSid: m.sid,
+          MessageStatus: m.status,
+          ...(m.errorCode ? { ErrorCode: String(m.errorCode) } : {}),
+          To: m.to,
+          From: m.from ?? '',
+          DateUpdated: m.dateUpdated?.toISOString() ?? '',
+        };
+        log.debug({ sid: m.sid, status: m.status }, 'sms status looked up');
+        return { update: parseStatusParams(raw), raw };
+      } catch (err) {
+        const e = toSendError(err);
+        log.warn({ sid: providerSid, code: e.code, httpStatus: e.httpStatus, retryable: e.retryable }, `sms status lookup failed: ${e.message}`);
+        throw e;
+      }
+    },
+
     parseInbound: (params: WebhookParams) => parseInboundParams(params),
     parseStatus: (params: WebhookParams) => parseStatusParams(params),
 
-    verifySignature(signature, url, params) {
-      if (!signature) return false;
-      try {
-        return twilio.validateRequest(opts.authToken, signature, url, params ?? {});
-      } catch (err) {
-        // validateRequest throws on a URL it cannot parse; that is a mismatch, not a crash.
-        log.warn({ err: (err as Error).message }, 'signature check could not run');
-        return false;
-      }
+    verifyWebhook(signature, url, params): WebhookVerdict {
+      if (!signatureMatches(signature, url, params)) return { trusted: false, reason: 'bad_signature' };
+      const accountSid = accountSidOf(params);
+      if (accountSid !== opts.accountSid) return { trusted: false, reason: 'other_account', accountSid };
+      return { trusted: true };
     },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../../errors';
+import { E164, SHORT_CODE } from '../../lib/phone';
 import type { InboundSms, StatusUpdate, WebhookParams } from '../channel';
 import { classifyError } from './errors';
 import { statusFor, TWILIO_STATUSES } from './statuses';
@@ -10,16 +11,18 @@ import { statusFor, TWILIO_STATUSES } from './statuses';
  */
 
 const messageSid = z.string().regex(/^(SM|MM)[0-9a-fA-F]{32}$/, 'must be SM or MM followed by 32 hex digits');
-const nonEmpty = z.string().trim().min(1, 'is required');
+/** What Twilio puts in From and To for an SMS: a phone number, or a short code. Nothing else is stored or routed. */
+const smsAddress = z
+  .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
+  .refine((v) => E164.test(v) || SHORT_CODE.test(v), 'must be a phone number in E.164 form (+15555550100) or a short code');
 const count = z.string().regex(/^\d{1,3}$/, 'must be a small whole number');
 
 const inboundSchema = z
   .object({
     MessageSid: messageSid,
-    AccountSid: z.string().optional(),
     MessagingServiceSid: z.string().regex(/^MG[0-9a-fA-F]{32}$/, 'must be MG followed by 32 hex digits').optional(),
-    From: nonEmpty,
-    To: nonEmpty,
+    From: smsAddress,
+    To: smsAddress,
     Body: z.string().max(20000, 'is too long').optional(),
     NumMedia: count.optional(),
     OptOutType: z.string().optional(),
@@ -36,9 +39,15 @@ const statusSchema = z.object({
     .string()
     .regex(/^\d{0,6}$/, 'must be a whole number')
     .optional(),
-  To: z.string().optional(),
-  From: z.string().optional(),
+  To: smsAddress.optional(),
+  From: smsAddress.optional(),
 });
+
+/** The account a webhook says it is for; the channel refuses any but its own before parsing the rest. */
+export function accountSidOf(params: WebhookParams): string | null {
+  const v = params?.AccountSid;
+  return typeof v === 'string' && /^AC[0-9a-fA-F]{32}$/.test(v) ? v : null;
+}
 
 function fieldsOf(error: z.ZodError): Record<string, string> {
   const fields: Record<string, string> = {};
@@ -72,9 +81,8 @@ export function parseInboundParams(params: WebhookParams): InboundSms {
   }
   return {
     providerSid: p.MessageSid,
-    accountSid: p.AccountSid ?? '',
-    from: p.From.trim(),
-    to: p.To.trim(),
+    from: p.From,
+    to: p.To,
     messagingServiceSid: p.MessagingServiceSid ?? null,
     body: p.Body ?? '',
     numMedia,

@@ -8,7 +8,7 @@ import { AppError } from '../../errors';
 import { isoNow } from '../../lib/clock';
 import { enqueueRosterImport } from '../../queue/queues';
 import { getSchool } from '../../staff/schools';
-import { may, requireThat, type StaffPrincipal } from '../../staff/scope';
+import { importScopeOf, requireThat, type StaffPrincipal } from '../../staff/scope';
 import * as repo from '../../../db/repositories/roster-imports';
 import { importRoster } from './import';
 import { RosterFileError } from './model';
@@ -24,6 +24,7 @@ export type ImportRecord = repo.RosterImportRow;
 /** What the import runs with, stored as the row's options JSON. */
 export interface ImportOptions {
   format?: 'oneroster' | 'flat';
+  /** The import's scope (ImportScope), as createImport worked it out: this school, or the district when absent. */
   schoolId?: number;
   timezone?: string;
   from?: string;
@@ -61,15 +62,10 @@ export async function createImport(deps: Pick<Deps, 'db' | 'clock' | 'queues' | 
   let dir: string | null = null;
   try {
     requireThat(mayImport(who), 'Only a school or district admin may import a roster');
-    if (input.schoolId === undefined) {
-      if (who.role === 'school_admin') throw AppError.validation({ schoolId: 'is required: a school admin imports into their own school' });
-      // Without a school the file's own schools are created or updated: a district-wide change.
-      requireThat(may.createSchool(who), 'Only a district admin may import without a schoolId');
-    } else {
-      await getSchool(deps, who, input.schoolId); // outside the caller's scope: 404, like any hidden row
-      requireThat(may.editSchool(who, input.schoolId), 'Only an admin of this school may import its roster');
-    }
-    const { upload, dryRun, ...options } = input;
+    if (input.schoolId !== undefined) await getSchool(deps, who, input.schoolId); // outside the caller's scope: 404, like any hidden row
+    const scope = importScopeOf(who, input.schoolId);
+    const { upload, dryRun, ...rest } = input;
+    const options: ImportOptions = { ...rest, schoolId: scope.schoolId ?? undefined };
     const row = await repo.insertImport(deps.db, {
       format: options.format ?? null,
       status: 'queued',
@@ -121,7 +117,8 @@ export async function runImport(deps: Deps, importId: number, attempt: { lastAtt
   const options = JSON.parse(row.options) as ImportOptions;
   try {
     if (!row.filePath) throw new RosterFileError('The uploaded file is no longer stored; upload it again.', '');
-    const report = await importRoster(deps, { ...options, path: row.filePath, dryRun: row.dryRun });
+    const { schoolId, ...rest } = options;
+    const report = await importRoster(deps, { ...rest, scope: { schoolId: schoolId ?? null }, path: row.filePath, dryRun: row.dryRun });
     await finish(deps, row, { status: 'succeeded', format: report.format, report: JSON.stringify(report) });
     return { kind: 'succeeded' };
   } catch (err) {

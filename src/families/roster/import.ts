@@ -3,6 +3,7 @@ import type { Deps } from '../../deps';
 import { AppError } from '../../errors';
 import { isoNow } from '../../lib/clock';
 import { toE164 } from '../../lib/phone';
+import type { ImportScope } from '../../staff/scope';
 import { inImportTransaction } from '../../../db/repositories/roster';
 import { removeStaleStages } from '../../../db/repositories/roster-stage';
 import { readRoster } from './read';
@@ -13,7 +14,8 @@ import { welcomeFamilies } from './welcome';
 export interface ImportRequest {
   path: string;
   format?: 'oneroster' | 'flat';
-  schoolId?: number;
+  /** The schools the import acts in, worked out from its caller (importScopeOf, cliImportScope). */
+  scope: ImportScope;
   timezone?: string;
   from?: string;
   dryRun?: boolean;
@@ -46,7 +48,7 @@ export async function importRoster(deps: ImportDeps, req: ImportRequest): Promis
   try {
     ({ report } = staged.stage.attached(deps.db, () =>
       inImportTransaction(deps.db, Boolean(req.dryRun), (tx) =>
-        syncRoster(tx, staged, { schoolId: req.schoolId, timezone, from, now, welcome }, Boolean(req.dryRun)),
+        syncRoster(tx, staged, { scope: req.scope, timezone, from, now, welcome }, Boolean(req.dryRun)),
       ),
     ));
   } finally {

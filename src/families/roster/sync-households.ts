@@ -3,7 +3,8 @@
  * the household rule needs a school's guardians together, and no more than that is loaded.
  * For a delta file, the school's guardians FamilyLine already has take part too (as the file
  * gives them where it holds them, else as stored), so a new guardian can join an existing
- * household and a guardian whose row lists no children still gets their changes.
+ * household and a guardian whose row lists no children still gets their changes; those the file
+ * does not name stay in the family they are in.
  */
 import type { CountryCode } from 'libphonenumber-js';
 import type { Tx } from '../../../db/client';
@@ -13,7 +14,7 @@ import { toE164 } from '../../lib/phone';
 import type { RosterCompleteness, RosterGuardian, RowError, Source } from './model';
 import type { ImportReport } from './report';
 import type { SyncOptions } from './sync';
-import { workOutHouseholds, type Household } from './households';
+import { continueFamilies, workOutHouseholds, type StoredMember } from './households';
 import { byKey, deactivateMissing, differs, planUpsert, writePlan } from './upsert';
 
 interface MemberLink {
@@ -28,20 +29,14 @@ interface Member extends Omit<RosterGuardian, 'src'> {
   /** Where the file has this guardian; null for a stored guardian a delta file leaves out. Stored numbers are E.164. */
   src: Source | null;
   links: MemberLink[];
+  /** False for a stored guardian a delta file does not name: their household is not re-grouped. */
+  named: boolean;
 }
 
 function majority(values: (string | null)[]): string | null {
   const n = new Map<string, number>();
   for (const v of values) if (v) n.set(v, (n.get(v) ?? 0) + 1);
   return [...n.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0] ?? null;
-}
-
-/** The stored family a household continues: its explicit id, else the one most of its guardians are in. */
-function pickFamily(h: Household, families: repo.FamilyRow[], guardianByExt: Map<string, repo.GuardianRow>, claimed: Set<number>) {
-  const explicit = h.explicitId === null ? undefined : families.find((f) => f.externalId === h.explicitId && !claimed.has(f.id));
-  if (explicit) return explicit;
-  const votes = majority(h.guardianIds.map((id) => String(guardianByExt.get(id)?.familyId ?? '')).filter((id) => id && !claimed.has(Number(id))));
-  return votes === null ? undefined : families.find((f) => f.id === Number(votes));
 }
 
 /** The school's guardians: the file's, with their links here, and for a delta the stored ones it leaves out. */
@@ -52,7 +47,7 @@ function membersOf(tx: Tx, schoolId: number, complete: RosterCompleteness): Map<
     if (!m) {
       m = {
         externalId: r.ext, firstName: r.first_name, lastName: r.last_name, phone: r.phone, language: r.language,
-        household: r.household, relationship: r.relationship, active: r.active === 1, src: { file: r.file, line: r.line }, links: [],
+        household: r.household, relationship: r.relationship, active: r.active === 1, src: { file: r.file, line: r.line }, links: [], named: true,
       };
       members.set(r.ext, m);
     }
@@ -65,7 +60,7 @@ function membersOf(tx: Tx, schoolId: number, complete: RosterCompleteness): Map<
     members.set(g.ext, {
       externalId: g.ext, firstName: g.first_name, lastName: g.last_name, phone: g.phone, language: g.language,
       household: g.household, relationship: g.relationship, active: g.active === 1,
-      src: g.in_file ? { file: g.file!, line: g.line! } : null, links: [],
+      src: g.in_file ? { file: g.file!, line: g.line! } : null, links: [], named: g.named === 1,
     });
   }
   const linkRows = [...staged.knownLinksOf(tx, schoolId), ...staged.fileLinksOfKnownGuardians(tx, schoolId)];
@@ -97,7 +92,7 @@ export function syncHouseholds(
   for (const school of repo.allSchools(tx).filter((s) => schools.has(s.id))) {
     const members = [...membersOf(tx, school.id, complete).values()];
     const children = new Map<string, string[]>();
-    for (const c of staged.childrenOfSchoolGuardians(tx, school.id)) children.set(c.guardian_ext, [...(children.get(c.guardian_ext) ?? []), c.student_ext]);
+    for (const c of staged.childrenOfSchoolGuardians(tx, school.id, complete)) children.set(c.guardian_ext, [...(children.get(c.guardian_ext) ?? []), c.student_ext]);
     const phoneOf = new Map<string, string | null>();
     for (const g of members) {
       const e164 = g.phone ? toE164(g.phone, school.phoneRegion as CountryCode) : null;
@@ -107,6 +102,8 @@ export function syncHouseholds(
       }
       phoneOf.set(g.externalId, e164);
     }
+    const storedGuardians = repo.guardiansOf(tx, school.id);
+    const guardianByExt = byKey(storedGuardians, (g) => g.externalId);
     const active = members.filter((m) => m.active);
     const households = workOutHouseholds(
       active.map((m) => ({
@@ -115,19 +112,24 @@ export function syncHouseholds(
         household: m.household,
         studentIds: m.links.map((l) => l.studentExternalId),
         allStudentIds: children.get(m.externalId),
+        pinnedTo: m.named ? null : String(guardianByExt.get(m.externalId)!.familyId),
       })),
     );
-    const storedGuardians = repo.guardiansOf(tx, school.id);
-    const guardianByExt = byKey(storedGuardians, (g) => g.externalId);
     const storedFamilies = repo.familiesOf(tx, school.id);
+    const familyById = new Map(storedFamilies.map((f) => [f.id, f]));
+    const pinned = new Set(active.filter((m) => !m.named).map((m) => m.externalId));
+    const stored = new Map<string, StoredMember>([...guardianByExt].map(([ext, g]) => [ext, { familyId: g.familyId, rowId: g.id, pinned: pinned.has(ext) }]));
+    const byExplicitId = new Map(storedFamilies.flatMap((f) => (f.externalId === null ? [] : [[f.externalId, f.id] as const])));
+    const continued = continueFamilies(households, stored, byExplicitId);
     const claimed = new Set<number>();
     const familyOf = new Map<string, number>();
     const memberByExt = new Map(active.map((m) => [m.externalId, m]));
     /** Households with no stored family: their families are inserted together below. */
     const created: { row: typeof repo.rosterTables.families.$inferInsert; guardianIds: string[] }[] = [];
 
-    for (const h of households) {
-      const family = pickFamily(h, storedFamilies, guardianByExt, claimed);
+    for (const [n, h] of households.entries()) {
+      const continuedId = continued[n];
+      const family = continuedId === null ? undefined : familyById.get(continuedId);
       const gs = h.guardianIds.map((id) => memberByExt.get(id)!);
       const values = {
         schoolId: school.id,
@@ -154,9 +156,11 @@ export function syncHouseholds(
     });
     newFamilyIds.push(...createdIds);
     report.families.created += created.length;
-    if (complete.guardians) {
-      deactivateMissing(tx, repo.rosterTables.families, storedFamilies, (f: repo.FamilyRow) => !claimed.has(f.id), { updatedAt: opts.now }, report.families);
-    }
+    // A family no household continues is deactivated, never deleted: its conversation stays. A
+    // delta does so only to a family it took the last imported guardian from.
+    const hadGuardians = new Set(storedGuardians.filter((g) => g.active && g.externalId !== null).map((g) => g.familyId));
+    const emptied = (f: repo.FamilyRow) => !claimed.has(f.id) && (complete.guardians || hadGuardians.has(f.id));
+    deactivateMissing(tx, repo.rosterTables.families, storedFamilies, emptied, { updatedAt: opts.now }, report.families);
     const guardianIds = syncGuardians(tx, school.id, active, familyOf, guardianByExt, storedGuardians, complete.guardians, opts, report);
     syncPhones(tx, school.id, active.filter((m) => m.src !== null), phoneOf, guardianIds, opts.now, report);
     syncLinks(tx, school.id, active, guardianIds, complete.guardians, report);

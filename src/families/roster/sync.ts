@@ -1,15 +1,17 @@
 import type { Tx } from '../../../db/client';
 import * as repo from '../../../db/repositories/roster';
+import { keepInsideScope } from '../../../db/repositories/roster-scope';
 import * as staged from '../../../db/repositories/roster-sync';
 import { AppError } from '../../errors';
+import type { ImportScope } from '../../staff/scope';
 import type { RosterCompleteness, RowError } from './model';
 import { emptyReport, type ImportReport } from './report';
 import { byKey, deactivateMissing, planUpsert, writePlan } from './upsert';
 import { syncHouseholds } from './sync-households';
 
 export interface SyncOptions {
-  /** Import into this existing school (a file with one school). */
-  schoolId?: number;
+  /** The schools the import acts in. With one school, the file is that school's (it may hold only one). */
+  scope: ImportScope;
   /** For schools the import creates. */
   timezone: string;
   from: string | null;
@@ -40,8 +42,9 @@ export function syncRoster(tx: Tx, input: SyncInput, opts: SyncOptions, dryRun: 
   const reject = (e: RowError) => report.errors.push(e);
   const schoolIdByExt = syncSchools(tx, input, opts, report);
   const schoolIds = [...new Set(schoolIdByExt.values())];
+  keepInsideScope(tx, opts.scope.schoolId).forEach(reject);
 
-  const knownLookedUp = opts.schoolId === undefined && !input.complete.schools;
+  const knownLookedUp = opts.scope.schoolId === null && !input.complete.schools;
   staged.outsideSchools(tx, staged.STUDENT_MAPPING, knownLookedUp).forEach(reject);
   report.students = staged.syncEntity(tx, staged.STUDENT_MAPPING, opts.now, input.complete.students);
   syncTeachers(tx, input.complete, opts, schoolIdByExt, schoolIds, report);
@@ -60,9 +63,9 @@ export function syncRoster(tx: Tx, input: SyncInput, opts: SyncOptions, dryRun: 
 function syncSchools(tx: Tx, input: SyncInput, opts: SyncOptions, report: ImportReport): Map<string, number> {
   const existing = repo.allSchools(tx);
   const inFile = staged.stagedSchools(tx);
-  if (opts.schoolId !== undefined) {
-    const school = existing.find((s) => s.id === opts.schoolId);
-    if (!school) throw AppError.notFound(`School ${opts.schoolId}`);
+  if (opts.scope.schoolId !== null) {
+    const school = existing.find((s) => s.id === opts.scope.schoolId);
+    if (!school) throw AppError.notFound(`School ${opts.scope.schoolId}`);
     if (inFile.length > 1) {
       throw AppError.validation({ school: `the file holds ${inFile.length} schools` }, `--school was given but the file holds ${inFile.length} schools`);
     }
@@ -79,7 +82,11 @@ function syncSchools(tx: Tx, input: SyncInput, opts: SyncOptions, report: Import
   return staged.mapSchools(tx, ids, { lookUpKnown: !input.complete.schools });
 }
 
-/** Teachers become staff accounts, matched by email; a few per hundred students, so planned in memory. */
+/**
+ * Teachers become staff accounts, matched by email; a few per hundred students, so planned in
+ * memory. Admins' accounts and other schools' teachers never reach here (keepInsideScope), and
+ * a role is never changed: accounts are created as teachers and stay what they are.
+ */
 function syncTeachers(
   tx: Tx,
   complete: RosterCompleteness,
@@ -91,16 +98,14 @@ function syncTeachers(
   const existing = repo.allStaff(tx);
   const byEmail = byKey(existing, (s) => s.email);
   const incoming = staged.stagedTeachers(tx).map((t) => {
-    const email = t.email.trim().toLowerCase();
+    const email = t.email;
     const current = byEmail.get(email);
     const schools = JSON.parse(t.schools) as string[];
-    const schoolId = current?.schoolId ?? schools.map((x) => schoolIdByExt.get(x)).find((x) => x !== undefined) ?? null;
-    // An admin who also teaches keeps their role; the roster only ever adds teachers.
-    const role = current?.role ?? ('teacher' as const);
-    return { key: email, values: { email, name: `${t.first_name} ${t.last_name}`.trim(), externalId: t.ext, role, schoolId, active: t.active === 1 } };
+    const schoolId = current?.schoolId ?? opts.scope.schoolId ?? schools.map((x) => schoolIdByExt.get(x)).find((x) => x !== undefined) ?? null;
+    return { key: email, values: { email, name: `${t.first_name} ${t.last_name}`.trim(), externalId: t.ext, schoolId, active: t.active === 1 } };
   });
   const plan = planUpsert(byEmail, incoming, report.teachers);
-  writePlan(tx, repo.rosterTables.staff, plan, { createdAt: opts.now });
+  writePlan(tx, repo.rosterTables.staff, plan, { createdAt: opts.now }, { role: 'teacher' });
   if (complete.teachers) {
     const inFile = new Set(incoming.filter((i) => plan.ids.has(i.key)).map((i) => i.values.externalId));
     const missing = (s: repo.StaffRow) =>

@@ -49,7 +49,7 @@ export function messagesRouter(deps: Deps): Router {
       urgent: m.urgent,
       sentAt: m.sentAt,
       updatedAt: m.updatedAt,
-      events: events.map((e) => ({ status: e.status, errorCode: e.errorCode, at: e.at })),
+      events: events.map((e) => ({ status: e.status, errorCode: e.errorCode, source: e.source, at: e.at })),
     });
   });
 

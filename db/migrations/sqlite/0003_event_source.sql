@@ -1,0 +1,1 @@
+ALTER TABLE `message_events` ADD `source` text DEFAULT 'callback' NOT NULL;
