@@ -68,11 +68,13 @@ const messageById = (id: number) => app.deps.db.select().from(messages).where(eq
 
 /** The send job of a message's round (0: its first job; n: its n-th carrier retry or recovery). */
 const sendJob = (id: number, round = 0) => app.deps.queues.send.getJob(sendJobId(id, round));
+/** Waits for the job to reach `state`, then reads it afresh: a copy read before that lacks what the state brought (finishedOn, failedReason). */
 async function waitForJob(id: number, round: number, state: JobState) {
-  return waitFor(async () => {
+  await waitFor(async () => {
     const job = await sendJob(id, round);
-    return job && (await job.getState()) === state && job;
+    return job && (await job.getState()) === state;
   });
+  return (await sendJob(id, round))!;
 }
 const waitForStatus = (id: number, status: string) => waitFor(() => (messageById(id).status === status ? messageById(id) : null));
 
