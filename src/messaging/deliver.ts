@@ -1,5 +1,5 @@
 import type { Deps } from '../deps';
-import { SendError } from '../channels/channel';
+import { SendError, type SendResult } from '../channels/channel';
 import { isoNow } from '../lib/clock';
 import { maskPhone } from '../lib/phone';
 import { whenWritable } from '../../db/client';
@@ -67,7 +67,7 @@ export async function deliverMessage(
     deps.logger.info({ messageId }, 'message already claimed by another send; not sent again');
     return currentStatus(deps, messageId);
   }
-  let result;
+  let result: SendResult;
   try {
     result = await deps.channel.send({
       to: message.toNumber,
