@@ -1,7 +1,7 @@
 import { Worker } from 'bullmq';
 import type { Deps } from '../src/deps';
 import { QUEUE } from '../src/queue/names';
-import { requeueStranded } from '../src/messaging/recover';
+import { recoverOutbound } from '../src/messaging/recover';
 import { lookUpUnsettled } from '../src/messaging/reconcile';
 
 export const TICK_EVERY_MS = 60_000;
@@ -10,7 +10,7 @@ export const TICK_EVERY_MS = 60_000;
 export async function startTickWorker(deps: Deps): Promise<Worker> {
   await deps.queues.tick.upsertJobScheduler('recover-stranded', { every: TICK_EVERY_MS }, { name: 'recover-stranded' });
   const tick = async () => {
-    await requeueStranded(deps);
+    await recoverOutbound(deps);
     await lookUpUnsettled(deps);
   };
   return new Worker(QUEUE.tick, tick, {

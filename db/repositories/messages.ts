@@ -1,8 +1,9 @@
-import { and, desc, eq, gt, gte, inArray, isNotNull, isNull, lte, notExists, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, notExists, or, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../client';
 import { conversations, messageEvents, messages, type EventSource, type MessageStatus } from '../schema';
 import { addOptOut, removeOptOut, type OptOutChange } from './opt-outs';
 import { prepared } from '../prepared';
+import type { MessageEventRow } from './conversation-reads';
 import { groupCommit } from '../group-commit';
 
 export type MessageRow = typeof messages.$inferSelect;
@@ -136,19 +137,90 @@ export async function updateMessage(db: Db, id: number, patch: Partial<NewMessag
   db.update(messages).set(patch).where(eq(messages.id, id)).run();
 }
 
+/** A message no send has claimed yet: waiting for its job, or held for its time. */
+const UNSENT: MessageStatus[] = ['queued', 'held'];
+
 /**
- * Puts a message the carrier could not deliver back in line for another try: held until `until`,
- * its old provider sid let go (the next send gets its own). Only from the failure the callback
- * for `providerSid` just recorded, so a repeated callback schedules nothing twice.
+ * Changes a message only while it still waits to leave, so a worker that read it before another
+ * claimed it cannot undo that claim. False when it had already left the waiting states.
  */
-export async function holdForRetry(db: Db, id: number, providerSid: string, until: string, at: string): Promise<boolean> {
+export async function updateUnsent(db: Db, id: number, patch: Partial<NewMessage>): Promise<boolean> {
+  return db.update(messages).set(patch).where(and(eq(messages.id, id), inArray(messages.status, UNSENT))).run().changes > 0;
+}
+
+/**
+ * Claims a waiting message for one send, in one conditional UPDATE (the same on SQLite and
+ * PostgreSQL): status 'sending', one more attempt, held until `claimedUntil`. A message another
+ * worker claimed, or the carrier already took, is not waiting any more: null, and nothing is sent.
+ */
+export async function claimForSend(db: Db, id: number, claimedUntil: string, at: string): Promise<MessageRow | null> {
+  return groupCommit(db, 'claimForSend', ({ id, claimedUntil, at }: { id: number; claimedUntil: string; at: string }) =>
+    prepared(db, 'messages.claim', () =>
+      db
+        .update(messages)
+        .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, claimedUntil: sql`${P('claimedUntil')}`, updatedAt: sql`${P('at')}` })
+        .where(and(eq(messages.id, P('id')), inArray(messages.status, UNSENT), isNull(messages.providerSid)))
+        .returning()
+        .prepare(),
+    ).get({ id, claimedUntil, at }) ?? null,
+  )({ id, claimedUntil, at });
+}
+
+/**
+ * Ends a claim the carrier refused: back in line ('queued', for a retryable error) or 'failed'.
+ * False when the claim had lapsed and the message was settled meanwhile (see failLapsedClaims).
+ */
+export async function releaseClaim(db: Db, id: number, patch: Pick<MessageRow, 'errorCode' | 'updatedAt'> & { status: 'queued' | 'failed' }): Promise<boolean> {
   return (
     db
       .update(messages)
-      .set({ status: 'held', scheduledFor: until, providerSid: null, updatedAt: at })
-      .where(and(eq(messages.id, id), eq(messages.providerSid, providerSid), inArray(messages.status, ['undelivered', 'failed'])))
+      .set({ ...patch, claimedUntil: null })
+      .where(and(eq(messages.id, id), eq(messages.status, 'sending'), isNull(messages.providerSid)))
       .run().changes > 0
   );
+}
+
+/**
+ * Fails every message whose claim lapsed before the carrier's answer was stored: its worker died
+ * somewhere between claiming it and storing the sid, so the carrier may or may not have the text.
+ */
+export async function failLapsedClaims(db: Db, now: string, reason: string, at: string): Promise<Pick<MessageRow, 'id' | 'toNumber'>[]> {
+  return db
+    .update(messages)
+    .set({ status: 'failed', failureReason: reason, claimedUntil: null, updatedAt: at })
+    .where(and(eq(messages.status, 'sending'), isNull(messages.providerSid), lt(messages.claimedUntil, now)))
+    .returning({ id: messages.id, toNumber: messages.toNumber })
+    .all();
+}
+
+/**
+ * Puts a message the carrier could not deliver back in line for another try: held until `until`,
+ * its old provider sid let go (the next send gets its own), on a new send round whose number
+ * names the new job. Only from the failure the callback for `providerSid` just recorded, so a
+ * repeated callback, or two at once, schedule one try. Null when it scheduled nothing.
+ */
+export async function holdForRetry(db: Db, id: number, providerSid: string, until: string, at: string): Promise<number | null> {
+  const row = db
+    .update(messages)
+    .set({ status: 'held', scheduledFor: until, providerSid: null, sendRound: sql`${messages.sendRound} + 1`, updatedAt: at })
+    .where(and(eq(messages.id, id), eq(messages.providerSid, providerSid), inArray(messages.status, ['undelivered', 'failed'])))
+    .returning({ sendRound: messages.sendRound })
+    .get();
+  return row?.sendRound ?? null;
+}
+
+/**
+ * Starts a new send round for a waiting message whose job was lost, unless it moved on since
+ * `round` was read. Returns the new round (its job's id), or null.
+ */
+export async function nextSendRound(db: Db, id: number, round: number, at: string): Promise<number | null> {
+  const row = db
+    .update(messages)
+    .set({ sendRound: round + 1, updatedAt: at })
+    .where(and(eq(messages.id, id), eq(messages.sendRound, round), inArray(messages.status, UNSENT)))
+    .returning({ sendRound: messages.sendRound })
+    .get();
+  return row?.sendRound ?? null;
 }
 
 export async function setConversationAssignee(db: Db, conversationId: number, staffId: number | null): Promise<void> {
@@ -232,28 +304,35 @@ export async function recordStatusEvent(db: Db, event: StatusEvent, decide: Deci
   })({ event, decide });
 }
 
-export type Accepted = Pick<MessageRow, 'providerSid' | 'status' | 'scheduledFor' | 'sentAt' | 'attempts' | 'segments' | 'updatedAt'> & { providerSid: string };
+export type Accepted = Pick<MessageRow, 'sentAt' | 'segments' | 'updatedAt'> & { providerSid: string };
 
-/** Stores the provider's sid on a sent message and applies any callbacks that arrived first. */
-export async function attachProviderSid(db: Db, messageId: number, accepted: Accepted, decide: DecideStatus): Promise<MessageRow> {
+/**
+ * Stores the provider's sid on a claimed message (which ends the claim) and applies the callbacks
+ * that beat the send's own answer. Returns the message and those callbacks that moved it, for
+ * the caller to act on them as on any callback. A claim that lapsed meanwhile is overridden:
+ * the carrier has the text, and its sid is the truth.
+ */
+export async function attachProviderSid(db: Db, messageId: number, accepted: Accepted, decide: DecideStatus): Promise<{ message: MessageRow; early: MessageEventRow[] }> {
   return groupCommit(db, 'attachProviderSid', ({ messageId, accepted, decide }: { messageId: number; accepted: Accepted; decide: DecideStatus }) => {
     let message = prepared(db, 'messages.accept', () =>
       db
         .update(messages)
         .set({
           providerSid: sql`${P('providerSid')}`,
-          status: sql`${P('status')}`,
-          scheduledFor: sql`${P('scheduledFor')}`,
+          status: 'sending',
+          scheduledFor: null,
+          claimedUntil: null,
+          failureReason: null,
           sentAt: sql`${P('sentAt')}`,
-          attempts: sql`${P('attempts')}`,
           segments: sql`${P('segments')}`,
           updatedAt: sql`${P('updatedAt')}`,
         })
-        .where(eq(messages.id, P('id')))
+        .where(and(eq(messages.id, P('id')), isNull(messages.providerSid)))
         .returning()
         .prepare(),
-    ).get({ ...accepted, id: messageId })!;
-    const early = prepared(db, 'messageEvents.unattached', () =>
+    ).get({ ...accepted, id: messageId });
+    if (!message) throw new Error(`message ${messageId} is missing or already has a provider sid`);
+    const unattached = prepared(db, 'messageEvents.unattached', () =>
       db
         .select()
         .from(messageEvents)
@@ -261,24 +340,26 @@ export async function attachProviderSid(db: Db, messageId: number, accepted: Acc
         .orderBy(messageEvents.id)
         .prepare(),
     ).all({ sid: accepted.providerSid });
-    for (const ev of early) {
+    const early: MessageEventRow[] = [];
+    for (const ev of unattached) {
       const next = decide(message, ev);
       if (next) {
         applyStatus(db, messageId, next);
         message = { ...message, ...next };
+        early.push(ev);
       }
       db.update(messageEvents).set({ messageId, applied: Boolean(next) }).where(eq(messageEvents.id, ev.id)).run();
     }
-    return message;
+    return { message, early };
   })({ messageId, accepted, decide });
 }
 
-export type { MessageStatus };
+export type { MessageStatus, MessageEventRow };
 
 /** Outbound messages still waiting to leave whose time has come (held) or that have waited long (queued). */
-export async function strandedOutbound(db: Db, queuedBefore: string, heldUntil: string, limit = 500): Promise<number[]> {
-  const rows = db
-    .select({ id: messages.id })
+export async function strandedOutbound(db: Db, queuedBefore: string, heldUntil: string, limit = 500): Promise<Pick<MessageRow, 'id' | 'sendRound'>[]> {
+  return db
+    .select({ id: messages.id, sendRound: messages.sendRound })
     .from(messages)
     .where(
       or(
@@ -289,7 +370,6 @@ export async function strandedOutbound(db: Db, queuedBefore: string, heldUntil: 
     .orderBy(messages.id)
     .limit(limit)
     .all();
-  return rows.map((r) => r.id);
 }
 
 /** Message counts by direction and status, for /metrics. */

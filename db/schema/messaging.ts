@@ -78,7 +78,21 @@ export function messagingTables(k: SchemaKit, { families, schools, staff }: Retu
       urgent: k.bool('urgent').notNull().default(false),
       /** The one confirmation owed after an opt-out: the only text an opted-out number may get. */
       confirmsOptOut: k.bool('confirms_opt_out').notNull().default(false),
+      /** How many times the text was handed to the carrier (a claim counts one, whatever came of it). */
       attempts: k.integer('attempts').notNull().default(0),
+      /**
+       * Which send job carries the message: 0 its first (msg-<id>), n the n-th put back in line after
+       * it (a carrier retry or a recovery: msg-<id>-r<n>). Each new job gets a new id, so none is
+       * refused because an earlier one is still running or kept for the record.
+       */
+      sendRound: k.integer('send_round').notNull().default(0),
+      /**
+       * While status is 'sending' without a provider sid, a worker holds the message and may be
+       * talking to the carrier; past this time (UTC ISO) that worker is taken for dead.
+       */
+      claimedUntil: k.text('claimed_until'),
+      /** Why FamilyLine itself ended a text as failed when no carrier code says so (see deliver.ts). */
+      failureReason: k.text('failure_reason'),
       /** When a held message may leave (UTC ISO). */
       scheduledFor: k.text('scheduled_for'),
       sentAt: k.text('sent_at'),

@@ -7,7 +7,7 @@ import type { StatusUpdate } from '../channels/channel';
 import type { Deps } from '../deps';
 import { maskPhone } from '../lib/phone';
 import { holdForRetry, type MessageRow } from '../../db/repositories/messages';
-import { enqueueResend } from '../queue/queues';
+import { enqueueSend } from '../queue/queues';
 
 /** How long to wait before each new try; a message is sent at most once more than this has entries. */
 export const CARRIER_RETRY_DELAYS_MS = [15 * 60_000, 60 * 60_000] as const;
@@ -23,8 +23,12 @@ export async function retryAfterCarrierFailure(deps: Deps, message: MessageRow, 
   if (!update.errorRetryable || message.direction !== 'outbound' || (update.status !== 'undelivered' && update.status !== 'failed')) return false;
   const untilMs = nextCarrierRetry(message.attempts, Date.parse(at));
   if (untilMs === null) return false;
-  if (!(await holdForRetry(deps.db, message.id, update.providerSid, new Date(untilMs).toISOString(), at))) return false;
-  await enqueueResend(deps.queues, message.id, untilMs - Date.parse(at));
+  // The hold decides alone, in one conditional UPDATE, whether this callback schedules the try and
+  // on which round: the new job has its own id, so it is added even while the job that sent the
+  // text is still finishing, and nothing here waits on the queue.
+  const round = await holdForRetry(deps.db, message.id, update.providerSid, new Date(untilMs).toISOString(), at);
+  if (round === null) return false;
+  await enqueueSend(deps.queues, message.id, untilMs - Date.parse(at), round);
   deps.logger.info({ messageId: message.id, to: maskPhone(message.toNumber), code: update.errorCode, attempts: message.attempts }, 'carrier could not deliver; will try again later');
   return true;
 }

@@ -1,13 +1,13 @@
 import type { Deps } from '../deps';
-import { SendError } from '../channels/channel';
+import { SendError, type SendResult } from '../channels/channel';
 import { isoNow } from '../lib/clock';
 import { maskPhone } from '../lib/phone';
 import { whenWritable } from '../../db/client';
-import { attachProviderSid, getMessage, updateMessage } from '../../db/repositories/messages';
+import { attachProviderSid, claimForSend, getMessage, releaseClaim, updateUnsent } from '../../db/repositories/messages';
 import { reserveSendSlot } from './pacing';
 import { decideSend } from './policy';
 import { loadSendContext } from './send-context';
-import { applyCarrierAction, statusPatch } from './status-callback';
+import { applyCarrierAction, applyEarlyCallbacks, statusPatch } from './status-callback';
 
 export type DeliverOutcome =
   | { kind: 'done'; status: string }
@@ -18,8 +18,19 @@ export type DeliverOutcome =
 const SENDABLE = new Set(['queued', 'held']);
 
 /**
+ * How long a send may hold its claim on a message before its worker is taken for dead: well past
+ * the carrier's answer (the SDK gives up after 15 s) and the wait to store its sid through a
+ * roster import's lock (whenWritable gives up after 2 min).
+ */
+export const SEND_CLAIM_LEASE_MS = 5 * 60_000;
+
+/**
  * Sends one stored message if the policy still allows it. Throws a retryable SendError for
  * the queue's backoff; returns 'failed' for a permanent one (never retried).
+ *
+ * The message is claimed (status 'sending', see claimForSend) before the channel is called, so a
+ * second job for it, or the same job run again after its worker died, sends nothing: the carrier
+ * has no idempotency key, and only the claim keeps a text from reaching a phone twice.
  */
 export async function deliverMessage(
   deps: Deps,
@@ -33,14 +44,15 @@ export async function deliverMessage(
   const at = isoNow(deps.clock);
   const decision = decideSend(message, ctx.policy, now);
   if (decision.action === 'block') {
-    await updateMessage(deps.db, message.id, { status: 'blocked', updatedAt: at });
-    deps.logger.info({ messageId, to: maskPhone(message.toNumber), reason: decision.reason }, 'send blocked');
+    if (await updateUnsent(deps.db, message.id, { status: 'blocked', updatedAt: at })) {
+      deps.logger.info({ messageId, to: maskPhone(message.toNumber), reason: decision.reason }, 'send blocked');
+    }
     return { kind: 'done', status: 'blocked' };
   }
   if (decision.action === 'hold') {
     const scheduledFor = new Date(decision.untilMs).toISOString();
     if (message.status !== 'held' || message.scheduledFor !== scheduledFor) {
-      await updateMessage(deps.db, message.id, { status: 'held', scheduledFor, updatedAt: at });
+      if (!(await updateUnsent(deps.db, message.id, { status: 'held', scheduledFor, updatedAt: at }))) return currentStatus(deps, messageId);
     }
     return { kind: 'later', atMs: Date.now() + (decision.untilMs - now), paced: false };
   }
@@ -50,45 +62,52 @@ export async function deliverMessage(
     const slot = await reserveSendSlot(deps.redis, deps.config.queuePrefix, ctx.sender.key, message.segments ?? 1, ctx.school?.mps ?? 1, realNow);
     if (slot > realNow + 5) return { kind: 'later', atMs: slot, paced: true };
   }
+  const claimed = await claimForSend(deps.db, message.id, new Date(now + SEND_CLAIM_LEASE_MS).toISOString(), at);
+  if (!claimed) {
+    deps.logger.info({ messageId }, 'message already claimed by another send; not sent again');
+    return currentStatus(deps, messageId);
+  }
+  let result: SendResult;
   try {
-    const result = await deps.channel.send({
+    result = await deps.channel.send({
       to: message.toNumber,
       from: ctx.sender.from,
       messagingServiceSid: ctx.sender.messagingServiceSid,
       body: message.body,
       statusCallback: `${deps.config.publicBaseUrl}/webhooks/twilio/status`,
     });
-    // The carrier has the text now: its sid must be stored, even if that means waiting out a
-    // roster import's lock, or the job's retry would send it twice.
-    const stored = await whenWritable(() =>
-      attachProviderSid(
-        deps.db,
-        message.id,
-        {
-          providerSid: result.providerSid,
-          status: 'queued',
-          scheduledFor: null,
-          sentAt: at,
-          attempts: message.attempts + 1,
-          segments: result.segments ?? message.segments,
-          updatedAt: at,
-        },
-        (current, event) => statusPatch(current, event, at),
-      ),
-    );
-    deps.logger.info({ messageId, to: maskPhone(message.toNumber), providerSid: result.providerSid }, 'sent to provider');
-    return { kind: 'done', status: stored.status };
   } catch (err) {
     if (!(err instanceof SendError)) throw err;
     const base = { messageId, to: maskPhone(message.toNumber), code: err.code, retryable: err.retryable };
-    if (err.retryable && !opts.lastAttempt) {
-      await updateMessage(deps.db, message.id, { attempts: message.attempts + 1, errorCode: err.code, updatedAt: at });
+    const retry = err.retryable && !opts.lastAttempt;
+    if (!(await releaseClaim(deps.db, message.id, { status: retry ? 'queued' : 'failed', errorCode: err.code, updatedAt: at }))) {
+      deps.logger.warn(base, 'send refused after its claim had lapsed; the message keeps the state it was given');
+      return currentStatus(deps, messageId);
+    }
+    if (retry) {
       deps.logger.warn(base, 'send failed, will retry');
       throw err;
     }
-    await updateMessage(deps.db, message.id, { status: 'failed', errorCode: err.code, attempts: message.attempts + 1, updatedAt: at });
     await applyCarrierAction(deps, err.action, message.toNumber, ctx.sender.key, err.code);
     deps.logger.warn(base, 'send failed permanently');
     return { kind: 'failed', code: err.code, message: err.message };
   }
+  // The carrier has the text now: its sid must be stored, even if that means waiting out a
+  // roster import's lock. Should this process die first, the claim keeps any other job from
+  // sending it again and, once it lapses, the message ends failed for staff to see (see recover.ts).
+  const { message: stored, early } = await whenWritable(() =>
+    attachProviderSid(
+      deps.db,
+      message.id,
+      { providerSid: result.providerSid, sentAt: at, segments: result.segments ?? message.segments, updatedAt: at },
+      (current, event) => statusPatch(current, event, at),
+    ),
+  );
+  deps.logger.info({ messageId, to: maskPhone(message.toNumber), providerSid: result.providerSid }, 'sent to provider');
+  await applyEarlyCallbacks(deps, stored, early);
+  return { kind: 'done', status: stored.status };
+}
+
+async function currentStatus(deps: Deps, messageId: number): Promise<DeliverOutcome> {
+  return { kind: 'done', status: (await getMessage(deps.db, messageId))?.status ?? 'missing' };
 }

@@ -2,7 +2,7 @@ import type { Deps } from '../deps';
 import type { ErrorAction, StatusUpdate } from '../channels/channel';
 import { isoNow } from '../lib/clock';
 import { maskPhone } from '../lib/phone';
-import { recordStatusEvent, type MessageRow, type StatusEvent, type StatusPatch } from '../../db/repositories/messages';
+import { recordStatusEvent, type MessageEventRow, type MessageRow, type StatusEvent, type StatusPatch } from '../../db/repositories/messages';
 import { recordOptOut } from '../../db/repositories/opt-outs';
 import type { EventSource } from '../../db/schema';
 import { markNumberUnreachable } from '../../db/repositories/routing';
@@ -28,6 +28,16 @@ export async function applyCarrierAction(deps: Deps, action: ErrorAction, number
 }
 
 /**
+ * What a failure the carrier reports means beyond the status: the number's opt-out or flag, and
+ * another try for a passing failure. The same whether the callback came before or after the
+ * send's own answer (see applyEarlyCallbacks).
+ */
+async function actOnCarrierFailure(deps: Deps, message: MessageRow, update: StatusUpdate, at: string): Promise<void> {
+  await retryAfterCarrierFailure(deps, message, update, at);
+  if (update.errorAction) await applyCarrierAction(deps, update.errorAction, message.toNumber, message.fromNumber, update.errorCode);
+}
+
+/**
  * Keeps every callback (and every lookup's answer, source 'lookup'); moves the message's status only
  * forward; a passing carrier failure is tried again later.
  */
@@ -45,6 +55,13 @@ export async function applyStatusCallback(
     (current, event) => statusPatch(current, event, at),
   );
   if (!message || !applied) return;
-  if (update.errorAction) await applyCarrierAction(deps, update.errorAction, message.toNumber, message.fromNumber, update.errorCode);
-  await retryAfterCarrierFailure(deps, message, update, at);
+  await actOnCarrierFailure(deps, message, update, at);
+}
+
+/**
+ * Callbacks that arrived before the send's sid was stored, applied when it was (attachProviderSid):
+ * each is read again from the form it came as, and acted on as if it had come after.
+ */
+export async function applyEarlyCallbacks(deps: Deps, message: MessageRow, early: Pick<MessageEventRow, 'raw' | 'at'>[]): Promise<void> {
+  for (const ev of early) await actOnCarrierFailure(deps, message, deps.channel.parseStatus(JSON.parse(ev.raw)), ev.at);
 }

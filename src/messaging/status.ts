@@ -1,6 +1,9 @@
 import type { MessageStatus } from '../../db/schema';
 
-/** How far a message has got; a callback only ever moves it forward. */
+/**
+ * How far a message has got; a callback only ever moves it forward. A send's claim moves a
+ * waiting message (held, queued) to 'sending', where the carrier's own queued/sending leave it.
+ */
 const RANK: Record<MessageStatus, number> = {
   received: 0,
   held: 1,

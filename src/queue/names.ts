@@ -4,7 +4,7 @@ import type { InboundSms, StatusUpdate, WebhookParams } from '../channels/channe
 export const QUEUE = {
   send: 'send',
   inbound: 'inbound',
-  /** Periodic housekeeping: requeues outbound messages whose send job was lost, looks up those whose final status never came. */
+  /** Periodic housekeeping: settles sends whose worker died, requeues outbound messages whose send job was lost, looks up those whose final status never came. */
   tick: 'tick',
   /** Roster files uploaded through the API (POST /api/v1/roster/imports), one job per import. */
   rosterImport: 'roster-import',
@@ -32,8 +32,11 @@ export interface RosterImportJob {
   importId: number;
 }
 
-/** BullMQ refuses purely numeric custom ids, so message 42's job is "msg-42". */
-export const sendJobId = (messageId: number) => `msg-${messageId}`;
+/**
+ * BullMQ refuses purely numeric custom ids, so message 42's first job is "msg-42"; each later
+ * round (messages.send_round: a carrier retry or a recovery) has its own, "msg-42-r1", …
+ */
+export const sendJobId = (messageId: number, round = 0) => (round ? `msg-${messageId}-r${round}` : `msg-${messageId}`);
 export const inboundJobId = (messageId: number) => `in-${messageId}`;
 /** One job per text, and per status of a text: Twilio's own retries of a webhook add nothing. */
 export const spooledWebhookJobId = (w: Webhook) =>

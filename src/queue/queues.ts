@@ -21,9 +21,6 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-const RESEND_WAIT_MS = 5000;
-const RESEND_POLL_MS = 50;
-
 const keep = { removeOnComplete: { age: 86400, count: 10000 }, removeOnFail: { age: 7 * 86400 } };
 
 export function createQueues(connection: Redis, prefix: string): Queues {
@@ -56,31 +53,17 @@ export function createQueues(connection: Redis, prefix: string): Queues {
   };
 }
 
-/** Enqueueing the same message twice adds one job: the job id is the message id. */
-export async function enqueueSend(queues: Queues, messageId: number, delayMs = 0): Promise<void> {
-  await queues.send.add('send', { messageId }, { jobId: sendJobId(messageId), delay: Math.max(0, delayMs) });
-}
-
 /**
- * A send job for a message that already had one: the finished job (kept a while for the
- * record) gives up its id first. The job that sent the text may still be finishing when the
- * carrier's answer comes back: its send is done, so it is given a few seconds; past that, the
- * tick's recovery (requeueStranded) picks the message up once that job has finished.
+ * Enqueueing the same message twice on one round adds one job: the job id is the message id and
+ * the round (see sendJobId). A new round (a carrier retry, a recovery) is a new job.
  */
-export async function enqueueResend(queues: Queues, messageId: number, delayMs: number): Promise<void> {
-  for (let waited = 0; waited <= RESEND_WAIT_MS; waited += RESEND_POLL_MS) {
-    const old = await queues.send.getJob(sendJobId(messageId));
-    const state = old ? await old.getState() : 'missing';
-    if (state === 'completed' || state === 'failed') await old!.remove();
-    if (state !== 'active') break;
-    await new Promise((r) => setTimeout(r, RESEND_POLL_MS));
-  }
-  await enqueueSend(queues, messageId, delayMs);
+export async function enqueueSend(queues: Queues, messageId: number, delayMs = 0, round = 0): Promise<void> {
+  await queues.send.add('send', { messageId }, { jobId: sendJobId(messageId, round), delay: Math.max(0, delayMs) });
 }
 
-/** True while a send job for the message may still run (waiting, delayed or active). */
-export async function hasLiveSendJob(queues: Queues, messageId: number): Promise<boolean> {
-  const job = await queues.send.getJob(sendJobId(messageId));
+/** True while the message's send job for `round` may still run (waiting, delayed or active). */
+export async function hasLiveSendJob(queues: Queues, messageId: number, round: number): Promise<boolean> {
+  const job = await queues.send.getJob(sendJobId(messageId, round));
   return Boolean(job) && !(await job!.isCompleted()) && !(await job!.isFailed());
 }
 

@@ -3,6 +3,8 @@ import { eq, sql } from 'drizzle-orm';
 import { startTestApp, waitFor, type TestApp } from '../helpers/app';
 import { seedFamily, seedSchool } from '../helpers/seed';
 import { conversations, messageEvents, messages } from '../../db/schema';
+import type { StatusUpdate } from '../../src/channels/channel';
+import { sendJobId, spooledWebhookJobId, type Webhook } from '../../src/queue/names';
 import { addStaffWithToken } from '../../src/staff/accounts';
 
 /**
@@ -24,6 +26,10 @@ const inbound = (messageSid: string, body: string) => ({
   MessageSid: messageSid, SmsSid: messageSid, AccountSid: app.config.twilio.accountSid,
   From: PARENT, To: SCHOOL_FROM, Body: body, NumMedia: '0', NumSegments: '1', SmsStatus: 'received', ApiVersion: '2010-04-01',
 });
+const simSettings = async (settings: { apiDelayMs: number; deliveryDelayMs: number }) => {
+  const res = await fetch(`${app.url}/sim/api/settings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(settings) });
+  expect(res.status).toBe(200);
+};
 const stored = (providerSid: string) => app.deps.db.select().from(messages).where(eq(messages.providerSid, providerSid)).all();
 
 /** Runs `fn` while another connection holds the database's write lock, then lets go. */
@@ -47,6 +53,10 @@ beforeAll(async () => {
   conversationId = app.deps.db.insert(conversations).values({ schoolId: school.id, familyId: family.id, createdAt: new Date(app.deps.clock.now()).toISOString() }).returning().get().id;
 });
 
+afterEach(async () => {
+  await simSettings({ apiDelayMs: 0, deliveryDelayMs: 100 });
+});
+
 afterAll(async () => {
   importer.close();
   await app.stop();
@@ -67,8 +77,6 @@ test('a text that arrives while the database is held is answered, kept, and stor
     return rows.length > 0 && rows;
   });
   expect(row).toMatchObject({ direction: 'inbound', status: 'received', body: 'Is the bus running late today?', conversationId, createdAt: arrived });
-  await new Promise((r) => setTimeout(r, 300));
-  expect(stored(sid(1))).toHaveLength(1);
 });
 
 test('a status callback that arrives while the database is held is kept and recorded', async () => {
@@ -103,7 +111,9 @@ test('the staff API answers 503 with Retry-After while the database is held, nev
 
 test('a text the carrier took while the database was held is recorded once it is free, and sent only once', async () => {
   const body = 'Early pickup today at 1 pm.';
-  await app.deps.queues.send.pause();
+  // The carrier answers the send 1.5 s after taking it and reports it delivered 3 s after: an
+  // import can take the database between the send's claim and the carrier's answer.
+  await simSettings({ apiDelayMs: 1500, deliveryDelayMs: 3000 });
   const res = await fetch(`${app.url}/api/v1/conversations/${conversationId}/messages`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -111,20 +121,25 @@ test('a text the carrier took while the database was held is recorded once it is
   });
   expect(res.status).toBe(202);
   const { id } = await res.json();
+  const message = () => app.deps.db.select().from(messages).where(eq(messages.id, id)).get()!;
   const onPhone = async () =>
-    ((await (await fetch(`${app.url}/sim/api/messages?to=${encodeURIComponent(PARENT)}`)).json()).items as { body: string }[]).filter((m) => m.body === body);
-  await whileImporting(async () => {
-    await app.deps.queues.send.resume();
-    // The worker hands the text to the carrier; storing the carrier's sid has to wait.
-    await waitFor(async () => (await onPhone()).length > 0);
-    await new Promise((r) => setTimeout(r, 700)); // longer than the busy timeout: the write has failed at least once
+    ((await (await fetch(`${app.url}/sim/api/messages?to=${encodeURIComponent(PARENT)}`)).json()).items as { sid: string; body: string }[]).filter((m) => m.body === body);
+  await waitFor(() => message().status === 'sending'); // claimed; the carrier has not answered yet
+  const taken = await whileImporting(async () => {
+    const [onThePhone] = await waitFor(async () => {
+      const copies = await onPhone();
+      return copies.length > 0 && copies;
+    });
+    // The carrier's "delivered" follows its answer to the send; like every webhook now, it is kept for later.
+    const delivered: Webhook = { kind: 'status', update: { providerSid: onThePhone.sid, status: 'delivered' } as StatusUpdate, params: {} };
+    await waitFor(async () => (await app.deps.queues.inbound.getJob(spooledWebhookJobId(delivered))) !== undefined);
+    // The worker has the carrier's sid but cannot store it while the import holds the database.
+    expect(importer.prepare('SELECT status, provider_sid FROM messages WHERE id = ?').get(id)).toEqual({ status: 'sending', provider_sid: null });
+    return onThePhone;
   });
-  const row = await waitFor(() => {
-    const m = app.deps.db.select().from(messages).where(eq(messages.id, id)).get()!;
-    return m.status === 'delivered' && m;
-  });
-  expect(row.providerSid).toMatch(/^SM/);
-  expect(row.attempts).toBe(1);
-  await new Promise((r) => setTimeout(r, 500));
+  const row = await waitFor(() => message().status === 'delivered' && message());
+  expect(row).toMatchObject({ providerSid: taken.sid, attempts: 1 });
+  const job = await app.deps.queues.send.getJob(sendJobId(id));
+  await waitFor(async () => (await job!.getState()) === 'completed');
   expect(await onPhone()).toHaveLength(1);
 });

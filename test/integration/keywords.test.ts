@@ -4,7 +4,7 @@ import { TestClock } from '../helpers/clock';
 import { seedFamily, seedSchool, seedStaff } from '../helpers/seed';
 import { conversations, families, messages, optOuts } from '../../db/schema';
 import { sendStaffReply } from '../../src/messaging/outbound';
-import { sendJobId } from '../../src/queue/names';
+import { inboundJobId, sendJobId } from '../../src/queue/names';
 import { requeueStranded } from '../../src/messaging/recover';
 
 const SCHOOL_FROM = '+15555550100';
@@ -13,7 +13,8 @@ const ES = '+15555550222';
 const PT = '+15555550233';
 
 let app: TestApp;
-const clock = new TestClock('2026-11-18T15:00:00Z'); // 10:00 in New York
+const START = '2026-11-18T15:00:00Z'; // 10:00 in New York
+const clock = new TestClock(START);
 const fam: Record<string, number> = {};
 let staffId: number;
 
@@ -43,8 +44,12 @@ async function reply(familyId: number, body: string, urgent = false) {
   return (await sendStaffReply(app.deps, { conversationId: conv.id, staffId, body, urgent })).messages;
 }
 
-/** Lets the background follow-up of an inbound text finish before asserting on what it sent. */
-const settle = () => new Promise((r) => setTimeout(r, 600));
+/** Waits until the background follow-up of an inbound text (keyword answers, routing) has run. */
+const followedUp = (messageId: number) =>
+  waitFor(async () => {
+    const job = await app.deps.queues.inbound.getJob(inboundJobId(messageId));
+    return job && (await job.getState()) === 'completed';
+  });
 
 beforeAll(async () => {
   app = await startTestApp('keywords', { clock });
@@ -56,15 +61,17 @@ beforeAll(async () => {
   for (const n of [EN, ES, PT]) await text(n, 'hello');
 });
 
+afterEach(() => clock.set(START));
+
 afterAll(async () => {
   await app.stop();
 });
 
 test('STOP: recorded with the text, the carrier confirms once, FamilyLine adds nothing, later sends are blocked', async () => {
   const before = (await simInbox(EN)).length;
-  await text(EN, ' stop ');
+  const stop = await text(EN, ' stop ');
   expect(app.deps.db.select().from(optOuts).where(eq(optOuts.phoneNumber, EN)).all()).toHaveLength(1);
-  await settle();
+  await followedUp(stop);
   expect(outboundTo(EN).filter((m) => m.kind === 'system')).toHaveLength(0);
   const after = await simInbox(EN);
   expect(after.length).toBe(before + 1);
@@ -72,7 +79,7 @@ test('STOP: recorded with the text, the carrier confirms once, FamilyLine adds n
 
   const [sent] = await reply(fam.en, 'Field trip forms are due.');
   expect(sent.status).toBe('blocked');
-  await settle();
+  expect(await app.deps.queues.send.getJob(sendJobId(sent.id))).toBeUndefined(); // nothing will try to send it
   expect((await simInbox(EN)).length).toBe(before + 1);
 });
 
@@ -85,21 +92,19 @@ test('START: the opt-out is lifted and texts flow again', async () => {
 });
 
 test('PARAR from a Spanish-speaking family: opted out and confirmed once, in Spanish, by FamilyLine', async () => {
-  await text(ES, 'Parar');
+  const parar = await text(ES, 'Parar');
   expect(app.deps.db.select().from(optOuts).where(eq(optOuts.phoneNumber, ES)).all()).toHaveLength(1);
+  await followedUp(parar);
   const confirmation = await waitFor(() => outboundTo(ES).find((m) => m.kind === 'system' && m.status === 'delivered'));
   expect(confirmation.language).toBe('es');
   expect(confirmation.confirmsOptOut).toBe(true);
-  await settle();
   expect(outboundTo(ES).filter((m) => m.kind === 'system')).toHaveLength(1);
   const [sent] = await reply(fam.es, 'Hola');
   expect(sent.status).toBe('blocked');
 });
 
 test('a plain "sí" from a family that never opted out is just a reply, not a resubscribe', async () => {
-  await text(PT, 'sim');
-  await text(PT, 'sí');
-  await settle();
+  for (const id of [await text(PT, 'sim'), await text(PT, 'sí')]) await followedUp(id);
   expect(outboundTo(PT).filter((m) => m.kind === 'system')).toHaveLength(0);
 });
 
@@ -138,7 +143,6 @@ test('quiet hours: a reply at 22:00 is held until 08:00, then leaves on its own;
   expect(await job!.getState()).toBe('delayed');
   await job!.promote();
   await waitFor(() => messageById(held.id).status === 'delivered');
-  clock.set('2026-11-18T15:00:00Z');
 });
 
 test('a held message whose send job was lost (Redis restarted empty) is requeued from the database', async () => {
@@ -150,5 +154,4 @@ test('a held message whose send job was lost (Redis restarted empty) is requeued
   expect(await requeueStranded(app.deps)).toBe(1);
   await waitFor(() => messageById(held.id).status === 'delivered');
   expect(await requeueStranded(app.deps)).toBe(0);
-  clock.set('2026-11-18T15:00:00Z');
 });

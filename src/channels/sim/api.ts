@@ -13,7 +13,7 @@ export function messagesApi(ctx: SimContext): express.Router {
   const base = '/2010-04-01/Accounts/:accountSid';
   router.use('/2010-04-01', express.urlencoded({ extended: false, limit: '100kb' }), basicAuth(ctx));
 
-  router.post(`${base}/Messages.json`, (req, res) => {
+  router.post(`${base}/Messages.json`, async (req, res) => {
     if (req.params.accountSid !== ctx.accountSid) return twilioError(res, 20404);
     const p = (req.body ?? {}) as Record<string, unknown>;
     const str = (k: string) => (typeof p[k] === 'string' ? (p[k] as string) : undefined);
@@ -66,6 +66,7 @@ export function messagesApi(ctx: SimContext): express.Router {
     const validity = Number(str('ValidityPeriod'));
     ctx.delivery.enqueue(m, mss ?? from, Number.isInteger(validity) && validity > 0 ? Math.min(validity, MAX_VALIDITY_S) : MAX_VALIDITY_S);
     ctx.logger.debug({ sid: m.sid, to: maskPhone(to), segments: m.segments }, 'sim accepted message');
+    await ctx.delivery.answerDelay();
     res.status(201).json(messageJson(m));
   });
 

@@ -72,7 +72,8 @@ export function controlApi(ctx: SimContext): express.Router {
       ctx.delivery.repace();
     }
     if (s.deliveryDelayMs !== undefined) ctx.delivery.deliveryDelayMs = s.deliveryDelayMs;
-    ctx.logger.info({ mps: s.mps, from: maskPhone(s.from), deliveryDelayMs: s.deliveryDelayMs }, 'sim settings changed');
+    if (s.apiDelayMs !== undefined) ctx.delivery.apiDelayMs = s.apiDelayMs;
+    ctx.logger.info({ mps: s.mps, from: maskPhone(s.from), deliveryDelayMs: s.deliveryDelayMs, apiDelayMs: s.apiDelayMs }, 'sim settings changed');
     res.json(settings(ctx));
   });
 
@@ -93,6 +94,7 @@ const SettingsBody = z
     mps: z.number().positive().max(100000).nullable().optional(),
     from: z.string().trim().min(1).optional(),
     deliveryDelayMs: z.number().int().min(0).max(60000).optional(),
+    apiDelayMs: z.number().int().min(0).max(60000).optional(),
   })
   .strict();
 
@@ -134,6 +136,7 @@ function settings(ctx: SimContext) {
   return {
     mps: ctx.delivery.defaultMps,
     deliveryDelayMs: ctx.delivery.deliveryDelayMs,
+    apiDelayMs: ctx.delivery.apiDelayMs,
     senders: Object.fromEntries(ctx.delivery.mpsBySender),
   };
 }

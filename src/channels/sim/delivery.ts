@@ -34,6 +34,11 @@ export class Delivery {
   readonly mpsBySender = new Map<string, number | null>();
   /** Time between "sent" and the final status, like a handset acknowledging. */
   deliveryDelayMs = 100;
+  /**
+   * Time the Messages API takes to answer a send it accepted, like a slow network: the carrier
+   * is already at work, so status callbacks may reach the service before the send's answer.
+   */
+  apiDelayMs = 0;
 
   private readonly queues = new Map<string, SenderQueue>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -135,6 +140,11 @@ export class Delivery {
       await this.sleep(CALLBACK_RETRY_DELAYS_MS[attempt]);
       if (this.closed) return;
     }
+  }
+
+  /** Waits out apiDelayMs before an accepted send is answered. */
+  answerDelay(): Promise<void> {
+    return this.sleep(this.apiDelayMs);
   }
 
   /** A timer close() can cut short, so nothing keeps the process alive after it. */

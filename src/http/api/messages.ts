@@ -17,6 +17,7 @@ export function presentMessage(m: MessageRow) {
     to: m.toNumber,
     providerSid: m.providerSid,
     errorCode: m.errorCode,
+    failureReason: m.failureReason,
     scheduledFor: m.scheduledFor,
     createdAt: m.createdAt,
   };
