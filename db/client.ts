@@ -3,6 +3,8 @@ import { openSqlite } from './dialects/sqlite';
 import { openPostgres } from './dialects/postgres';
 
 export type { Db, OpenedDatabase } from './types';
+/** A handle inside a transaction: the same queries, on the transaction's connection. */
+export type { Db as Tx } from './types';
 export { transaction } from './transaction';
 
 export interface OpenOptions {
