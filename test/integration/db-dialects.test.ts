@@ -7,7 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { openDatabase as openSyncSqlite } from '../../db/client';
+import Database from 'better-sqlite3';
+import { drizzle as syncDrizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { openSqlite } from '../../db/dialects/sqlite';
 import { transaction } from '../../db/transaction';
 import { sqliteTables } from '../../db/schema/sqlite';
@@ -104,8 +106,10 @@ describe('SQLite: one connection, async transactions', () => {
   test('a database made by the current version keeps its data', async () => {
     await opened.close();
     fs.rmSync(file, { force: true });
-    const old = openSyncSqlite(`file:${file}`);
-    old.db.insert(schools).values(school('Made before')).run();
+    // As the synchronous client before the async one opened and migrated its file.
+    const old = new Database(file);
+    migrate(syncDrizzle(old), { migrationsFolder: path.join(__dirname, '../../db/migrations/sqlite') });
+    old.prepare("INSERT INTO schools (name, timezone, created_at, updated_at) VALUES ('Made before', 'America/New_York', 'x', 'x')").run();
     old.close();
     opened = openSqlite(`file:${file}`);
     const rows = await opened.db.select().from(schools).where(eq(schools.name, 'Made before'));
