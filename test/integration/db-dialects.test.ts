@@ -1,6 +1,7 @@
 /**
- * SQLite under the repositories: its one connection keeps an async transaction to itself, and
- * one schema description gives SQLite and PostgreSQL the same tables.
+ * The database under the repositories: one schema description gives SQLite and PostgreSQL the
+ * same tables, transactions behave alike on both, and SQLite's one connection keeps an async
+ * transaction to itself.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,15 +11,17 @@ import { eq } from 'drizzle-orm';
 import Database from 'better-sqlite3';
 import { drizzle as syncDrizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { openDatabase } from '../../db/client';
 import { openSqlite } from '../../db/dialects/sqlite';
 import { transaction } from '../../db/transaction';
+import { schools } from '../../db/schema';
 import { sqliteTables } from '../../db/schema/sqlite';
 import { pgTables } from '../../db/schema/pg';
 import { getTableConfig as sqliteConfig } from 'drizzle-orm/sqlite-core';
 import { getTableConfig as pgConfig, type PgTable } from 'drizzle-orm/pg-core';
 import type { OpenedDatabase } from '../../db/types';
+import { testDatabase, testDialect } from '../helpers/database';
 
-const schools = sqliteTables.schools;
 const school = (name: string) => ({ name, timezone: 'America/New_York', createdAt: '2026-11-18T15:00:00.000Z', updatedAt: '2026-11-18T15:00:00.000Z' });
 
 function deferred() {
@@ -42,36 +45,16 @@ describe('one schema description, two dialects', () => {
   });
 });
 
-describe('SQLite: one connection, async transactions', () => {
-  let file: string;
+describe('transactions, on the dialect of this pass', () => {
+  let database: { url: string; drop(): Promise<void> };
   let opened: OpenedDatabase;
-  beforeEach(() => {
-    file = path.join(os.tmpdir(), `familyline-dialects-${process.pid}-${crypto.randomBytes(3).toString('hex')}.db`);
-    opened = openSqlite(`file:${file}`);
+  beforeEach(async () => {
+    database = await testDatabase('transactions');
+    opened = await openDatabase(database.url, { poolSize: 2 });
   });
   afterEach(async () => {
     await opened.close();
-    for (const s of ['', '-wal', '-shm']) fs.rmSync(file + s, { force: true });
-  });
-
-  test('a statement issued while another request awaits inside a transaction runs after it commits', async () => {
-    const { db } = opened;
-    const gate = deferred();
-    const order: string[] = [];
-    const inside = transaction(db, async (tx) => {
-      await tx.insert(schools).values(school('Inside'));
-      await gate.promise;
-      order.push('commit');
-    });
-    // Wait until the transaction holds the connection (its insert is visible from inside only).
-    const outside = db.select().from(schools).then((rows) => {
-      order.push('outside');
-      return rows.map((r) => r.name);
-    });
-    gate.release();
-    await inside;
-    expect(await outside).toEqual(['Inside']);
-    expect(order).toEqual(['commit', 'outside']);
+    await database.drop();
   });
 
   test("another request's write is not rolled back with a transaction that fails", async () => {
@@ -101,6 +84,39 @@ describe('SQLite: one connection, async transactions', () => {
       }),
     ).rejects.toThrow('undo both');
     expect(await db.select().from(schools)).toEqual([]);
+  });
+});
+
+if (testDialect() === 'sqlite') describe('SQLite: one connection, async transactions', () => {
+  let file: string;
+  let opened: OpenedDatabase;
+  beforeEach(() => {
+    file = path.join(os.tmpdir(), `familyline-dialects-${process.pid}-${crypto.randomBytes(3).toString('hex')}.db`);
+    opened = openSqlite(`file:${file}`);
+  });
+  afterEach(async () => {
+    await opened.close();
+    for (const s of ['', '-wal', '-shm']) fs.rmSync(file + s, { force: true });
+  });
+
+  test('a statement issued while another request awaits inside a transaction runs after it commits', async () => {
+    const { db } = opened;
+    const gate = deferred();
+    const order: string[] = [];
+    const inside = transaction(db, async (tx) => {
+      await tx.insert(schools).values(school('Inside'));
+      await gate.promise;
+      order.push('commit');
+    });
+    // Wait until the transaction holds the connection (its insert is visible from inside only).
+    const outside = db.select().from(schools).then((rows) => {
+      order.push('outside');
+      return rows.map((r) => r.name);
+    });
+    gate.release();
+    await inside;
+    expect(await outside).toEqual(['Inside']);
+    expect(order).toEqual(['commit', 'outside']);
   });
 
   test('a database made by the current version keeps its data', async () => {

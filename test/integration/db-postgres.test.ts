@@ -1,20 +1,20 @@
-/** PostgreSQL under the repositories: hosts that start together migrate once; transactions are all or nothing. */
-import { openPostgres } from '../../db/dialects/postgres';
-import { transaction } from '../../db/transaction';
-import { sqliteTables } from '../../db/schema/sqlite';
-import { pgTables } from '../../db/schema/pg';
-import { createTestDatabase } from '../helpers/postgres';
+/**
+ * One database under several hosts (PostgreSQL) or processes on one host (SQLite): those that
+ * start together migrate once; transactions are all or nothing.
+ */
+import { openDatabase, transaction } from '../../db/client';
+import { schools } from '../../db/schema';
 import type { OpenedDatabase } from '../../db/types';
+import { testDatabase, testDialect } from '../helpers/database';
 
-const schools = pgTables.schools as unknown as typeof sqliteTables.schools;
 const school = (name: string) => ({ name, timezone: 'America/New_York', createdAt: '2026-11-18T15:00:00.000Z', updatedAt: '2026-11-18T15:00:00.000Z' });
 
-describe('PostgreSQL', () => {
+describe(testDialect() === 'postgres' ? 'PostgreSQL' : 'SQLite', () => {
   test('hosts that start together migrate once and share the tables; a failed transaction leaves nothing', async () => {
-    const database = await createTestDatabase('dialects');
+    const database = await testDatabase('dialects');
     const opened: OpenedDatabase[] = [];
     try {
-      opened.push(...(await Promise.all([openPostgres(database.url, 2), openPostgres(database.url, 2), openPostgres(database.url, 2)])));
+      opened.push(...(await Promise.all([1, 2, 3].map(() => openDatabase(database.url, { poolSize: 2 })))));
       const [a, b] = opened;
       const [created] = await a.db.insert(schools).values(school('Shared')).returning();
       expect(created.id).toEqual(expect.any(Number));

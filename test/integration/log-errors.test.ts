@@ -1,16 +1,14 @@
 /**
  * A failed query never puts a family's number or text in the log: drizzle's error message lists
- * the query's parameters, and PostgreSQL's detail repeats the failing row.
+ * the query's parameters on either dialect, and PostgreSQL's detail repeats the failing row.
  */
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { openPostgres } from '../../db/dialects/postgres';
-import { pgTables } from '../../db/schema/pg';
-import type { sqliteTables } from '../../db/schema/sqlite';
+import { openDatabase } from '../../db/client';
+import { messages } from '../../db/schema';
 import { serializeError } from '../../src/log-errors';
-import { createTestDatabase } from '../helpers/postgres';
+import { testDatabase, testDialect } from '../helpers/database';
 
-const messages = pgTables.messages as unknown as typeof sqliteTables.messages;
 const NUMBER = '+15555550123';
 const BODY = 'Marisol missed the bus again, can you call me';
 
@@ -25,9 +23,9 @@ function captureLogger() {
   return { lines, logger: pino({ serializers: { err: serializeError } }, stream) };
 }
 
-test('a failed insert on PostgreSQL is logged with its statement and codes, without the number or the text', async () => {
-  const database = await createTestDatabase('log_errors');
-  const opened = await openPostgres(database.url, 1);
+test('a failed insert is logged with its statement and codes, without the number or the text', async () => {
+  const database = await testDatabase('log_errors');
+  const opened = await openDatabase(database.url, { poolSize: 1 });
   try {
     const at = '2026-11-18T15:00:00.000Z';
     // No such conversation: the foreign key fails, and the driver's error lists every value.
@@ -53,8 +51,12 @@ test('a failed insert on PostgreSQL is logged with its statement and codes, with
     expect(text).not.toContain('Marisol');
     const logged = JSON.parse(lines[0]).err;
     expect(logged.message).toMatch(/^Failed query: insert into "messages"/);
-    expect(logged.cause.code).toBe('23503');
-    expect(logged.cause.constraint).toMatch(/conversation/);
+    if (testDialect() === 'postgres') {
+      expect(logged.cause.code).toBe('23503');
+      expect(logged.cause.constraint).toMatch(/conversation/);
+    } else {
+      expect(logged.cause.code).toBe('SQLITE_CONSTRAINT_FOREIGNKEY');
+    }
   } finally {
     await opened.close();
     await database.drop();
