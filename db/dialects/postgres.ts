@@ -51,3 +51,24 @@ export async function openPostgres(databaseUrl: string, poolSize: number): Promi
     },
   };
 }
+
+/**
+ * A new, empty database on the server `serverUrl` names, for one test file or one benchmark run;
+ * `drop()` removes it (closing whatever is still connected to it).
+ */
+export async function createScratchDatabase(serverUrl: string, name: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const dbName = `${name.replace(/\W/g, '_')}_${process.pid}_${Math.random().toString(16).slice(2, 8)}`.toLowerCase().slice(0, 60);
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${dbName}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${dbName}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`) };
+}
