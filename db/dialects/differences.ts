@@ -14,6 +14,12 @@ export interface DialectSql {
   distinct(a: SQLWrapper | string, b: SQLWrapper | string): SQL;
   /** A top-level field of a JSON document stored as text, as text. */
   jsonText(column: SQLWrapper, field: string): SQL;
+  /**
+   * A roster import's staged table (db/repositories/roster-stage-tables.ts): on SQLite in the
+   * stage file attached as `stage`; on PostgreSQL a temporary table of the import's transaction,
+   * prefixed so that it never shadows the real table of that name (pg_temp is searched first).
+   */
+  stageTable(name: string): string;
 }
 
 const raw = (v: SQLWrapper | string) => (typeof v === 'string' ? sql.raw(v) : v);
@@ -22,6 +28,7 @@ const sqlite: DialectSql = {
   queryBuilder: new SqliteQueryBuilder(),
   distinct: (a, b) => sql`${raw(a)} IS NOT ${raw(b)}`,
   jsonText: (column, field) => sql`cast(json_extract(${column}, ${`$.${field}`}) as text)`,
+  stageTable: (name) => `stage.${name}`,
 };
 
 const postgres: DialectSql = {
@@ -29,6 +36,7 @@ const postgres: DialectSql = {
   queryBuilder: new PgQueryBuilder() as unknown as SqliteQueryBuilder,
   distinct: (a, b) => sql`${raw(a)} IS DISTINCT FROM ${raw(b)}`,
   jsonText: (column, field) => sql`(${column}::json ->> ${field})`,
+  stageTable: (name) => `stage_${name}`,
 };
 
 export function dialectSql(): DialectSql {

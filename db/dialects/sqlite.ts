@@ -51,12 +51,26 @@ export class SqliteConnection {
   }
 
   /** The statement callback drizzle's async SQLite driver calls for every query. */
-  readonly execute = async (text: string, params: unknown[], method: Method): Promise<{ rows: unknown[] }> => {
-    if (this.owner !== null && this.context.getStore() === this.owner) return this.run(text, params, method);
+  readonly execute = async (text: string, params: unknown[], method: Method): Promise<{ rows: unknown[] }> =>
+    this.schedule(() => this.run(text, params, method));
+
+  /**
+   * Raw SQL with its rows as objects by column name (drizzle's raw queries give arrays), queued
+   * like every statement: for set-based SQL no query builder spells (see dialects/raw.ts).
+   */
+  readonly query = async (text: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[]; changes: number }> =>
+    this.schedule(() => {
+      const statement = this.prepare(text);
+      if (statement.reader) return { rows: statement.raw(false).all(...params) as Record<string, unknown>[], changes: 0 };
+      return { rows: [], changes: statement.run(...params).changes };
+    });
+
+  private async schedule<T>(work: () => T): Promise<T> {
+    if (this.owner !== null && this.context.getStore() === this.owner) return work();
     // A statement runs synchronously, so with no transaction open or waiting it cannot interleave.
-    if (this.lock.idle) return this.whileBusy(() => this.run(text, params, method));
-    return this.lock.runExclusive(() => this.whileBusy(() => this.run(text, params, method)));
-  };
+    if (this.lock.idle) return this.whileBusy(work);
+    return this.lock.runExclusive(() => this.whileBusy(work));
+  }
 
   /** Runs fn as one IMMEDIATE transaction that no other statement of this process can enter. */
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
