@@ -20,6 +20,11 @@ export interface DialectSql {
    * prefixed so that it never shadows the real table of that name (pg_temp is searched first).
    */
   stageTable(name: string): string;
+  /**
+   * A statement that makes transactions touching the same key wait for each other until the first
+   * commits, or null where one writer at a time is already the rule (SQLite).
+   */
+  keyLock(key: string): SQL | null;
 }
 
 const raw = (v: SQLWrapper | string) => (typeof v === 'string' ? sql.raw(v) : v);
@@ -29,6 +34,7 @@ const sqlite: DialectSql = {
   distinct: (a, b) => sql`${raw(a)} IS NOT ${raw(b)}`,
   jsonText: (column, field) => sql`cast(json_extract(${column}, ${`$.${field}`}) as text)`,
   stageTable: (name) => `stage.${name}`,
+  keyLock: () => null,
 };
 
 const postgres: DialectSql = {
@@ -37,6 +43,7 @@ const postgres: DialectSql = {
   distinct: (a, b) => sql`${raw(a)} IS DISTINCT FROM ${raw(b)}`,
   jsonText: (column, field) => sql`(${column}::json ->> ${field})`,
   stageTable: (name) => `stage_${name}`,
+  keyLock: (key) => sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`,
 };
 
 export function dialectSql(): DialectSql {

@@ -7,6 +7,8 @@ import { addOptOut, removeOptOut, type OptOutChange } from './opt-outs';
 import { prepared } from '../prepared';
 import type { MessageEventRow } from './conversation-reads';
 import { groupCommit } from '../group-commit';
+import { dialectSql } from '../dialects/differences';
+import { rawRows } from '../dialects/raw';
 
 export type MessageRow = typeof messages.$inferSelect;
 export type NewMessage = typeof messages.$inferInsert;
@@ -296,6 +298,7 @@ async function insertEvent(db: Db, event: StatusEvent, messageId: number | null,
  */
 export async function recordStatusEvent(db: Db, event: StatusEvent, decide: DecideStatus): Promise<{ message: MessageRow | null; applied: boolean }> {
   return groupCommit(db, 'recordStatusEvent', async (tx, { event, decide }: { event: StatusEvent; decide: DecideStatus }) => {
+    await lockSid(tx, event.providerSid);
     const message = (await messageBySid(tx, 'outbound', event.providerSid)) ?? null;
     const patch = message ? decide(message, event) : null;
     if (message && patch) await applyStatus(tx, message.id, patch);
@@ -314,6 +317,7 @@ export type Accepted = Pick<MessageRow, 'sentAt' | 'segments' | 'updatedAt'> & {
  */
 export async function attachProviderSid(db: Db, messageId: number, accepted: Accepted, decide: DecideStatus): Promise<{ message: MessageRow; early: MessageEventRow[] }> {
   return groupCommit(db, 'attachProviderSid', async (tx, { messageId, accepted, decide }: { messageId: number; accepted: Accepted; decide: DecideStatus }) => {
+    await lockSid(tx, accepted.providerSid);
     let message = await prepared(tx, 'messages.accept', () =>
       tx
         .update(messages)
@@ -353,6 +357,16 @@ export async function attachProviderSid(db: Db, messageId: number, accepted: Acc
 }
 
 export type { MessageStatus, MessageEventRow };
+
+/**
+ * A callback that beats the send's own answer and the storing of that answer must not pass each
+ * other unseen (each in its own transaction, neither seeing the other's row): both take this
+ * lock on the sid first, so one of them always finds what the other wrote.
+ */
+async function lockSid(tx: Db, sid: string): Promise<void> {
+  const lock = dialectSql().keyLock(`provider-sid:${sid}`);
+  if (lock) await rawRows(tx, lock);
+}
 
 /** Outbound messages still waiting to leave whose time has come (held) or that have waited long (queued). */
 export async function strandedOutbound(db: Db, queuedBefore: string, heldUntil: string, limit = 500): Promise<Pick<MessageRow, 'id' | 'sendRound'>[]> {
