@@ -18,16 +18,15 @@ const INT8 = 20;
 
 /**
  * count(*) and sums are int8, which node-postgres returns as text to be safe past 2^53; every
- * count FamilyLine makes is far below that, and SQLite returns numbers, so both agree.
+ * count FamilyLine makes is far below that, and SQLite returns numbers, so both agree. Set on
+ * node-postgres's own table: drizzle passes its type parsers with every query, and they fall
+ * back to this one.
  */
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-};
+pg.types.setTypeParser(INT8, (v: string) => Number(v));
 
 export async function openPostgres(databaseUrl: string, poolSize: number): Promise<OpenedDatabase> {
   bindTables('postgres', pgTables as Tables);
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, types });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
@@ -47,7 +46,7 @@ export async function openPostgres(databaseUrl: string, poolSize: number): Promi
       await pool.query('select 1');
     },
     async close() {
-      await pool.end();
+      if (!pool.ended) await pool.end();
     },
   };
 }
