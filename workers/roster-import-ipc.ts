@@ -6,7 +6,7 @@
  */
 import type { Config } from '../src/config';
 import { AppError } from '../src/errors';
-import type { SyncRequest } from '../src/families/roster/import';
+import type { SyncRequest } from '../src/families/roster/sync-file';
 import { RosterFileError } from '../src/families/roster/model';
 import type { ImportReport } from '../src/families/roster/report';
 

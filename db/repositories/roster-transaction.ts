@@ -23,7 +23,7 @@ class DryRunRollback extends Error {
 /** Rows per INSERT when PostgreSQL copies the stage: about a megabyte of JSON each. */
 const COPY_BATCH = 5000;
 /** Any constant every host agrees on: the lock that lets one PostgreSQL import run at a time. */
-const IMPORT_LOCK = 7_463_922;
+export const IMPORT_LOCK = 7_463_922;
 /** SQLite attaches the stage under one name, so one import at a time per process attaches it. */
 const attaching = new Mutex();
 

@@ -8,6 +8,7 @@ import { rosterImportJobId } from '../../src/queue/names';
 import { importsDir, runImport } from '../../src/families/roster/import-jobs';
 import { insertImport } from '../../db/repositories/roster-imports';
 import type { Deps } from '../../src/deps';
+import { testDialect } from '../helpers/database';
 
 /** Roster files uploaded as multipart/form-data, imported by the queued job, read back by id. */
 
@@ -65,7 +66,9 @@ const unchangedOnly = (c: Record<string, number>) => c.created === 0 && c.update
 
 beforeAll(async () => {
   // A database of its own folder, so this run's imports folder is its own too (not the shared tmpdir's).
-  app = await startTestApp('api-roster-imports', { clock, env: { DATABASE_URL: `file:${path.join(dataDir, 'familyline.db')}` } });
+  // On SQLite, a database file in a folder of its own keeps this run's uploads apart (importsDir).
+  const env: Record<string, string> = testDialect() === 'sqlite' ? { DATABASE_URL: `file:${path.join(dataDir, 'familyline.db')}` } : {};
+  app = await startTestApp('api-roster-imports', { clock, env });
   const now = new Date(clock.now()).toISOString();
   const db = app.deps.db;
   tokens.district = (await addStaffWithToken(db, { email: 'district@familyline.test', role: 'district_admin' }, now)).token;
