@@ -67,17 +67,12 @@ export async function startImport(db: Db, id: number): Promise<RosterImportRow |
     .get();
 }
 
-/**
- * Records an import failed unless it has already finished: for an import whose job was given up
- * without running to the end. Returns the row as it was, or undefined when it had finished.
- */
-export async function failUnfinishedImport(db: Db, id: number, patch: { error: string; finishedAt: string }): Promise<RosterImportRow | undefined> {
-  const before = await findImport(db, id);
-  if (!before) return undefined;
+/** Records an import failed unless it has finished meanwhile: for an import given up without running to the end. */
+export async function failUnfinishedImport(db: Db, id: number, patch: { error: string; finishedAt: string }): Promise<boolean> {
   const changed = db
     .update(rosterImports)
     .set({ status: 'failed', error: patch.error, finishedAt: patch.finishedAt, filePath: null })
     .where(and(eq(rosterImports.id, id), inArray(rosterImports.status, ['queued', 'running'])))
     .run();
-  return changed.changes ? before : undefined;
+  return changed.changes > 0;
 }

@@ -152,11 +152,11 @@ export async function giveUpImport(deps: Pick<Deps, 'db' | 'clock' | 'logger' | 
   const error =
     `Import ${importId} was cut short before it finished as often as an import may be (FamilyLine was restarted or stopped while it ran), ` +
     'so it is not run again. Upload the file again; importing the same file twice is safe.';
-  const row = await repo.failUnfinishedImport(deps.db, importId, { error, finishedAt: isoNow(deps.clock) });
-  if (!row) return false;
+  const row = await repo.findImport(deps.db, importId);
+  if (!row || (row.status !== 'queued' && row.status !== 'running')) return false;
   deps.logger.error({ importId, starts }, 'roster import given up: it never ran to the end');
   await removeUpload(deps, row);
-  return true;
+  return repo.failUnfinishedImport(deps.db, importId, { error, finishedAt: isoNow(deps.clock) });
 }
 
 /** Deletes the upload, then records the outcome: a finished import has left no file behind. */
