@@ -166,8 +166,9 @@ function explain(err: unknown, file: string, line: number): Error {
 
 /**
  * Streams the rows of one CSV file. Throws RosterFileError for a file that cannot be read at
- * all (encoding, binary, broken quoting, missing required columns, empty); a row with the wrong
- * number of fields goes to `opts.errors` and the rest of the file still imports.
+ * all (encoding, binary, broken quoting, missing required columns, empty), and RosterLimitError
+ * past a limit (rows, line length, time); a row with the wrong number of fields or a value too
+ * long goes to `opts.errors` and the rest of the file still imports.
  */
 export async function* readCsv(input: Readable, opts: CsvReadOptions): AsyncGenerator<CsvRow> {
   const { file, meter } = opts;
@@ -205,7 +206,7 @@ export async function* readCsv(input: Readable, opts: CsvReadOptions): AsyncGene
       if (!index) {
         index = header(record, opts);
         width = record.length;
-        maxima = [...index].flatMap(([column, at]) => (FIELD_MAX_CHARS[column] ? [[record[at].trim(), at, FIELD_MAX_CHARS[column]]] : []));
+        maxima = [...index].flatMap(([column, at]) => (Object.hasOwn(FIELD_MAX_CHARS, column) ? [[record[at].trim(), at, FIELD_MAX_CHARS[column]]] : []));
         continue;
       }
       // Trailing empty cells (spreadsheets add them) are not a misaligned row.
