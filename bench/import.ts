@@ -149,7 +149,7 @@ async function child(args: string[]): Promise<void> {
     heapUsedAtSyncStartMb: mb(heapAtSyncStart),
     rssAtSyncEndMb: mb(rssAtSyncEnd),
     counts,
-    rejectedRows: report.errors.length,
+    rejectedRows: report.rejected.total,
     rejectedByFile,
     rejectedSample: report.errors.slice(0, 3).map((e) => `${e.file}:${e.line}: ${e.reason}`),
   };

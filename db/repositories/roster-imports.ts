@@ -66,3 +66,13 @@ export async function startImport(db: Db, id: number): Promise<RosterImportRow |
     .returning()
     .get();
 }
+
+/** Records an import failed unless it has finished meanwhile: for an import given up without running to the end. */
+export async function failUnfinishedImport(db: Db, id: number, patch: { error: string; finishedAt: string }): Promise<boolean> {
+  const changed = db
+    .update(rosterImports)
+    .set({ status: 'failed', error: patch.error, finishedAt: patch.finishedAt, filePath: null })
+    .where(and(eq(rosterImports.id, id), inArray(rosterImports.status, ['queued', 'running'])))
+    .run();
+  return changed.changes > 0;
+}

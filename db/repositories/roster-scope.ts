@@ -61,7 +61,7 @@ export function keepInsideScope(tx: Tx, schoolId: number | null): RowError[] {
   /** `rows` gives each rejected row's place, what it names (`subject`) and `why`; `remove` takes them out of the stage. */
   const reject = (rows: SQL, remove: SQL) => {
     for (const r of tx.all<{ file: string; line: number; subject: string; why: Why }>(rows)) {
-      rejected.push({ file: r.file, line: r.line, reason: `${r.subject} ${OUTSIDE_SCOPE[r.why]}` });
+      rejected.push({ file: r.file, line: r.line, kind: r.why, reason: `${r.subject} ${OUTSIDE_SCOPE[r.why]}` });
     }
     tx.run(remove);
   };

@@ -66,7 +66,7 @@ export function outsideSchools(tx: Tx, e: EntityMapping, knownLookedUp: boolean)
       sql`SELECT s.ext, s.school_ext, s.file, s.line FROM ${sql.raw(`stage.${e.table}`)} s
           WHERE NOT EXISTS (SELECT 1 FROM stage.school_ids m WHERE m.ext = s.school_ext) ORDER BY s.rowid`,
     )
-    .map((r) => ({ file: r.file, line: r.line, reason: `${e.what} ${r.ext}: school "${r.school_ext}" is ${where}` }));
+    .map((r) => ({ file: r.file, line: r.line, kind: 'unknown_reference', reason: `${e.what} ${r.ext}: school "${r.school_ext}" is ${where}` }));
 }
 
 /**
@@ -153,10 +153,10 @@ export function syncEnrollments(
     .all<{ file: string; line: number; class_ext: string; user_ext: string; role: string; class_id: number | null }>(
       sql`SELECT * FROM (${resolved}) WHERE class_id IS NULL OR user_id IS NULL ORDER BY file, line`,
     )
-    .map((r) => {
+    .map((r): RowError => {
       const missing = r.class_id === null ? `class "${r.class_ext}"` : `${r.role} "${r.user_ext}"`;
       const where = (r.class_id === null ? open.classes : open.users) ? 'neither the file nor FamilyLine holds' : 'the file does not hold';
-      return { file: r.file, line: r.line, reason: `enrollment refers to ${missing}, which ${where}` };
+      return { file: r.file, line: r.line, kind: 'unknown_reference', reason: `enrollment refers to ${missing}, which ${where}` };
     });
   tx.run(sql`INSERT OR IGNORE INTO stage.want_enrollments SELECT class_id, user_id FROM (${resolved}) WHERE role = 'student' AND class_id IS NOT NULL AND user_id IS NOT NULL`);
   tx.run(sql`INSERT OR IGNORE INTO stage.want_teachers SELECT class_id, user_id FROM (${resolved}) WHERE role = 'teacher' AND class_id IS NOT NULL AND user_id IS NOT NULL`);
@@ -215,6 +215,7 @@ export function resolveLinks(tx: Tx, complete: RosterCompleteness): RowError[] {
     .map((r) => ({
       file: r.file,
       line: r.line,
+      kind: 'unknown_reference',
       reason: `link between guardian "${r.guardian_ext}" and student "${r.student_ext}": ${r.guardian_known ? `no such student ${where(studentsOpen)}` : `no such guardian ${where(guardiansOpen)}`}`,
     }));
 }

@@ -7,6 +7,11 @@ import { startTestApp, waitFor, type TestApp } from '../helpers/app';
 import { writeDelta } from '../helpers/roster';
 import { classes, enrollments, families, guardians, messages, phones, schools, staff, students, studentGuardians } from '../../db/schema';
 import { importRoster } from '../../src/families/roster/import';
+import { readRoster } from '../../src/families/roster/read';
+import { syncRoster } from '../../src/families/roster/sync';
+import { inImportTransaction } from '../../db/repositories/roster';
+import { TestClock } from '../helpers/clock';
+import { testMeter } from '../helpers/roster';
 import { sendStaffReply } from '../../src/messaging/outbound';
 import { getOrCreateConversation } from '../../db/repositories/messages';
 
@@ -188,7 +193,7 @@ test('a delta holding a guardian who left deactivates that guardian, in their ow
   const active = db().select().from(guardians).where(eq(guardians.active, true)).all().length;
   const report = await run(dir);
   rmSync(dir, { recursive: true, force: true });
-  expect(report.errors).toEqual([{ file: 'users.csv', line: 3, reason: 'student stu-062: school "sch-zz" is neither in the file nor in FamilyLine' }]);
+  expect(report.errors).toEqual([{ file: 'users.csv', line: 3, kind: 'unknown_reference', reason: 'student stu-062: school "sch-zz" is neither in the file nor in FamilyLine' }]);
   expect(report.students).toMatchObject({ created: 0 });
   expect(report.guardians).toMatchObject({ created: 0, updated: 0, deactivated: 1 });
   expect(guardian('gdn-015').active).toBe(false);
@@ -206,6 +211,33 @@ test('a malformed file fails with a clear message and changes nothing', async ()
     await expect(run(path.join(FIXTURES, 'malformed', file), { format: 'flat', welcome: false })).rejects.toThrow(message);
   }
   expect(db().select().from(students).all()).toHaveLength(count);
+});
+
+test('an import past ROSTER_MAX_SECONDS stops between the steps of its sync and changes nothing', async () => {
+  const clock = new TestClock();
+  const meter = testMeter({ maxSeconds: 60 }, clock);
+  const staged = await readRoster(path.join(FIXTURES, 'flat', 'roster.csv'), { format: 'flat', meter });
+  const before = { schools: db().select().from(schools).all(), students: db().select().from(students).all() };
+  let steps = 0;
+  // The time runs out during the third step: the sync stops at the next check, whatever it has written.
+  const checkpoint = () => {
+    if (++steps === 3) clock.advance(61_000);
+    meter.checkTime();
+  };
+  try {
+    expect(() =>
+      staged.stage.attached(db(), () =>
+        inImportTransaction(db(), false, (tx) =>
+          syncRoster(tx, staged, { scope: { schoolId: null }, timezone: 'America/New_York', from: null, now: new Date(clock.now()).toISOString(), welcome: false, checkpoint }, false),
+        ),
+      ),
+    ).toThrow(/^The import ran longer than 60 seconds \(ROSTER_MAX_SECONDS\) and was stopped; nothing was changed/);
+  } finally {
+    staged.stage.dispose();
+  }
+  expect(steps).toBe(3);
+  expect(db().select().from(schools).all()).toEqual(before.schools); // the flat file's two schools were created, then rolled back
+  expect(db().select().from(students).all()).toEqual(before.students);
 });
 
 test('npm run cli -- roster import prints the report; a flat CSV imports into a given school', async () => {

@@ -6,6 +6,7 @@ import { toE164 } from '../../lib/phone';
 import type { ImportScope } from '../../staff/scope';
 import { inImportTransaction } from '../../../db/repositories/roster';
 import { removeStaleStages } from '../../../db/repositories/roster-stage';
+import { ImportMeter } from './limits';
 import { readRoster } from './read';
 import type { ImportReport } from './report';
 import { syncRoster } from './sync';
@@ -28,8 +29,8 @@ export type ImportDeps = Pick<Deps, 'db' | 'config' | 'clock' | 'logger'> & Part
 /**
  * Reads a roster export into a stage on disk, syncs it in one transaction, then welcomes the
  * families it added.
- * A file that cannot be read fails before anything is written; a rejected row is reported and
- * the rest imports.
+ * A file that cannot be read, or is past one of the limits (ROSTER_MAX_*, time included), fails
+ * before anything is written; a rejected row is reported and the rest imports.
  */
 export async function importRoster(deps: ImportDeps, req: ImportRequest): Promise<ImportReport> {
   const timezone = req.timezone ?? deps.config.defaultTimezone;
@@ -40,15 +41,18 @@ export async function importRoster(deps: ImportDeps, req: ImportRequest): Promis
   if (welcome && !deps.queues) throw new Error('Welcome texts need Redis; run with --no-welcome or start Redis');
 
   const started = Date.now();
+  const meter = new ImportMeter(deps.config.rosterLimits, deps.clock);
   const stale = removeStaleStages();
   if (stale) deps.logger.warn({ stale }, 'removed roster stages left behind by imports that did not finish');
-  const staged = await readRoster(req.path, { format: req.format });
+  const staged = await readRoster(req.path, { format: req.format, meter });
   const now = isoNow(deps.clock);
   let report: ImportReport;
   try {
+    meter.checkTime();
+    const checkpoint = () => meter.checkTime();
     ({ report } = staged.stage.attached(deps.db, () =>
       inImportTransaction(deps.db, Boolean(req.dryRun), (tx) =>
-        syncRoster(tx, staged, { scope: req.scope, timezone, from, now, welcome }, Boolean(req.dryRun)),
+        syncRoster(tx, staged, { scope: req.scope, timezone, from, now, welcome, checkpoint }, Boolean(req.dryRun)),
       ),
     ));
   } finally {
@@ -56,7 +60,7 @@ export async function importRoster(deps: ImportDeps, req: ImportRequest): Promis
   }
   if (welcome) report.welcomes.queued = await welcomeFamilies({ ...deps, queues: deps.queues! });
   deps.logger.info(
-    { format: report.format, dryRun: report.dryRun, students: report.students, families: report.families, rejected: report.errors.length, ms: Date.now() - started },
+    { format: report.format, dryRun: report.dryRun, students: report.students, families: report.families, rejected: report.rejected.total, ms: Date.now() - started },
     'roster import finished',
   );
   return report;
