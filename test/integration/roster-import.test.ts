@@ -252,4 +252,5 @@ test('npm run cli -- roster import prints the report; a flat CSV imports into a 
   expect(bad.stderr).toMatch(/UTF-8/);
   expect(school.id).toBeGreaterThan(0);
   expect(db().select().from(students).where(and(eq(students.active, true))).all().length).toBeGreaterThan(0);
-});
+  // Two CLI processes, each compiling the CLI on start (tsx): seconds apiece on a busy machine.
+}, 120_000);
