@@ -79,12 +79,16 @@ async function child(args: string[]): Promise<void> {
   const dbUrl = argValue(args, '--db-url');
   const phase = argValue(args, '--phase') === 'again' ? 'again' : 'first';
   if (!dir || !dbUrl) throw new Error('bench import --child needs --dir and --db-url');
-  const [{ openDatabase }, { syncRosterFile }, pino] = await Promise.all([
+  const [{ openDatabase }, { loadConfig }, { syncRosterFile }, { systemClock }, pino] = await Promise.all([
     import('../db/client'),
+    import('../src/config'),
     import('../src/families/roster/sync-file'),
+    import('../src/lib/clock'),
     import('pino'),
   ]);
   const database = await openDatabase(dbUrl, { poolSize: 2 });
+  // A config of its own: nothing from the developer's .env (the ROSTER_MAX_* defaults among it).
+  const config = loadConfig({ DATABASE_URL: dbUrl, SMS_PROVIDER: 'sim', DEFAULT_TIMEZONE: 'America/Chicago', LOG_LEVEL: 'warn' });
   // Logs to stderr: stdout carries only the result line.
   const logger = pino.default({ level: 'warn', base: undefined }, pino.default.destination(2));
 
@@ -107,7 +111,7 @@ async function child(args: string[]): Promise<void> {
     path: dir, format: 'oneroster' as const, scope: { schoolId: null }, timezone: 'America/Chicago', from: null,
     dryRun: false, welcome: false, now: new Date().toISOString(),
   };
-  const report = await syncRosterFile({ db: database.db, logger }, request, () => {
+  const report = await syncRosterFile({ db: database.db, config, clock: systemClock, logger }, request, () => {
     if (gc) retainedAtSyncStart = (gc(), process.memoryUsage().heapUsed);
     syncStart = performance.now();
     const m = process.memoryUsage();
@@ -139,7 +143,7 @@ async function child(args: string[]): Promise<void> {
     heapUsedAtSyncStartMb: mb(heapAtSyncStart),
     rssAtSyncEndMb: mb(rssAtSyncEnd),
     counts,
-    rejectedRows: report.errors.length,
+    rejectedRows: report.rejected.total,
     rejectedByFile,
     rejectedSample: report.errors.slice(0, 3).map((e) => `${e.file}:${e.line}: ${e.reason}`),
   };

@@ -6,6 +6,7 @@
  */
 import { openDatabase, type OpenedDatabase } from '../db/client';
 import { syncRosterFile } from '../src/families/roster/sync-file';
+import { systemClock } from '../src/lib/clock';
 import { createLogger } from '../src/logger';
 import { errorToData, type ImportAnswer, type ImportAsk } from './roster-import-ipc';
 
@@ -18,7 +19,7 @@ async function run({ config, request }: ImportAsk): Promise<ImportAnswer> {
   try {
     database ??= openDatabase(config.databaseUrl, { poolSize: POOL_SIZE });
     const { db } = await database;
-    return { report: await syncRosterFile({ db, logger: createLogger(config.logLevel) }, request) };
+    return { report: await syncRosterFile({ db, config, clock: systemClock, logger: createLogger(config.logLevel) }, request) };
   } catch (err) {
     return { error: errorToData(err) };
   }

@@ -80,7 +80,7 @@ export async function outsideSchools(tx: Tx, e: EntityMapping, knownLookedUp: bo
     sql`SELECT s.ext, s.school_ext, s.file, s.line FROM ${staged(e.table)} s
         WHERE NOT EXISTS (SELECT 1 FROM ${staged('school_ids')} m WHERE m.ext = s.school_ext) ORDER BY s.rowid`,
   );
-  return rows.map((r) => ({ file: r.file, line: r.line, reason: `${e.what} ${r.ext}: school "${r.school_ext}" is ${where}` }));
+  return rows.map((r) => ({ file: r.file, line: r.line, kind: 'unknown_reference', reason: `${e.what} ${r.ext}: school "${r.school_ext}" is ${where}` }));
 }
 
 /**
@@ -176,10 +176,10 @@ export async function syncEnrollments(
     sql`SELECT file, line, class_ext, user_ext, role, class_id FROM ${resolved}
         WHERE active = true AND (class_id IS NULL OR user_id IS NULL) ORDER BY file, line`,
   );
-  const errors = unresolved.map((r) => {
+  const errors = unresolved.map((r): RowError => {
     const missing = r.class_id === null ? `class "${r.class_ext}"` : `${r.role} "${r.user_ext}"`;
     const where = (r.class_id === null ? open.classes : open.users) ? 'neither the file nor FamilyLine holds' : 'the file does not hold';
-    return { file: r.file, line: r.line, reason: `enrollment refers to ${missing}, which ${where}` };
+    return { file: r.file, line: r.line, kind: 'unknown_reference', reason: `enrollment refers to ${missing}, which ${where}` };
   });
   const want = (table: string, role: string) =>
     rawRun(tx, sql`INSERT INTO ${staged(table)} SELECT class_id, user_id FROM ${resolved}
@@ -241,6 +241,7 @@ export async function resolveLinks(tx: Tx, complete: RosterCompleteness): Promis
   return rows.map((r) => ({
     file: r.file,
     line: r.line,
+    kind: 'unknown_reference',
     reason: `link between guardian "${r.guardian_ext}" and student "${r.student_ext}": ${isSet(r.guardian_known) ? `no such student ${where(studentsOpen)}` : `no such guardian ${where(guardiansOpen)}`}`,
   }));
 }

@@ -7,6 +7,10 @@ import { countStaff } from '../../db/repositories/staff';
 
 /** The CLI as an admin runs it, in its own process, against the running service's database. */
 
+// Each command is a new process that compiles the CLI on start (tsx) and opens the database: a
+// few seconds apiece on a busy machine, and a test here runs up to four of them.
+jest.setTimeout(120_000);
+
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../..');
 let app: TestApp;

@@ -7,6 +7,11 @@ import { startTestApp, waitFor, type TestApp } from '../helpers/app';
 import { writeDelta } from '../helpers/roster';
 import { classes, enrollments, families, guardians, messages, phones, schools, staff, students, studentGuardians } from '../../db/schema';
 import { importRoster } from '../../src/families/roster/import';
+import { readRoster } from '../../src/families/roster/read';
+import { syncRoster } from '../../src/families/roster/sync';
+import { importTransaction } from '../../db/repositories/roster-transaction';
+import { TestClock } from '../helpers/clock';
+import { testMeter } from '../helpers/roster';
 import { sendStaffReply } from '../../src/messaging/outbound';
 import { getOrCreateConversation } from '../../db/repositories/messages';
 import { first } from '../../db/query';
@@ -198,7 +203,7 @@ test('a delta holding a guardian who left deactivates that guardian, in their ow
   const active = await activeGuardians();
   const report = await run(dir);
   rmSync(dir, { recursive: true, force: true });
-  expect(report.errors).toEqual([{ file: 'users.csv', line: 3, reason: 'student stu-062: school "sch-zz" is neither in the file nor in FamilyLine' }]);
+  expect(report.errors).toEqual([{ file: 'users.csv', line: 3, kind: 'unknown_reference', reason: 'student stu-062: school "sch-zz" is neither in the file nor in FamilyLine' }]);
   expect(report.students).toMatchObject({ created: 0 });
   expect(report.guardians).toMatchObject({ created: 0, updated: 0, deactivated: 1 });
   expect((await guardian('gdn-015')).active).toBe(false);
@@ -219,6 +224,31 @@ test('a malformed file fails with a clear message and changes nothing', async ()
   expect(await studentCount()).toBe(count);
 });
 
+test('an import past ROSTER_MAX_SECONDS stops between the steps of its sync and changes nothing', async () => {
+  const clock = new TestClock();
+  const meter = testMeter({ maxSeconds: 60 }, clock);
+  const staged = await readRoster(path.join(FIXTURES, 'flat', 'roster.csv'), { format: 'flat', meter });
+  const tables = async () => ({ schools: await db().select().from(schools).orderBy(schools.id), students: await db().select().from(students).orderBy(students.id) });
+  const before = await tables();
+  let steps = 0;
+  // The time runs out during the third step: the sync stops at the next check, whatever it has written.
+  const checkpoint = () => {
+    if (++steps === 3) clock.advance(61_000);
+    meter.checkTime();
+  };
+  try {
+    await expect(
+      importTransaction(db(), staged.stage, false, (tx) =>
+        syncRoster(tx, staged, { scope: { schoolId: null }, timezone: 'America/New_York', from: null, now: new Date(clock.now()).toISOString(), welcome: false, checkpoint }, false),
+      ),
+    ).rejects.toThrow(/^The import ran longer than 60 seconds \(ROSTER_MAX_SECONDS\) and was stopped; nothing was changed/);
+  } finally {
+    staged.stage.dispose();
+  }
+  expect(steps).toBe(3);
+  expect(await tables()).toEqual(before); // the flat file's two schools were created, then rolled back
+});
+
 test('npm run cli -- roster import prints the report; a flat CSV imports into a given school', async () => {
   const cli = promisify(execFile);
   const env = { ...process.env, DATABASE_URL: app.config.databaseUrl, QUEUE_PREFIX: app.config.queuePrefix, LOG_LEVEL: 'silent' };
@@ -231,4 +261,5 @@ test('npm run cli -- roster import prints the report; a flat CSV imports into a 
   expect(bad.stderr).toMatch(/UTF-8/);
   expect(school.id).toBeGreaterThan(0);
   expect((await db().select().from(students).where(eq(students.active, true))).length).toBeGreaterThan(0);
-});
+  // Two CLI processes, each compiling the CLI on start (tsx): seconds apiece on a busy machine.
+}, 120_000);

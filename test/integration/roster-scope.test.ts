@@ -243,7 +243,7 @@ test('only a district-wide import moves a student between schools, and it too ne
   expect((await student('stu-041')).schoolId).toBe(birchHill);
 
   const report = await importAs('district', { name: 'changes.zip', bytes: move }, { welcome: 'false' });
-  expect(report.errors).toEqual([{ file: 'users.csv', line: 3, reason: expect.stringMatching(new RegExp(`^teacher tch-x2 \\(${EMAIL.adminBH}\\) ${ADMIN.source}`)) }]);
+  expect(report.errors).toEqual([{ file: 'users.csv', line: 3, kind: 'admin_account', reason: expect.stringMatching(new RegExp(`^teacher tch-x2 \\(${EMAIL.adminBH}\\) ${ADMIN.source}`)) }]);
   expect(report.students).toMatchObject({ updated: 1 });
   expect(await student('stu-041')).toMatchObject({ schoolId: alderCreek, active: true });
   expect(await staffRows()).toEqual(staffBefore);

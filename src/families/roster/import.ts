@@ -27,8 +27,8 @@ export type ImportDeps = Pick<Deps, 'db' | 'config' | 'clock' | 'logger'> & Part
 /**
  * Reads a roster export into a stage on disk, syncs it in one transaction, then welcomes the
  * families it added.
- * A file that cannot be read fails before anything is written; a rejected row is reported and
- * the rest imports.
+ * A file that cannot be read, or is past one of the limits (ROSTER_MAX_*, time included), fails
+ * before anything is written; a rejected row is reported and the rest imports.
  */
 export async function importRoster(deps: ImportDeps, req: ImportRequest, sync: SyncFile = syncRosterFile): Promise<ImportReport> {
   const timezone = req.timezone ?? deps.config.defaultTimezone;
@@ -43,7 +43,7 @@ export async function importRoster(deps: ImportDeps, req: ImportRequest, sync: S
   const report = await sync(deps, { path: req.path, format: req.format, scope: req.scope, timezone, from, dryRun, welcome, now: isoNow(deps.clock) });
   if (welcome) report.welcomes.queued = await welcomeFamilies({ ...deps, queues: deps.queues! });
   deps.logger.info(
-    { format: report.format, dryRun: report.dryRun, students: report.students, families: report.families, rejected: report.errors.length, ms: Date.now() - started },
+    { format: report.format, dryRun: report.dryRun, students: report.students, families: report.families, rejected: report.rejected.total, ms: Date.now() - started },
     'roster import finished',
   );
   return report;
