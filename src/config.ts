@@ -12,6 +12,13 @@ const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be a phone number in E.
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
+const MB = 1024 * 1024;
+const limit = (fallback: number) =>
+  z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').positive('must be more than 0').default(fallback),
+  );
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_BASE_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
@@ -34,6 +41,14 @@ const envSchema = z.object({
     .refine((v) => IANAZone.isValidZone(v), 'must be an IANA time zone such as America/New_York'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   METRICS_TOKEN: optional(z.string().regex(/^\S{16,}$/, 'must be at least 16 characters, without spaces')),
+  // Roster import limits. A 50,000-student district exports ~95 MB of CSV (~20 MB zipped), at
+  // most ~300,000 rows in one file, lines under 400 characters, and imports in ~25 s.
+  ROSTER_MAX_UPLOAD_BYTES: limit(100 * MB),
+  ROSTER_MAX_EXPANDED_BYTES: limit(400 * MB),
+  ROSTER_MAX_EXPANSION_RATIO: limit(100),
+  ROSTER_MAX_ROWS: limit(1_000_000),
+  ROSTER_MAX_LINE_CHARS: limit(10_000),
+  ROSTER_MAX_SECONDS: limit(300),
 });
 
 export interface Config {
@@ -52,6 +67,23 @@ export interface Config {
   logLevel: string;
   /** A bearer token a scraper with no staff account may read /metrics with; district admins' tokens work too. */
   metricsToken: string | null;
+  rosterLimits: RosterLimits;
+}
+
+/** What one roster import may take (ROSTER_MAX_*); see src/families/roster/limits.ts. */
+export interface RosterLimits {
+  /** The file as uploaded or named: a .zip, or a flat .csv. */
+  maxUploadBytes: number;
+  /** All CSV read from one import, after unzipping. */
+  maxExpandedBytes: number;
+  /** Unzipped bytes per zipped byte, per file in a .zip. */
+  maxExpansionRatio: number;
+  /** Lines per CSV file, the header and blank lines included. */
+  maxRows: number;
+  /** Characters per physical line. */
+  maxLineChars: number;
+  /** Reading and syncing one import. */
+  maxSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -95,5 +127,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultTimezone: v.DEFAULT_TIMEZONE,
     logLevel: v.LOG_LEVEL,
     metricsToken: v.METRICS_TOKEN ?? null,
+    rosterLimits: {
+      maxUploadBytes: v.ROSTER_MAX_UPLOAD_BYTES,
+      maxExpandedBytes: v.ROSTER_MAX_EXPANDED_BYTES,
+      maxExpansionRatio: v.ROSTER_MAX_EXPANSION_RATIO,
+      maxRows: v.ROSTER_MAX_ROWS,
+      maxLineChars: v.ROSTER_MAX_LINE_CHARS,
+      maxSeconds: v.ROSTER_MAX_SECONDS,
+    },
   };
 }

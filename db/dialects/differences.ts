@@ -25,6 +25,12 @@ export interface DialectSql {
    * commits, or null where one writer at a time is already the rule (SQLite).
    */
   keyLock(key: string): SQL | null;
+  /**
+   * The rows of a JSON array of objects, each keyed by `columns` of `table`, as a SELECT in array
+   * order: a bulk load's source, one bound value for thousands of rows. Values are JSON's: text,
+   * numbers, booleans, null.
+   */
+  jsonRecords(table: string, columns: string[], json: string): SQL;
 }
 
 const raw = (v: SQLWrapper | string) => (typeof v === 'string' ? sql.raw(v) : v);
@@ -35,6 +41,9 @@ const sqlite: DialectSql = {
   jsonText: (column, field) => sql`cast(json_extract(${column}, ${`$.${field}`}) as text)`,
   stageTable: (name) => `stage.${name}`,
   keyLock: () => null,
+  // json_extract gives a JSON true as 1, as SQLite keeps booleans.
+  jsonRecords: (_table, columns, json) =>
+    sql`SELECT ${sql.raw(columns.map((c) => `json_extract(j.value, '$.${c}') AS "${c}"`).join(', '))} FROM json_each(${json}) AS j ORDER BY j.key`,
 };
 
 const postgres: DialectSql = {
@@ -44,6 +53,9 @@ const postgres: DialectSql = {
   jsonText: (column, field) => sql`(${column}::json ->> ${field})`,
   stageTable: (name) => `stage_${name}`,
   keyLock: (key) => sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`,
+  // Typed by the table's own row type; a function scan gives its rows in array order.
+  jsonRecords: (table, columns, json) =>
+    sql`SELECT ${sql.raw(columns.map((c) => `r."${c}"`).join(', '))} FROM json_populate_recordset(NULL::${sql.raw(table)}, ${json}) AS r`,
 };
 
 export function dialectSql(): DialectSql {

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
 import { dialectSql } from '../dialects/differences';
-import { first } from '../query';
+import { affectedRows, first } from '../query';
 import { rosterImports } from '../schema';
 
 export type RosterImportRow = typeof rosterImports.$inferSelect;
@@ -60,4 +60,13 @@ export async function startImport(db: Db, id: number): Promise<RosterImportRow |
       .where(and(eq(rosterImports.id, id), inArray(rosterImports.status, ['queued', 'running'])))
       .returning(),
   );
+}
+
+/** Records an import failed unless it has finished meanwhile: for an import given up without running to the end. */
+export async function failUnfinishedImport(db: Db, id: number, patch: { error: string; finishedAt: string }): Promise<boolean> {
+  const changed = await db
+    .update(rosterImports)
+    .set({ status: 'failed', error: patch.error, finishedAt: patch.finishedAt, filePath: null })
+    .where(and(eq(rosterImports.id, id), inArray(rosterImports.status, ['queued', 'running'])));
+  return affectedRows(changed) > 0;
 }

@@ -71,7 +71,7 @@ export async function keepInsideScope(tx: Tx, schoolId: number | null): Promise<
   /** `rows` gives each rejected row's place, what it names (`subject`) and `why`; `remove` takes them out of the stage. */
   const reject = async (rows: SQL, remove: SQL) => {
     for (const r of await rawRows<{ file: string; line: number; subject: string; why: Why }>(tx, rows)) {
-      rejected.push({ file: r.file, line: r.line, reason: `${r.subject} ${OUTSIDE_SCOPE[r.why]}` });
+      rejected.push({ file: r.file, line: r.line, kind: r.why, reason: `${r.subject} ${OUTSIDE_SCOPE[r.why]}` });
     }
     await rawRun(tx, remove);
   };

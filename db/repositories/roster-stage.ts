@@ -218,7 +218,7 @@ export class RosterStage {
       ).all() as { line: number; student_ext: string; guardian_ext: string; from_guardian: number; role: string; other: string }[];
       for (const d of rows) {
         const who = d.from_guardian ? `${d.role} ${d.guardian_ext}` : `student ${d.student_ext}`;
-        errors.push({ file, line: d.line, reason: `${who} lists ${d.other} in agentSourcedIds, but users.csv has no user ${d.other}; that link is skipped` });
+        errors.push({ file, line: d.line, kind: 'unknown_reference', reason: `${who} lists ${d.other} in agentSourcedIds, but users.csv has no user ${d.other}; that link is skipped` });
       }
     }
     this.run(

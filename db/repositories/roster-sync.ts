@@ -80,7 +80,7 @@ export async function outsideSchools(tx: Tx, e: EntityMapping, knownLookedUp: bo
     sql`SELECT s.ext, s.school_ext, s.file, s.line FROM ${staged(e.table)} s
         WHERE NOT EXISTS (SELECT 1 FROM ${staged('school_ids')} m WHERE m.ext = s.school_ext) ORDER BY s.rowid`,
   );
-  return rows.map((r) => ({ file: r.file, line: r.line, reason: `${e.what} ${r.ext}: school "${r.school_ext}" is ${where}` }));
+  return rows.map((r) => ({ file: r.file, line: r.line, kind: 'unknown_reference', reason: `${e.what} ${r.ext}: school "${r.school_ext}" is ${where}` }));
 }
 
 /**
@@ -134,24 +134,27 @@ export async function stagedTeachers(tx: Tx): Promise<StagedTeacher[]> {
 export interface PairCounts { added: number; removed: number; unchanged: number }
 
 /**
- * Enrollments resolved to ids: a class or person the file holds, or, for an entity the file
- * does not describe whole, one FamilyLine already has. People the file marks inactive simply
- * have no enrollments; that is not an error.
+ * Enrollments resolved to ids, once, into the staged `resolved_enrollments`: a class or person
+ * the file holds, or, for an entity the file does not describe whole, one FamilyLine already
+ * has. Kept: the enrollments the file marks active (`active`), except those of people it marks
+ * inactive (they simply have no enrollments; that is not an error), and those it marks
+ * tobedeleted (not `active`).
  */
-function resolvedEnrollments(open: { classes: boolean; users: boolean }, active: boolean): SQL {
+async function resolveEnrollments(tx: Tx, open: { classes: boolean; users: boolean }): Promise<void> {
   const schoolIds = staged('school_ids');
   const inFileClass = sql`EXISTS (SELECT 1 FROM ${staged('classes')} sc JOIN ${schoolIds} m ON m.ext = sc.school_ext WHERE sc.ext = e.class_ext)`;
   const inFileStudent = sql`EXISTS (SELECT 1 FROM ${staged('students')} ss JOIN ${schoolIds} m ON m.ext = ss.school_ext WHERE ss.ext = e.user_ext)`;
   const inFileTeacher = sql`EXISTS (SELECT 1 FROM ${staged('teachers')} t WHERE t.ext = e.user_ext)`;
-  return sql`
-    SELECT e.file, e.line, e.class_ext, e.user_ext, e.role, c.id AS class_id, coalesce(st.id, sf.id) AS user_id
+  await rawRun(tx, sql`
+    INSERT INTO ${staged('resolved_enrollments')}
+    SELECT e.file, e.line, e.class_ext, e.user_ext, e.role, e.active, c.id, coalesce(st.id, sf.id)
     FROM ${staged('enrollments')} e
     LEFT JOIN classes c ON c.external_id = e.class_ext AND (${truth(open.classes)} OR ${inFileClass})
     LEFT JOIN students st ON e.role = 'student' AND st.external_id = e.user_ext AND (${truth(open.users)} OR ${inFileStudent})
     LEFT JOIN staff sf ON e.role = 'teacher' AND sf.external_id = e.user_ext AND (${truth(open.users)} OR ${inFileTeacher})
-    WHERE ${active ? sql`e.active = true
-      AND NOT EXISTS (SELECT 1 FROM ${staged('students')} x WHERE x.ext = e.user_ext AND x.active = false)
-      AND NOT EXISTS (SELECT 1 FROM ${staged('teachers')} x WHERE x.ext = e.user_ext AND x.active = false)` : sql`e.active = false`}`;
+    WHERE e.active = false
+       OR (NOT EXISTS (SELECT 1 FROM ${staged('students')} x WHERE x.ext = e.user_ext AND x.active = false)
+           AND NOT EXISTS (SELECT 1 FROM ${staged('teachers')} x WHERE x.ext = e.user_ext AND x.active = false))`);
 }
 
 /**
@@ -164,22 +167,23 @@ export async function syncEnrollments(
   complete: RosterCompleteness,
 ): Promise<{ students: PairCounts; teachers: PairCounts; errors: RowError[] }> {
   const open = { classes: !complete.classes, users: !complete.students };
-  const resolved = resolvedEnrollments(open, true);
-  await rawRun(tx, sql`INSERT INTO ${staged('ended_enrollments')} SELECT q.role, q.class_id, q.user_id FROM (${resolvedEnrollments(open, false)}) AS q
-    WHERE q.class_id IS NOT NULL AND q.user_id IS NOT NULL ON CONFLICT DO NOTHING`);
+  await resolveEnrollments(tx, open);
+  const resolved = staged('resolved_enrollments');
+  await rawRun(tx, sql`INSERT INTO ${staged('ended_enrollments')} SELECT role, class_id, user_id FROM ${resolved}
+    WHERE active = false AND class_id IS NOT NULL AND user_id IS NOT NULL ON CONFLICT DO NOTHING`);
   const unresolved = await rawRows<{ file: string; line: number; class_ext: string; user_ext: string; role: string; class_id: number | null }>(
     tx,
-    sql`SELECT q.file, q.line, q.class_ext, q.user_ext, q.role, q.class_id FROM (${resolved}) AS q
-        WHERE q.class_id IS NULL OR q.user_id IS NULL ORDER BY q.file, q.line`,
+    sql`SELECT file, line, class_ext, user_ext, role, class_id FROM ${resolved}
+        WHERE active = true AND (class_id IS NULL OR user_id IS NULL) ORDER BY file, line`,
   );
-  const errors = unresolved.map((r) => {
+  const errors = unresolved.map((r): RowError => {
     const missing = r.class_id === null ? `class "${r.class_ext}"` : `${r.role} "${r.user_ext}"`;
     const where = (r.class_id === null ? open.classes : open.users) ? 'neither the file nor FamilyLine holds' : 'the file does not hold';
-    return { file: r.file, line: r.line, reason: `enrollment refers to ${missing}, which ${where}` };
+    return { file: r.file, line: r.line, kind: 'unknown_reference', reason: `enrollment refers to ${missing}, which ${where}` };
   });
   const want = (table: string, role: string) =>
-    rawRun(tx, sql`INSERT INTO ${staged(table)} SELECT q.class_id, q.user_id FROM (${resolved}) AS q
-      WHERE q.role = ${role} AND q.class_id IS NOT NULL AND q.user_id IS NOT NULL ON CONFLICT DO NOTHING`);
+    rawRun(tx, sql`INSERT INTO ${staged(table)} SELECT class_id, user_id FROM ${resolved}
+      WHERE active = true AND role = ${role} AND class_id IS NOT NULL AND user_id IS NOT NULL ON CONFLICT DO NOTHING`);
   await want('want_enrollments', 'student');
   await want('want_teachers', 'teacher');
   const fileClasses = sql`SELECT c.id FROM ${staged('classes')} sc JOIN ${staged('school_ids')} m ON m.ext = sc.school_ext JOIN classes c ON c.external_id = sc.ext`;
@@ -237,6 +241,7 @@ export async function resolveLinks(tx: Tx, complete: RosterCompleteness): Promis
   return rows.map((r) => ({
     file: r.file,
     line: r.line,
+    kind: 'unknown_reference',
     reason: `link between guardian "${r.guardian_ext}" and student "${r.student_ext}": ${isSet(r.guardian_known) ? `no such student ${where(studentsOpen)}` : `no such guardian ${where(guardiansOpen)}`}`,
   }));
 }

@@ -11,7 +11,7 @@ import { Mutex } from '../mutex';
 import { boundDialect } from '../schema';
 import { transaction } from '../transaction';
 import type { RosterStage } from './roster-stage';
-import { PARSED_TABLES, pgStageIndexes, pgStageSchema } from './roster-stage-tables';
+import { PARSED_TABLES, pgStageSchema } from './roster-stage-tables';
 
 /** Thrown inside a dry run's transaction so everything it wrote is rolled back. */
 class DryRunRollback extends Error {
@@ -23,7 +23,7 @@ class DryRunRollback extends Error {
 /** Rows per INSERT when PostgreSQL copies the stage: about a megabyte of JSON each. */
 const COPY_BATCH = 5000;
 /** Any constant every host agrees on: the lock that lets one PostgreSQL import run at a time. */
-const IMPORT_LOCK = 7_463_922;
+export const IMPORT_LOCK = 7_463_922;
 /** SQLite attaches the stage under one name, so one import at a time per process attaches it. */
 const attaching = new Mutex();
 
@@ -56,20 +56,22 @@ export async function importTransaction<T>(db: Db, stage: RosterStage, dryRun: b
 
 /**
  * PostgreSQL: the staged tables become temporary tables of this transaction (dropped at its
- * end), filled with multi-row INSERTs of a batch each, then indexed and analyzed (autovacuum
- * never analyzes temporary tables, and the sync's joins need the planner to know their sizes).
- * Imports take turns, as SQLite's one writer makes them: each plans its writes on what it read.
+ * end), filled with multi-row INSERTs of a batch each (a JSON array: see jsonRecords), then
+ * keyed, indexed and analyzed (autovacuum never analyzes temporary tables, and the sync's joins
+ * need the planner to know their sizes). Imports take turns, as SQLite's one writer makes them:
+ * each plans its writes on what it read.
  */
 async function copyStage(tx: Tx, stage: RosterStage): Promise<void> {
-  const { stageTable } = dialectSql();
+  const { stageTable, jsonRecords } = dialectSql();
   await rawRun(tx, sql`SELECT pg_advisory_xact_lock(${IMPORT_LOCK})`);
-  for (const ddl of pgStageSchema(stageTable)) await rawRun(tx, sql.raw(ddl));
-  for (const { name, flags } of PARSED_TABLES) {
-    const table = sql.raw(stageTable(name));
+  const schema = pgStageSchema(stageTable);
+  for (const ddl of schema.create) await rawRun(tx, sql.raw(ddl));
+  for (const { name, columns, flags } of PARSED_TABLES) {
+    const table = stageTable(name);
     for (const rows of stage.batches(name, flags, COPY_BATCH)) {
-      await rawRun(tx, sql`INSERT INTO ${table} SELECT * FROM json_populate_recordset(NULL::${table}, ${JSON.stringify(rows)})`);
+      await rawRun(tx, sql`INSERT INTO ${sql.raw(table)} (${sql.raw(columns.join(', '))}) ${jsonRecords(table, columns, JSON.stringify(rows))}`);
     }
   }
-  for (const ddl of pgStageIndexes(stageTable)) await rawRun(tx, sql.raw(ddl));
+  for (const ddl of schema.afterCopy) await rawRun(tx, sql.raw(ddl));
   await rawRun(tx, sql.raw(`ANALYZE ${PARSED_TABLES.map((t) => stageTable(t.name)).join(', ')}`));
 }

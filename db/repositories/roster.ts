@@ -1,9 +1,13 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, getTableColumns, getTableName, inArray, sql, type Column } from 'drizzle-orm';
 import type { Db, Tx } from '../client';
+import { dialectSql } from '../dialects/differences';
+import { rawRows, rawRun } from '../dialects/raw';
 import { affectedRows } from '../query';
 import { families, guardians, phones, schools, staff, students, studentGuardians, welcomes } from '../schema';
 
-/** Rows per multi-row INSERT: well under either dialect's limit on bound values. */
+/** Rows per bulk INSERT: one JSON value of a few hundred kilobytes. */
+const BULK = 2000;
+/** Values per IN list. */
 const CHUNK = 400;
 
 /** The tables the roster sync writes row by row (the rest it writes in set-based SQL, roster-sync.ts). */
@@ -14,23 +18,40 @@ export type TableWithId = typeof schools | typeof staff | typeof families | type
 type Insert<T extends RosterTable> = T['$inferInsert'];
 
 /**
- * Inserts rows in multi-row INSERTs and returns their ids in order. Ids are numbered in the order
- * the rows are inserted on both dialects, so a chunk's ids, sorted, are its rows' ids in order.
+ * Inserts rows in bulk, a JSON array per statement (see jsonRecords in differences.ts): building
+ * and binding a multi-row VALUES list costs far more than the insert itself. A column a row
+ * leaves out takes its default, as in a single-row insert; the id is the database's.
  */
-export async function insertMany<T extends TableWithId>(tx: Tx, table: T, rows: Insert<T>[]): Promise<number[]> {
+async function bulkInsert(tx: Tx, table: RosterTable, rows: object[], returnIds: boolean): Promise<number[]> {
+  const columns = Object.entries(getTableColumns(table) as Record<string, Column>).filter(([key]) => key !== 'id');
+  const names = columns.map(([, c]) => c.name);
   const ids: number[] = [];
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const inserted = await tx.insert(table).values(rows.slice(i, i + CHUNK) as any).returning({ id: table.id });
+  for (let i = 0; i < rows.length; i += BULK) {
+    const records = rows.slice(i, i + BULK).map((row) => {
+      const r = row as Record<string, unknown>;
+      return Object.fromEntries(columns.map(([key, c]) => [c.name, r[key] !== undefined ? r[key] : c.hasDefault ? c.default : null]));
+    });
+    const insert = sql`INSERT INTO ${sql.raw(`"${getTableName(table)}"`)} (${sql.raw(names.map((n) => `"${n}"`).join(', '))})
+      ${dialectSql().jsonRecords(getTableName(table), names, JSON.stringify(records))}`;
+    if (!returnIds) {
+      await rawRun(tx, insert);
+      continue;
+    }
+    // Ids are numbered in the order rows are inserted, on both dialects: sorted, they are the rows' ids in order.
+    const inserted = await rawRows<{ id: number }>(tx, sql`${insert} RETURNING id`);
     ids.push(...inserted.map((r) => r.id).sort((a, b) => a - b));
   }
   return ids;
 }
 
+/** Inserts rows and returns their ids, in the rows' order. */
+export async function insertMany<T extends TableWithId>(tx: Tx, table: T, rows: Insert<T>[]): Promise<number[]> {
+  return bulkInsert(tx, table, rows, true);
+}
+
 /** Inserts rows without ids (link tables, phones). */
 export async function insertLinks<T extends RosterTable>(tx: Tx, table: T, rows: Insert<T>[]): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  for (let i = 0; i < rows.length; i += CHUNK) await tx.insert(table).values(rows.slice(i, i + CHUNK) as any);
+  await bulkInsert(tx, table, rows, false);
 }
 
 export type SchoolRow = typeof schools.$inferSelect;

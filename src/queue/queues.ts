@@ -21,6 +21,9 @@ export interface Queues {
   close(): Promise<void>;
 }
 
+/** Runs of one roster import, counting those a crash or restart cut short (see roster-import.worker.ts). */
+export const ROSTER_IMPORT_ATTEMPTS = 3;
+
 const keep = { removeOnComplete: { age: 86400, count: 10000 }, removeOnFail: { age: 7 * 86400 } };
 
 export function createQueues(connection: Redis, prefix: string): Queues {
@@ -40,7 +43,7 @@ export function createQueues(connection: Redis, prefix: string): Queues {
   const rosterImport = new Queue<RosterImportJob>(QUEUE.rosterImport, {
     connection,
     prefix,
-    defaultJobOptions: { ...keep, attempts: 3, backoff: { type: 'exponential', delay: 30_000 } },
+    defaultJobOptions: { ...keep, attempts: ROSTER_IMPORT_ATTEMPTS, backoff: { type: 'exponential', delay: 30_000 } },
   });
   return {
     send,

@@ -3,14 +3,24 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RosterStage } from '../../db/repositories/roster-stage';
+import { loadConfig, type RosterLimits } from '../../src/config';
+import type { Clock } from '../../src/lib/clock';
+import { ImportMeter } from '../../src/families/roster/limits';
 import type { RosterSnapshot, StagedRoster } from '../../src/families/roster/model';
 import { readRoster, type ReadRosterOptions } from '../../src/families/roster/read';
+import { Rejections } from '../../src/families/roster/report';
+import { TestClock } from './clock';
+
+/** An import's limits: the defaults of config.ts, with the given ones changed. Time stands still unless the clock is moved. */
+export function testMeter(limits: Partial<RosterLimits> = {}, clock: Clock = new TestClock()): ImportMeter {
+  return new ImportMeter({ ...loadConfig({}).rosterLimits, ...limits }, clock);
+}
 
 /** Reads a roster file as the import does, and returns everything its stage holds. */
-export async function readSnapshot(path: string, opts: ReadRosterOptions = {}): Promise<RosterSnapshot> {
-  const staged = await readRoster(path, opts);
+export async function readSnapshot(path: string, opts: Partial<ReadRosterOptions> = {}): Promise<RosterSnapshot> {
+  const staged = await readRoster(path, { meter: testMeter(), ...opts });
   try {
-    return { format: staged.format, errors: staged.errors, complete: staged.complete, ...staged.stage.records() };
+    return { format: staged.format, errors: staged.errors.rows(), complete: staged.complete, ...staged.stage.records() };
   } finally {
     staged.stage.dispose();
   }
@@ -27,7 +37,9 @@ export function stageSnapshot(snap: RosterSnapshot): StagedRoster {
   for (const t of snap.teachers) stage.addTeacher(t);
   for (const c of snap.classes) stage.addClass(c);
   for (const e of snap.enrollments) stage.addEnrollment(e);
-  return { format: snap.format, stage, errors: snap.errors, complete: snap.complete };
+  const errors = new Rejections();
+  errors.push(...snap.errors);
+  return { format: snap.format, stage, errors, complete: snap.complete };
 }
 
 /** One CSV line for `header`, each column from `values` by name (missing ones empty). */

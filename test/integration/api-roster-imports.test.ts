@@ -4,10 +4,16 @@ import path from 'node:path';
 import { startTestApp, waitFor, type TestApp } from '../helpers/app';
 import { TestClock } from '../helpers/clock';
 import { addStaffWithToken } from '../../src/staff/accounts';
-import { rosterImportJobId } from '../../src/queue/names';
 import { importsDir, runImport } from '../../src/families/roster/import-jobs';
-import { insertImport } from '../../db/repositories/roster-imports';
+import { findImport, insertImport } from '../../db/repositories/roster-imports';
+import { families } from '../../db/schema';
 import type { Deps } from '../../src/deps';
+import { testDialect } from '../helpers/database';
+import { QUEUE, rosterImportJobId } from '../../src/queue/names';
+import { ROSTER_IMPORT_ATTEMPTS } from '../../src/queue/queues';
+import { startRosterImportWorker } from '../../workers/roster-import.worker';
+import { Worker } from 'bullmq';
+import { zip } from '../fixtures/roster/zip-writer';
 
 /** Roster files uploaded as multipart/form-data, imported by the queued job, read back by id. */
 
@@ -65,7 +71,9 @@ const unchangedOnly = (c: Record<string, number>) => c.created === 0 && c.update
 
 beforeAll(async () => {
   // A database of its own folder, so this run's imports folder is its own too (not the shared tmpdir's).
-  app = await startTestApp('api-roster-imports', { clock, env: { DATABASE_URL: `file:${path.join(dataDir, 'familyline.db')}` } });
+  // On SQLite, a database file in a folder of its own keeps this run's uploads apart (importsDir).
+  const env: Record<string, string> = testDialect() === 'sqlite' ? { DATABASE_URL: `file:${path.join(dataDir, 'familyline.db')}` } : {};
+  app = await startTestApp('api-roster-imports', { clock, env });
   const now = new Date(clock.now()).toISOString();
   const db = app.deps.db;
   tokens.district = (await addStaffWithToken(db, { email: 'district@familyline.test', role: 'district_admin' }, now)).token;
@@ -241,4 +249,136 @@ describe('GET /api/v1/roster/imports', () => {
     expect((await api('adminA', 'GET', '/roster/imports?limit=500')).json.items.some((i: any) => i.schoolId === null)).toBe(false);
     expect((await api('district', 'GET', '/roster/imports/abc')).status).toBe(404);
   });
+});
+
+describe('limits on uploads (small ones, set through ROSTER_MAX_* as a district would)', () => {
+  const MB = 1024 * 1024;
+  const limitsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'familyline-import-limits-'));
+  let limited: TestApp;
+  let token = '';
+  const call = async (method: string, url: string) => {
+    const res = await fetch(`${limited.url}/api/v1${url}`, { method, headers: { authorization: `Bearer ${token}` } });
+    return { status: res.status, text: await res.text() };
+  };
+  async function send(name: string, bytes: Buffer | string) {
+    const form = new FormData();
+    form.append('welcome', 'false');
+    form.append('file', new Blob([typeof bytes === 'string' ? bytes : new Uint8Array(bytes)]), name);
+    const res = await fetch(`${limited.url}/api/v1/roster/imports`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+    return { status: res.status, json: await res.json() };
+  }
+  async function sendAndWait(name: string, bytes: Buffer | string) {
+    const res = await send(name, bytes);
+    expect(res.status).toBe(202);
+    return waitFor(async () => {
+      const got = await call('GET', `/roster/imports/${res.json.id}`);
+      const json = JSON.parse(got.text);
+      return json.status === 'succeeded' || json.status === 'failed' ? { json, bytes: got.text.length } : null;
+    }, 20000);
+  }
+
+  const ORGS = 'sourcedId,name,type\nsch-1,Cedar Grove Elementary,school\n';
+  const USERS = 'sourcedId,status,enabledUser,orgSourcedIds,role,givenName,familyName\n';
+  const FLAT_HEADER = FLAT.split('\r\n')[0];
+  const oneRoster = (users: Buffer | string) => zip([{ name: 'orgs.csv', data: Buffer.from(ORGS) }, { name: 'users.csv', data: Buffer.from(users) }]);
+
+  beforeAll(async () => {
+    limited = await startTestApp('api-roster-limits', {
+      clock,
+      env: {
+        ...(testDialect() === 'sqlite' ? { DATABASE_URL: `file:${path.join(limitsDir, 'familyline.db')}` } : {}),
+        ROSTER_MAX_UPLOAD_BYTES: String(MB),
+        ROSTER_MAX_EXPANDED_BYTES: String(2 * MB),
+        ROSTER_MAX_EXPANSION_RATIO: '100',
+        ROSTER_MAX_ROWS: '5000',
+        ROSTER_MAX_LINE_CHARS: '2000',
+      },
+    });
+    token = (await addStaffWithToken(limited.deps.db, { email: 'district@limits.test', role: 'district_admin' }, new Date(clock.now()).toISOString())).token;
+  });
+  afterAll(async () => {
+    await limited.stop();
+    fs.rmSync(limitsDir, { recursive: true, force: true });
+  });
+
+  test('a file over ROSTER_MAX_UPLOAD_BYTES is refused with a 413 naming the limit, and nothing is kept', async () => {
+    const res = await send('roster.csv', Buffer.alloc(MB + 1, 'a'));
+    expect(res.status).toBe(413);
+    expect(res.json.error).toEqual({
+      code: 'too_large',
+      message: 'The file is larger than 1 MB, the most one import takes (ROSTER_MAX_UPLOAD_BYTES)',
+      fields: { file: 'must be at most 1 MB' },
+    });
+    expect(JSON.parse((await call('GET', '/roster/imports')).text).items).toEqual([]);
+    expect(fs.readdirSync(importsDir(limited.config))).toEqual([]); // no partial upload left behind
+  });
+
+  test.each([
+    ['a 3 KB zip that unpacks to 3 MB of blank lines after a valid header', 'export.zip', () => oneRoster(USERS + '\n'.repeat(3 * MB)), /ROSTER_MAX_EXPANDED_BYTES/],
+    ['a zip whose users.csv unpacks at 1,000 to 1', 'export.zip', () => oneRoster(USERS + '\n'.repeat(1.5 * MB)), /ROSTER_MAX_EXPANSION_RATIO/],
+    ['a zip of 10,000 malformed rows', 'export.zip', () => oneRoster(USERS + 'x\n'.repeat(10_000)), /users\.csv has more than 5,000 lines \(ROSTER_MAX_ROWS\)/],
+    ['a flat CSV with a 500,000-character first name', 'roster.csv', () => `${FLAT_HEADER}\ns-1,${'N'.repeat(500_000)},Lopez,3,Maple Street School\n`, /roster\.csv line 2 is longer than 2,000 characters \(ROSTER_MAX_LINE_CHARS\)/],
+  ])('%s fails with a message naming the limit, is not retried, and changes nothing', async (_what, name, build, limit) => {
+    const { json } = await sendAndWait(name, build());
+    expect(json).toMatchObject({ status: 'failed', report: null });
+    expect(json.error).toMatch(limit);
+    expect(json.error).toMatch(/a FamilyLine administrator can raise ROSTER_MAX_/);
+    const job = await waitFor(async () => {
+      const j = await limited.deps.queues.rosterImport.getJob(rosterImportJobId(json.id));
+      return (await j?.isFailed()) ? j : null;
+    });
+    expect(job.attemptsMade).toBe(1);
+    expect(JSON.parse((await call('GET', '/families')).text).items).toEqual([]);
+    expect(fs.readdirSync(importsDir(limited.config)).filter((n) => n.startsWith(`${json.id}-`))).toEqual([]);
+  });
+
+  test('a file of 3,000 malformed rows imports what it can; its report counts them all and lists the first 1,000', async () => {
+    const { json, bytes } = await sendAndWait('roster.csv', `${FLAT_HEADER}\n${'x\n'.repeat(3000)}`);
+    expect(json.status).toBe('succeeded');
+    expect(json.report.rejected).toEqual({ total: 3000, byKind: { misaligned: 3000 }, omitted: 2000 });
+    expect(json.report.errors).toHaveLength(1000);
+    expect(json.report.errors[0]).toEqual({ file: 'roster.csv', line: 2, kind: 'misaligned', reason: expect.stringContaining('1 field but the header has 14') });
+    expect(json.report.errors[999].line).toBe(1001);
+    // What is stored, and what every GET of it sends, stays small whatever the file held.
+    expect(bytes).toBeLessThan(200_000);
+    expect((await findImport(limited.deps.db, json.id))!.report!.length).toBeLessThan(200_000);
+  });
+});
+
+test('an import cut short again and again (FamilyLine restarting under it) is given up and recorded failed, not started forever', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'familyline-import-restarts-'));
+  // The web role alone: the runs below stand in for worker processes that die mid-import.
+  const web = await startTestApp('api-roster-restarts', { clock, roles: ['web'], env: testDialect() === 'sqlite' ? { DATABASE_URL: `file:${path.join(dir, 'familyline.db')}` } : {} });
+  const worker = new Worker(QUEUE.rosterImport, undefined, { connection: web.deps.redis.duplicate(), prefix: web.config.queuePrefix, autorun: false });
+  let started: ReturnType<typeof startRosterImportWorker> | null = null;
+  try {
+    const admin = (await addStaffWithToken(web.deps.db, { email: 'district@restarts.test', role: 'district_admin' }, new Date(clock.now()).toISOString())).token;
+    const form = new FormData();
+    form.append('welcome', 'false');
+    form.append('file', new Blob([fixture('oneroster.zip')]), 'oneroster.zip');
+    const res = await fetch(`${web.url}/api/v1/roster/imports`, { method: 'POST', headers: { authorization: `Bearer ${admin}` }, body: form });
+    const { id } = await res.json();
+    for (let run = 1; run <= ROSTER_IMPORT_ATTEMPTS; run++) {
+      const job = await worker.getNextJob(`dead-worker-${run}`);
+      expect(job?.attemptsStarted).toBe(run);
+      // Where BullMQ puts a job whose worker died, once its lock has run out: back in the queue.
+      await job!.moveToWait(`dead-worker-${run}`);
+    }
+    started = startRosterImportWorker(web.deps);
+    const row = await waitFor(async () => {
+      const r = await findImport(web.deps.db, id);
+      return r?.status === 'failed' ? r : null;
+    }, 20000);
+    expect(row.error).toMatch(/^Import \d+ was cut short before it finished as often as an import may be .*so it is not run again/);
+    expect(row.report).toBeNull();
+    const job = (await web.deps.queues.rosterImport.getJob(rosterImportJobId(id)))!;
+    expect(await job.isFailed()).toBe(true);
+    expect(await web.deps.db.select().from(families)).toEqual([]); // the fourth start did not run the import
+    expect(fs.readdirSync(importsDir(web.config)).filter((n) => n.startsWith(`${id}-`))).toEqual([]);
+  } finally {
+    await started?.close();
+    await worker.close();
+    await web.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -15,6 +15,19 @@ describe('config', () => {
     expect(c.twilio).toMatchObject({ accountSid: SIM_DEFAULTS.accountSid, from: SIM_DEFAULTS.from });
   });
 
+  test('roster imports are bounded by default, sized for a 50,000-student district; each bound can be raised', () => {
+    expect(loadConfig({}).rosterLimits).toEqual({
+      maxUploadBytes: 100 * 1024 * 1024,
+      maxExpandedBytes: 400 * 1024 * 1024,
+      maxExpansionRatio: 100,
+      maxRows: 1_000_000,
+      maxLineChars: 10_000,
+      maxSeconds: 300,
+    });
+    const raised = loadConfig({ ROSTER_MAX_ROWS: '3000000', ROSTER_MAX_SECONDS: '900', ROSTER_MAX_LINE_CHARS: '' }).rosterLimits;
+    expect(raised).toMatchObject({ maxRows: 3_000_000, maxSeconds: 900, maxLineChars: 10_000 });
+  });
+
   test('Twilio credentials switch the provider to twilio; SMS_PROVIDER=sim keeps the simulator with them', () => {
     const creds = { TWILIO_ACCOUNT_SID: 'AC' + 'a'.repeat(32), TWILIO_AUTH_TOKEN: 'secret-token-123', TWILIO_FROM: '+15005550006' };
     expect(loadConfig(creds).smsProvider).toBe('twilio');
@@ -43,6 +56,9 @@ describe('config', () => {
     [{ DEFAULT_TIMEZONE: 'Mars/Olympus' }, /DEFAULT_TIMEZONE must be an IANA time zone/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 16 characters/],
+    [{ ROSTER_MAX_ROWS: 'lots' }, /ROSTER_MAX_ROWS must be a whole number/],
+    [{ ROSTER_MAX_UPLOAD_BYTES: '0' }, /ROSTER_MAX_UPLOAD_BYTES must be more than 0/],
+    [{ ROSTER_MAX_SECONDS: '2.5' }, /ROSTER_MAX_SECONDS must be a whole number/],
   ])('%j stops start-up with a line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RosterFileError, type RosterSnapshot } from '../../src/families/roster/model';
 import { readRoster } from '../../src/families/roster/read';
-import { readSnapshot } from '../helpers/roster';
+import { readSnapshot, testMeter } from '../helpers/roster';
 
 const FIXTURES = join(__dirname, '../fixtures/roster');
 const HEADER = 'student_id,student_first_name,student_last_name,grade,school,class,teacher_email,guardian_id,guardian_first_name,guardian_last_name,guardian_phone,guardian_language,relationship,may_contact,household_id\n';
@@ -31,9 +31,9 @@ describe('flat CSV (test/fixtures/roster/flat/roster.csv: BOM, CRLF)', () => {
 
   it('reports exactly the bad rows, on their lines', () => {
     expect(snap.errors).toEqual([
-      { file: 'roster.csv', line: 11, reason: expect.stringContaining('language "Klingon"') },
-      { file: 'roster.csv', line: 101, reason: 'student stu-010: first name "Someone-Else" differs from line 18; line 18 is kept' },
-      { file: 'roster.csv', line: 102, reason: expect.stringContaining('4 fields but the header has 15') },
+      { file: 'roster.csv', line: 11, kind: 'unreadable_value', reason: expect.stringContaining('language "Klingon"') },
+      { file: 'roster.csv', line: 101, kind: 'conflict', reason: 'student stu-010: first name "Someone-Else" differs from line 18; line 18 is kept' },
+      { file: 'roster.csv', line: 102, kind: 'misaligned', reason: expect.stringContaining('4 fields but the header has 15') },
     ]);
     expect(snap.students.find((s) => s.externalId === 'stu-010')!.firstName).not.toBe('Someone-Else');
   });
@@ -79,7 +79,7 @@ describe('flat CSV rows', () => {
       's3,Cy,Moss,K,North,,,g1,Pat,Moss,555-201-9999,,parent,,\n' +
       's1,Ada,Moss,3,North,,,g1,,,,,,0,\n',
     );
-    expect(snap.errors).toEqual([{ file: 'r.csv', line: 4, reason: expect.stringMatching(/^guardian g1: phone "555-201-9999" differs from line 2/) }]);
+    expect(snap.errors).toEqual([{ file: 'r.csv', line: 4, kind: 'conflict', reason: expect.stringMatching(/^guardian g1: phone "555-201-9999" differs from line 2/) }]);
     expect(snap.guardians).toMatchObject([{ externalId: 'g1', phone: '+1 555-201-0001', language: 'es' }]);
     // A repeated pair saying "no contact" wins over the earlier row.
     expect(snap.links.map((l) => [l.studentExternalId, l.mayContact])).toEqual([['s1', false], ['s2', false], ['s3', true]]);
@@ -115,7 +115,7 @@ describe('flat CSV rows', () => {
   });
 
   it('refuses a single CSV when OneRoster is asked for', async () => {
-    await expect(readRoster(join(FIXTURES, 'flat/roster.csv'), { format: 'oneroster' })).rejects.toThrow(/a OneRoster export is a folder or a \.zip/);
+    await expect(readRoster(join(FIXTURES, 'flat/roster.csv'), { format: 'oneroster', meter: testMeter() })).rejects.toThrow(/a OneRoster export is a folder or a \.zip/);
   });
 });
 
@@ -138,6 +138,6 @@ describe('malformed files fail with a message a data manager can act on', () => 
   });
 
   it('says an Excel workbook given as flat CSV is not a CSV', async () => {
-    await expect(readRoster(join(FIXTURES, 'malformed/workbook.xlsx'), { format: 'flat' })).rejects.toThrow(/not a CSV file: it contains an Excel workbook/);
+    await expect(readRoster(join(FIXTURES, 'malformed/workbook.xlsx'), { format: 'flat', meter: testMeter() })).rejects.toThrow(/not a CSV file: it contains an Excel workbook/);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RosterFileError, type RosterSnapshot } from '../../src/families/roster/model';
 import { readRoster } from '../../src/families/roster/read';
-import { readSnapshot } from '../helpers/roster';
+import { readSnapshot, testMeter } from '../helpers/roster';
 
 const FIXTURES = join(__dirname, '../fixtures/roster');
 
@@ -31,9 +31,9 @@ describe('OneRoster bundle (test/fixtures/roster/oneroster)', () => {
 
   it('reports exactly the bad rows, on their physical lines', () => {
     expect(snap.errors).toEqual([
-      { file: 'users.csv', line: 8, reason: expect.stringContaining('teacher tch-7 (Sam Okafor) has no email, cannot sign in') },
-      { file: 'users.csv', line: 79, reason: expect.stringContaining('language "Klingon" is not one FamilyLine knows') },
-      { file: 'users.csv', line: 82, reason: expect.stringContaining('gdn-012 lists stu-999 in agentSourcedIds, but users.csv has no user stu-999') },
+      { file: 'users.csv', line: 8, kind: 'missing', reason: expect.stringContaining('teacher tch-7 (Sam Okafor) has no email, cannot sign in') },
+      { file: 'users.csv', line: 79, kind: 'unreadable_value', reason: expect.stringContaining('language "Klingon" is not one FamilyLine knows') },
+      { file: 'users.csv', line: 82, kind: 'unknown_reference', reason: expect.stringContaining('gdn-012 lists stu-999 in agentSourcedIds, but users.csv has no user stu-999') },
     ]);
   });
 
@@ -162,13 +162,13 @@ describe('OneRoster rows the reader rejects', () => {
       'enrollments.csv': 'sourcedId,classSourcedId,userSourcedId,role\ne1,c1,s-a,student\ne2,c9,s-a,student\ne3,c1,s-zz,student\ne4,c1,s-a,teacher\ne5,c1,x-1,aide\n',
     });
     expect(snap.errors).toEqual([
-      { file: 'classes.csv', line: 3, reason: expect.stringContaining('class c2 names school s9, which is not a school') },
-      { file: 'users.csv', line: 2, reason: expect.stringContaining('student s-a (Ada Moss) has no grade FamilyLine can use') },
-      { file: 'users.csv', line: 3, reason: expect.stringContaining('student s-b (Bo Moss) has no grade') },
-      { file: 'users.csv', line: 4, reason: expect.stringContaining('may-contact value "maybe"') },
-      { file: 'enrollments.csv', line: 3, reason: expect.stringContaining('class c9 is not in classes.csv') },
-      { file: 'enrollments.csv', line: 4, reason: expect.stringContaining('user s-zz is not in users.csv') },
-      { file: 'enrollments.csv', line: 5, reason: expect.stringContaining('enrolled as teacher but is a student') },
+      { file: 'classes.csv', line: 3, kind: 'unknown_reference', reason: expect.stringContaining('class c2 names school s9, which is not a school') },
+      { file: 'enrollments.csv', line: 3, kind: 'unknown_reference', reason: expect.stringContaining('class c9 is not in classes.csv') },
+      { file: 'enrollments.csv', line: 4, kind: 'unknown_reference', reason: expect.stringContaining('user s-zz is not in users.csv') },
+      { file: 'enrollments.csv', line: 5, kind: 'conflict', reason: expect.stringContaining('enrolled as teacher but is a student') },
+      { file: 'users.csv', line: 2, kind: 'grade', reason: expect.stringContaining('student s-a (Ada Moss) has no grade FamilyLine can use') },
+      { file: 'users.csv', line: 3, kind: 'grade', reason: expect.stringContaining('student s-b (Bo Moss) has no grade') },
+      { file: 'users.csv', line: 4, kind: 'unreadable_value', reason: expect.stringContaining('may-contact value "maybe"') },
     ]);
     // Gradeless students are skipped with their links and enrollments; an unreadable flag means no contact.
     expect(snap.students).toEqual([]);
@@ -185,14 +185,14 @@ describe('OneRoster rows the reader rejects', () => {
 
   it('goes on when academicSessions.csv, which is not used, cannot be read', async () => {
     const snap = await bundle({ 'users.csv': USERS, 'academicSessions.csv': 'sourcedId,title\n"open\n' });
-    expect(snap.errors).toEqual([{ file: 'academicSessions.csv', line: 1, reason: expect.stringContaining('the import goes on') }]);
+    expect(snap.errors).toEqual([{ file: 'academicSessions.csv', line: 1, kind: 'unreadable_file', reason: expect.stringContaining('the import goes on') }]);
   });
 
   it('refuses a folder that is not a OneRoster export, and a lone users.csv', async () => {
     writeFileSync(join(dir, 'notes.txt'), 'hello');
-    await expect(readRoster(dir, {})).rejects.toThrow(/no manifest\.csv or users\.csv/);
-    await expect(readRoster(join(FIXTURES, 'oneroster/users.csv'), {})).rejects.toThrow(/one file of a OneRoster export/);
-    await expect(readRoster(join(FIXTURES, 'oneroster'), { format: 'flat' })).rejects.toThrow(/is a folder; a flat roster is one \.csv file/);
-    await expect(readRoster(join(dir, 'missing'), {})).rejects.toBeInstanceOf(RosterFileError);
+    await expect(readRoster(dir, { meter: testMeter() })).rejects.toThrow(/no manifest\.csv or users\.csv/);
+    await expect(readRoster(join(FIXTURES, 'oneroster/users.csv'), { meter: testMeter() })).rejects.toThrow(/one file of a OneRoster export/);
+    await expect(readRoster(join(FIXTURES, 'oneroster'), { format: 'flat', meter: testMeter() })).rejects.toThrow(/is a folder; a flat roster is one \.csv file/);
+    await expect(readRoster(join(dir, 'missing'), { meter: testMeter() })).rejects.toBeInstanceOf(RosterFileError);
   });
 });

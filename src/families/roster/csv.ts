@@ -6,7 +6,10 @@
  */
 import { Transform, pipeline, type Readable, type TransformCallback } from 'node:stream';
 import { parse } from 'csv-parse';
-import { RosterFileError, type RowError } from './model';
+import { FIELD_MAX_CHARS } from './fields';
+import type { ImportMeter } from './limits';
+import { RosterFileError } from './model';
+import type { Rejections } from './report';
 
 export interface CsvRow {
   /** Physical line where the record starts; the header is line 1. */
@@ -20,8 +23,10 @@ export interface CsvReadOptions {
   /** The name a data manager knows the file by ("users.csv"). */
   file: string;
   required?: readonly string[];
-  /** Rows with the wrong number of fields are reported here and skipped. */
-  errors: RowError[];
+  /** Rows with the wrong number of fields or a value too long are reported here and skipped. */
+  errors: Rejections;
+  /** The import's limits: rows, line length, time. */
+  meter: ImportMeter;
 }
 
 const SAVE_AS = 'In Excel: File › Save As › "CSV UTF-8 (Comma delimited)", then import that file.';
@@ -33,7 +38,10 @@ const SIGNATURES: [number[], string][] = [
   [[0xd0, 0xcf, 0x11, 0xe0], 'an old Excel (.xls) workbook'],
 ];
 
-/** Validates UTF-8 as bytes stream past (so the error names a line) and indexes line starts. */
+/**
+ * Validates UTF-8 as bytes stream past (so the error names a line), bounds the length of each
+ * line, and indexes line starts.
+ */
 class ByteGuard extends Transform {
   private offset = 0;
   private need = 0; // continuation bytes still expected
@@ -43,8 +51,12 @@ class ByteGuard extends Transform {
   private breaks: number[] = []; // offsets just after each line break, not yet consumed
   private head = 0;
   private linesBefore = 1;
+  private lineChars = 0;
 
-  constructor(private readonly file: string) {
+  constructor(
+    private readonly file: string,
+    private readonly meter: ImportMeter,
+  ) {
     super();
   }
 
@@ -60,10 +72,17 @@ class ByteGuard extends Transform {
       const problem = this.sniff(chunk);
       if (problem) return cb(problem);
     }
+    const maxChars = this.meter.limits.maxLineChars;
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i];
       const at = this.offset + i;
       if (this.pendingCR >= 0) { if (b !== 0x0a) this.breaks.push(this.pendingCR); this.pendingCR = -1; }
+      // Characters, not bytes: every byte but a UTF-8 continuation byte starts one.
+      if (b === 0x0a || b === 0x0d) this.lineChars = 0;
+      else if ((b & 0xc0) !== 0x80 && ++this.lineChars > maxChars) {
+        this.lineAt(at);
+        return cb(this.meter.lineTooLong(this.file, this.linesBefore));
+      }
       if (this.need > 0) {
         if (b < this.lo || b > this.hi) return cb(this.notUtf8(at));
         this.lo = 0x80; this.hi = 0xbf; this.need--;
@@ -123,11 +142,18 @@ class Row implements CsvRow {
   }
 }
 
+/**
+ * A record may span lines inside quotes, but one this many times the longest line is a quote
+ * that is never closed swallowing the file, not a row.
+ */
+const LINES_PER_RECORD = 4;
+
 /** What csv-parse reports, said so a data manager can fix the file. */
 function explain(err: unknown, file: string, line: number): Error {
   if (err instanceof RosterFileError) return err;
   const code = (err as { code?: string }).code;
   const at = `${file}, the row starting on line ${line}`;
+  // Lines are bounded before csv-parse sees them (ByteGuard), so a record this long runs over many lines.
   if (code === 'CSV_QUOTE_NOT_CLOSED' || code === 'CSV_MAX_RECORD_SIZE') {
     return new RosterFileError(`${at}: a quoted field is never closed (a " is missing), so the rest of the file cannot be read.`, file);
   }
@@ -140,12 +166,13 @@ function explain(err: unknown, file: string, line: number): Error {
 
 /**
  * Streams the rows of one CSV file. Throws RosterFileError for a file that cannot be read at
- * all (encoding, binary, broken quoting, missing required columns, empty); a row with the wrong
- * number of fields goes to `opts.errors` and the rest of the file still imports.
+ * all (encoding, binary, broken quoting, missing required columns, empty), and RosterLimitError
+ * past a limit (rows, line length, time); a row with the wrong number of fields or a value too
+ * long goes to `opts.errors` and the rest of the file still imports.
  */
 export async function* readCsv(input: Readable, opts: CsvReadOptions): AsyncGenerator<CsvRow> {
-  const { file } = opts;
-  const guard = new ByteGuard(file);
+  const { file, meter } = opts;
+  const guard = new ByteGuard(file, meter);
   // Where the last record csv-parse finished ends, i.e. where a broken one starts: on an error
   // the records it had parsed but not yet handed over are dropped, so `start` may lag behind.
   let parsedEnd = 0;
@@ -156,7 +183,7 @@ export async function* readCsv(input: Readable, opts: CsvReadOptions): AsyncGene
     relax_column_count: true, // counted here, so a short row is one row error, not a failed file
     skip_empty_lines: false, // empty lines come through as [''], which keeps byte offsets contiguous
     record_delimiter: ['\r\n', '\n', '\r'], // files edited by hand mix line endings
-    max_record_size: 1 << 20,
+    max_record_size: meter.limits.maxLineChars * LINES_PER_RECORD,
     on_record: (record, context) => {
       parsedEnd = context.bytes;
       return record;
@@ -166,19 +193,31 @@ export async function* readCsv(input: Readable, opts: CsvReadOptions): AsyncGene
   let start = 0; // byte offset where the next record starts
   let index: Map<string, number> | null = null;
   let width = 0;
+  let maxima: [column: string, at: number, max: number][] = [];
+  let records = 0;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { bytes: number } }>) {
+      // Blank lines count: a file of nothing but line breaks is work too.
+      if (++records > meter.limits.maxRows) throw meter.tooManyRows(file);
+      if (records % 1000 === 0) meter.checkTime();
       const line = guard.lineAt(start);
       start = info.bytes;
       if (record.every((c) => c.trim() === '')) continue;
       if (!index) {
         index = header(record, opts);
         width = record.length;
+        maxima = [...index].flatMap(([column, at]) => (Object.hasOwn(FIELD_MAX_CHARS, column) ? [[record[at].trim(), at, FIELD_MAX_CHARS[column]]] : []));
         continue;
       }
       // Trailing empty cells (spreadsheets add them) are not a misaligned row.
       if (record.length < width || record.slice(width).some((c) => c.trim() !== '')) {
-        opts.errors.push({ file, line, reason: `this row has ${record.length} field${record.length === 1 ? '' : 's'} but the header has ${width}; check for a comma that should be inside quotes` });
+        opts.errors.push({ file, line, kind: 'misaligned', reason: `this row has ${record.length} field${record.length === 1 ? '' : 's'} but the header has ${width}; check for a comma that should be inside quotes` });
+        continue;
+      }
+      const long = maxima.find(([, at, max]) => record[at].trim().length > max);
+      if (long) {
+        const [column, at, max] = long;
+        opts.errors.push({ file, line, kind: 'too_long', reason: `${column} is ${record[at].trim().length} characters long; FamilyLine keeps at most ${max}, so the row is skipped` });
         continue;
       }
       yield new Row(line, record, index);

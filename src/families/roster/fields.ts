@@ -1,6 +1,53 @@
-/** Cell values both roster formats share: grades, yes/no flags, languages, id lists, status. */
+/** Cell values both roster formats share: grades, yes/no flags, languages, id lists, status, lengths. */
 import { normaliseGrade, type Grade, GRADES } from '../codes';
 import { normalizeLanguage } from '../../i18n/languages';
+
+/** The longest value FamilyLine keeps, by what a column holds. */
+const MAX_CHARS = { id: 255, name: 100, title: 200, email: 254, phone: 40, code: 50 } as const;
+
+/**
+ * Per column (lower-cased, both formats: no column name means two things), the longest value
+ * FamilyLine keeps; a row with a longer one is rejected (`too_long`). Lists of ids
+ * (orgSourcedIds, agentSourcedIds, grades) are bounded by ROSTER_MAX_LINE_CHARS only.
+ */
+export const FIELD_MAX_CHARS: Readonly<Record<string, number>> = {
+  // OneRoster
+  sourcedid: MAX_CHARS.id,
+  classsourcedid: MAX_CHARS.id,
+  usersourcedid: MAX_CHARS.id,
+  schoolsourcedid: MAX_CHARS.id,
+  coursesourcedid: MAX_CHARS.id,
+  givenname: MAX_CHARS.name,
+  familyname: MAX_CHARS.name,
+  name: MAX_CHARS.title,
+  title: MAX_CHARS.title,
+  classcode: MAX_CHARS.title,
+  email: MAX_CHARS.email,
+  sms: MAX_CHARS.phone,
+  phone: MAX_CHARS.phone,
+  role: MAX_CHARS.code,
+  type: MAX_CHARS.code,
+  status: MAX_CHARS.code,
+  'metadata.household': MAX_CHARS.id,
+  'metadata.language': MAX_CHARS.code,
+  'metadata.preferredlanguage': MAX_CHARS.code,
+  // Flat
+  student_id: MAX_CHARS.id,
+  guardian_id: MAX_CHARS.id,
+  household_id: MAX_CHARS.id,
+  student_first_name: MAX_CHARS.name,
+  student_last_name: MAX_CHARS.name,
+  guardian_first_name: MAX_CHARS.name,
+  guardian_last_name: MAX_CHARS.name,
+  school: MAX_CHARS.title,
+  class: MAX_CHARS.title,
+  teacher_email: MAX_CHARS.email,
+  guardian_phone: MAX_CHARS.phone,
+  guardian_language: MAX_CHARS.code,
+  relationship: MAX_CHARS.code,
+  grade: MAX_CHARS.code,
+  may_contact: MAX_CHARS.code,
+};
 
 /**
  * A grade as student information systems write it → PK, K, 1…12, or null. OneRoster's codes

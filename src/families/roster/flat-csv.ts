@@ -9,27 +9,29 @@ import type { Readable } from 'node:stream';
 import { readCsv, type CsvRow } from './csv';
 import { languageCell, mayContactCell, phoneKey, rosterGrade, sortGrades } from './fields';
 import type { RosterStage } from '../../../db/repositories/roster-stage';
-import type { RosterGuardian, RosterTeacher, RowError, Source, StagedRoster } from './model';
+import type { ImportMeter } from './limits';
+import type { RosterGuardian, RosterTeacher, Source, StagedRoster } from './model';
+import { Rejections, type RejectKind } from './report';
 
 export const FLAT_REQUIRED = [
   'student_id', 'student_first_name', 'student_last_name', 'grade', 'school',
   'guardian_id', 'guardian_first_name', 'guardian_last_name',
 ] as const;
 
-export async function parseFlatCsv(input: Readable, file: string, stage: RosterStage): Promise<StagedRoster> {
-  const errors: RowError[] = [];
+export async function parseFlatCsv(input: Readable, file: string, stage: RosterStage, meter: ImportMeter): Promise<StagedRoster> {
+  const errors = new Rejections();
   // Schools and teachers are few; students, guardians, links and classes go to the stage.
   const schools = new Set<string>();
   const teachers = new Map<string, RosterTeacher>();
 
-  for await (const row of readCsv(input, { file, required: FLAT_REQUIRED, errors })) {
+  for await (const row of readCsv(input, { file, required: FLAT_REQUIRED, errors, meter })) {
     const src = { file, line: row.line };
-    const report = (reason: string) => errors.push({ ...src, reason });
+    const report = (kind: RejectKind, reason: string) => errors.push({ ...src, kind, reason });
     const sid = row.get('student_id');
     const empty = ['student_id', 'student_first_name', 'student_last_name', 'grade', 'school'].filter((c) => !row.get(c));
-    if (empty.length) { report(`${empty.join(', ')} ${empty.length > 1 ? 'are' : 'is'} empty; the row is skipped`); continue; }
+    if (empty.length) { report('missing', `${empty.join(', ')} ${empty.length > 1 ? 'are' : 'is'} empty; the row is skipped`); continue; }
     const grade = rosterGrade(row.get('grade'));
-    if (!grade) { report(`grade "${row.get('grade')}" is not PK, K or 1–12; the row is skipped`); continue; }
+    if (!grade) { report('grade', `grade "${row.get('grade')}" is not PK, K or 1–12; the row is skipped`); continue; }
     const schoolKey = row.get('school');
     if (!schools.has(schoolKey)) {
       schools.add(schoolKey);
@@ -40,7 +42,7 @@ export async function parseFlatCsv(input: Readable, file: string, stage: RosterS
     if (!stage.addStudent(student)) {
       const known = stage.student(sid)!;
       const diff = differences(known, student, ['firstName', 'lastName', 'grade', 'schoolExternalId']);
-      if (diff) report(`student ${sid}: ${diff} differs from line ${known.src.line}; line ${known.src.line} is kept`);
+      if (diff) report('conflict', `student ${sid}: ${diff} differs from line ${known.src.line}; line ${known.src.line} is kept`);
     }
 
     const classTitle = row.get('class');
@@ -56,12 +58,12 @@ export async function parseFlatCsv(input: Readable, file: string, stage: RosterS
     const guardianId = row.get('guardian_id');
     if (!guardianId) {
       // A student with no guardian yet is a row with the guardian columns left empty.
-      if (row.get('guardian_first_name') || row.get('guardian_last_name')) report('guardian_id is empty, so the guardian on this row is skipped');
+      if (row.get('guardian_first_name') || row.get('guardian_last_name')) report('missing', 'guardian_id is empty, so the guardian on this row is skipped');
       continue;
     }
     if (!readGuardian(row, stage, src, report)) continue;
     const flag = mayContactCell(row.get('may_contact'));
-    if (flag.problem) report(flag.problem);
+    if (flag.problem) report('unreadable_value', flag.problem);
     // Any row saying "no contact" for the pair wins: a repeated row must never lift an order.
     stage.mergeLink({ studentExternalId: sid, guardianExternalId: guardianId, relationship: row.get('relationship') || null, mayContact: flag.mayContact, src });
   }
@@ -77,7 +79,9 @@ export async function parseFlatCsv(input: Readable, file: string, stage: RosterS
 }
 
 /** The guardian on a row: added the first time, compared with the first record after that. False when skipped. */
-function readGuardian(row: CsvRow, stage: RosterStage, src: Source, report: (r: string) => void): boolean {
+type Report = (kind: RejectKind, reason: string) => void;
+
+function readGuardian(row: CsvRow, stage: RosterStage, src: Source, report: Report): boolean {
   const id = row.get('guardian_id');
   const lang = languageCell(row.get('guardian_language'));
   const candidate: RosterGuardian = {
@@ -89,20 +93,20 @@ function readGuardian(row: CsvRow, stage: RosterStage, src: Source, report: (r: 
   if (known) {
     // Rows after the first may leave the guardian's details empty; only a different value is a conflict.
     const diff = differences(known, candidate, ['firstName', 'lastName', 'phone', 'language', 'household'], true);
-    if (diff) report(`guardian ${id}: ${diff} differs from line ${known.src.line}; line ${known.src.line} is kept`);
+    if (diff) report('conflict', `guardian ${id}: ${diff} differs from line ${known.src.line}; line ${known.src.line} is kept`);
     return true;
   }
-  if (lang.problem) report(`guardian ${id}: ${lang.problem}`);
-  if (!candidate.firstName && !candidate.lastName) { report(`guardian ${id} has no name; the guardian is skipped`); return false; }
+  if (lang.problem) report('unreadable_value', `guardian ${id}: ${lang.problem}`);
+  if (!candidate.firstName && !candidate.lastName) { report('missing', `guardian ${id} has no name; the guardian is skipped`); return false; }
   stage.addGuardian(candidate);
   return true;
 }
 
-function readTeacher(row: CsvRow, teachers: Map<string, RosterTeacher>, school: string, src: Source, report: (r: string) => void): RosterTeacher | null {
+function readTeacher(row: CsvRow, teachers: Map<string, RosterTeacher>, school: string, src: Source, report: Report): RosterTeacher | null {
   const raw = row.get('teacher_email');
   if (!raw) return null;
   const email = raw.toLowerCase();
-  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) { report(`teacher_email "${raw}" is not an email address; no teacher is added for this row`); return null; }
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) { report('unreadable_value', `teacher_email "${raw}" is not an email address; no teacher is added for this row`); return null; }
   let t = teachers.get(email);
   if (!t) {
     // The flat file has no teacher names; the email's local part ("maria.lopez") is the best guess until they sign in.

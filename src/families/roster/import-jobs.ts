@@ -116,10 +116,11 @@ export async function listImports(deps: Pick<Deps, 'db'>, who: StaffPrincipal, p
 }
 
 /**
- * Runs one queued import. A file that cannot be imported (RosterFileError, AppError) is a
- * recorded failure, never retried: the same bytes fail the same way. Anything else (a crash,
- * the database busy) is thrown for the queue to retry, which is safe because the import is one
- * transaction and a sync; on the last attempt it too becomes a recorded failure.
+ * Runs one queued import. A file that cannot be imported (RosterFileError, AppError), a file past
+ * a limit included, is a recorded failure, never retried: the same bytes fail the same way.
+ * Anything else (a crash, the database busy) is thrown for the queue to retry, which is safe
+ * because the import is one transaction and a sync; on the last attempt it too becomes a
+ * recorded failure.
  */
 export async function runImport(deps: Deps, importId: number, attempt: { lastAttempt: boolean }, sync?: SyncFile): Promise<ImportOutcome> {
   const row = await repo.startImport(deps.db, importId);
@@ -148,14 +149,35 @@ export async function runImport(deps: Deps, importId: number, attempt: { lastAtt
   }
 }
 
+/**
+ * An import whose job the queue gave up on without it running to the end: BullMQ starts a job
+ * again after the process running it died (a restart, memory), but only so often (see
+ * roster-import.worker.ts). Recorded failed with the reason, its file deleted, so it neither
+ * runs again nor shows as running forever. False when the import had finished already.
+ */
+export async function giveUpImport(deps: Pick<Deps, 'db' | 'clock' | 'logger' | 'config'>, importId: number, starts: number): Promise<boolean> {
+  const error =
+    `Import ${importId} was cut short before it finished as often as an import may be (FamilyLine was restarted or stopped while it ran), ` +
+    'so it is not run again. Upload the file again; importing the same file twice is safe.';
+  const row = await repo.findImport(deps.db, importId);
+  if (!row || (row.status !== 'queued' && row.status !== 'running')) return false;
+  deps.logger.error({ importId, starts }, 'roster import given up: it never ran to the end');
+  await removeUpload(deps, row);
+  return repo.failUnfinishedImport(deps.db, importId, { error, finishedAt: isoNow(deps.clock) });
+}
+
 /** Deletes the upload, then records the outcome: a finished import has left no file behind. */
 async function finish(deps: Pick<Deps, 'db' | 'clock' | 'logger' | 'config'>, row: ImportRecord, patch: repo.RosterImportPatch): Promise<void> {
+  await removeUpload(deps, row);
+  await repo.updateImport(deps.db, row.id, { ...patch, filePath: null, finishedAt: isoNow(deps.clock) });
+}
+
+async function removeUpload(deps: Pick<Deps, 'logger' | 'config'>, row: ImportRecord): Promise<void> {
   // The folder is removed whole, so make sure it is one createImport made.
   if (row.filePath && path.dirname(path.dirname(row.filePath)) === importsDir(deps.config)) {
     // A leftover file is untidy, not a failed import: log it and keep the outcome.
     await fs.rm(path.dirname(row.filePath), { recursive: true, force: true }).catch((err) => deps.logger.warn({ importId: row.id, err }, 'could not delete an imported roster file'));
   }
-  await repo.updateImport(deps.db, row.id, { ...patch, filePath: null, finishedAt: isoNow(deps.clock) });
 }
 
 /** The uploader's base name, limited to characters that are safe in any file system. */

@@ -4,6 +4,7 @@
  * came from so a problem found later (a bad phone number) is reported against its file and line.
  */
 import type { RosterStage, StagedRecords } from '../../../db/repositories/roster-stage';
+import type { RejectKind, Rejections } from './report';
 
 export interface Source {
   file: string;
@@ -82,6 +83,7 @@ export interface RosterEnrollment {
 }
 
 export interface RowError extends Source {
+  kind: RejectKind;
   reason: string;
 }
 
@@ -103,7 +105,7 @@ export interface StagedRoster {
   format: 'oneroster' | 'flat';
   stage: RosterStage;
   /** Rows the parser rejected; the rest of the file still imports. */
-  errors: RowError[];
+  errors: Rejections;
   /**
    * False for an entity the file does not fully describe (OneRoster "delta" or "absent" in
    * manifest.csv): its missing records are then left alone instead of deactivated, and a
@@ -127,5 +129,21 @@ export class RosterFileError extends Error {
   ) {
     super(message);
     this.name = 'RosterFileError';
+  }
+}
+
+/**
+ * A file past one of an import's limits (see limits.ts): too big, too many rows, a line too
+ * long, too slow. Nothing is imported, and nothing reads on past it.
+ */
+export class RosterLimitError extends RosterFileError {
+  constructor(
+    message: string,
+    file: string,
+    /** The variable that sets the limit, e.g. ROSTER_MAX_ROWS. */
+    public readonly limit: string,
+  ) {
+    super(message, file);
+    this.name = 'RosterLimitError';
   }
 }

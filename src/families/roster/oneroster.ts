@@ -17,8 +17,10 @@ import type { Readable } from 'node:stream';
 import { readCsv, type CsvRow } from './csv';
 import { isActiveStatus, rosterGrade, sortGrades, splitList } from './fields';
 import type { RosterStage } from '../../../db/repositories/roster-stage';
-import { RosterFileError, type RowError, type StagedRoster } from './model';
+import type { ImportMeter } from './limits';
+import { RosterFileError, RosterLimitError, type StagedRoster } from './model';
 import { readUsers } from './oneroster-users';
+import { Rejections, type RejectKind } from './report';
 
 /** A folder or a zip, seen as CSV files by name. */
 export interface Bundle {
@@ -31,16 +33,16 @@ type Mode = 'bulk' | 'delta' | 'absent';
 const FILES = ['orgs', 'academicSessions', 'courses', 'classes', 'users', 'enrollments'] as const;
 type Entity = (typeof FILES)[number];
 
-export async function parseOneRoster(bundle: Bundle, stage: RosterStage): Promise<StagedRoster> {
-  const errors: RowError[] = [];
-  const modes = await readManifest(bundle, errors);
+export async function parseOneRoster(bundle: Bundle, stage: RosterStage, meter: ImportMeter): Promise<StagedRoster> {
+  const errors = new Rejections();
+  const modes = await readManifest(bundle, errors, meter);
   const fileOf = (entity: Entity) => bundle.find(`${entity}.csv`) ?? `${entity}.csv`;
-  async function* rows(entity: Entity, required: string[]): AsyncGenerator<CsvRow> {
+  async function* rows(entity: Entity, required: string[], sink = errors): AsyncGenerator<CsvRow> {
     if (modes[entity] === 'absent') return;
-    yield* readCsv(await bundle.open(fileOf(entity)), { file: fileOf(entity), required, errors });
+    yield* readCsv(await bundle.open(fileOf(entity)), { file: fileOf(entity), required, errors: sink, meter });
   }
   const duplicate = (entity: Entity, line: number, id: string, first: number) =>
-    errors.push({ file: fileOf(entity), line, reason: `sourcedId ${id} is already used on line ${first}; this row is skipped` });
+    errors.push({ file: fileOf(entity), line, kind: 'duplicate', reason: `sourcedId ${id} is already used on line ${first}; this row is skipped` });
 
   // Orgs are few (a district and its schools): they are kept in memory.
   const orgLines = new Map<string, number>();
@@ -69,7 +71,7 @@ export async function parseOneRoster(bundle: Bundle, stage: RosterStage): Promis
     const school = row.get('schoolSourcedId');
     if (!id) continue;
     if (!isSchool(school)) {
-      errors.push({ file: fileOf('classes'), line: row.line, reason: `class ${id} names school ${school}, which is not a school in orgs.csv; skipped` });
+      errors.push({ file: fileOf('classes'), line: row.line, kind: 'unknown_reference', reason: `class ${id} names school ${school}, which is not a school in orgs.csv; skipped` });
       continue;
     }
     const title = row.get('title') || courseTitles.get(row.get('courseSourcedId')) || row.get('classCode') || id;
@@ -95,22 +97,19 @@ export async function parseOneRoster(bundle: Bundle, stage: RosterStage): Promis
     const role = cell === 'student' ? 'student' : 'teacher';
     const classId = row.get('classSourcedId');
     const userId = row.get('userSourcedId');
-    const fail = (reason: string) => errors.push({ file: enrollmentsFile, line: row.line, reason });
+    const fail = (kind: RejectKind, reason: string) => errors.push({ file: enrollmentsFile, line: row.line, kind, reason });
     const user = stage.user(userId);
     if (user?.rejected) continue;
-    if (modes.classes === 'bulk' && !stage.hasClass(classId)) { fail(`class ${classId} is not in classes.csv; enrollment skipped`); continue; }
-    if (user === undefined && modes.users === 'bulk') { fail(`user ${userId} is not in users.csv; enrollment skipped`); continue; }
-    if (user !== undefined && user.role !== role) { fail(`user ${userId} is enrolled as ${role} but is a ${user.role} in users.csv; enrollment skipped`); continue; }
+    if (modes.classes === 'bulk' && !stage.hasClass(classId)) { fail('unknown_reference', `class ${classId} is not in classes.csv; enrollment skipped`); continue; }
+    if (user === undefined && modes.users === 'bulk') { fail('unknown_reference', `user ${userId} is not in users.csv; enrollment skipped`); continue; }
+    if (user !== undefined && user.role !== role) { fail('conflict', `user ${userId} is enrolled as ${role} but is a ${user.role} in users.csv; enrollment skipped`); continue; }
     stage.addEnrollment({ classExternalId: classId, userExternalId: userId, role, active: isActiveStatus(row.get('status')), src: { file: enrollmentsFile, line: row.line } });
   }
 
   for (const s of stage.gradeFromClasses()) {
-    errors.push({ ...s.src, reason: `student ${s.externalId} (${s.firstName} ${s.lastName}) has no grade FamilyLine can use (PK, KG, 01–12), in users.csv or from a class; skipped` });
+    errors.push({ ...s.src, kind: 'grade', reason: `student ${s.externalId} (${s.firstName} ${s.lastName}) has no grade FamilyLine can use (PK, KG, 01–12), in users.csv or from a class; skipped` });
   }
 
-  // The report reads file by file, top to bottom, whatever order the checks ran in.
-  const order = (file: string) => FILES.findIndex((e) => fileOf(e) === file);
-  errors.sort((a, b) => order(a.file) - order(b.file) || a.line - b.line);
   const usersComplete = modes.users === 'bulk';
   return {
     format: 'oneroster',
@@ -124,11 +123,11 @@ export async function parseOneRoster(bundle: Bundle, stage: RosterStage): Promis
   };
 }
 
-async function readManifest(bundle: Bundle, errors: RowError[]): Promise<Record<Entity, Mode>> {
+async function readManifest(bundle: Bundle, errors: Rejections, meter: ImportMeter): Promise<Record<Entity, Mode>> {
   const declared = new Map<string, Mode>();
   const manifest = bundle.find('manifest.csv');
   if (manifest) {
-    for await (const row of readCsv(await bundle.open(manifest), { file: manifest, required: ['propertyName', 'value'], errors })) {
+    for await (const row of readCsv(await bundle.open(manifest), { file: manifest, required: ['propertyName', 'value'], errors, meter })) {
       const m = /^file\.(.+)$/i.exec(row.get('propertyName'));
       if (!m) continue;
       const value = row.get('value').toLowerCase();
@@ -150,14 +149,17 @@ async function readManifest(bundle: Bundle, errors: RowError[]): Promise<Record<
   return modes;
 }
 
-/** Sessions are not used; a broken academicSessions.csv is reported but does not stop the import. */
-async function readSessions(rows: (e: Entity, r: string[]) => AsyncGenerator<CsvRow>, errors: RowError[]): Promise<void> {
-  const mark = errors.length;
+/**
+ * Sessions are not used; a broken academicSessions.csv is reported but does not stop the import,
+ * unless it is past a limit: that stops any import.
+ */
+async function readSessions(rows: (e: Entity, r: string[], sink: Rejections) => AsyncGenerator<CsvRow>, errors: Rejections): Promise<void> {
+  const own = new Rejections();
   try {
-    for await (const _ of rows('academicSessions', [])) void _;
+    for await (const _ of rows('academicSessions', [], own)) void _;
+    errors.merge(own);
   } catch (err) {
-    if (!(err instanceof RosterFileError)) throw err;
-    errors.splice(mark);
-    errors.push({ file: err.file, line: 1, reason: `${err.message} FamilyLine does not use academic sessions, so the import goes on.` });
+    if (!(err instanceof RosterFileError) || err instanceof RosterLimitError) throw err;
+    errors.push({ file: err.file, line: 1, kind: 'unreadable_file', reason: `${err.message} FamilyLine does not use academic sessions, so the import goes on.` });
   }
 }

@@ -84,7 +84,7 @@ export async function syncHouseholds(
 ): Promise<number[]> {
   (await staged.resolveLinks(tx, complete)).forEach(reject);
   for (const g of await staged.unlinkedGuardians(tx, complete)) {
-    reject({ file: g.file, line: g.line, reason: `guardian ${g.ext} is linked to no student in the file; not imported` });
+    reject({ file: g.file, line: g.line, kind: 'unlinked', reason: `guardian ${g.ext} is linked to no student in the file; not imported` });
   }
   const badPhones = new Set<string>();
   const newFamilyIds: number[] = [];
@@ -98,7 +98,7 @@ export async function syncHouseholds(
       const e164 = g.phone ? toE164(g.phone, school.phoneRegion as CountryCode) : null;
       if (g.phone && !e164 && g.src && !badPhones.has(g.externalId)) {
         badPhones.add(g.externalId);
-        reject({ ...g.src, reason: `guardian ${g.externalId}: "${g.phone}" is not a phone number; imported without a phone` });
+        reject({ ...g.src, kind: 'phone', reason: `guardian ${g.externalId}: "${g.phone}" is not a phone number; imported without a phone` });
       }
       phoneOf.set(g.externalId, e164);
     }

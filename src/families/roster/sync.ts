@@ -5,7 +5,7 @@ import * as staged from '../../../db/repositories/roster-sync';
 import { AppError } from '../../errors';
 import type { ImportScope } from '../../staff/scope';
 import type { RosterCompleteness, RowError } from './model';
-import { emptyReport, type ImportReport } from './report';
+import { emptyReport, type ImportReport, type Rejections } from './report';
 import { byKey, deactivateMissing, planUpsert, writePlan } from './upsert';
 import { syncHouseholds } from './sync-households';
 
@@ -18,6 +18,8 @@ export interface SyncOptions {
   now: string;
   /** Mark the families this import adds for a welcome text. */
   welcome: boolean;
+  /** Called between steps; throws to stop the sync (the import's time limit), rolling it all back. */
+  checkpoint?: () => void;
 }
 
 export interface SyncResult {
@@ -29,7 +31,8 @@ export interface SyncResult {
 /** What the sync needs of a staged roster; the stage itself is readable inside `tx` (see db/repositories/roster-transaction.ts). */
 export interface SyncInput {
   format: ImportReport['format'];
-  errors: RowError[];
+  /** The parser's rejected rows; the sync adds its own. */
+  errors: Rejections;
   complete: RosterCompleteness;
 }
 
@@ -38,25 +41,32 @@ export interface SyncInput {
  * the stage readable in it (see db/repositories/roster-transaction.ts).
  */
 export async function syncRoster(tx: Tx, input: SyncInput, opts: SyncOptions, dryRun: boolean): Promise<SyncResult> {
-  const report = emptyReport(input.format, dryRun, input.errors);
-  const reject = (e: RowError) => report.errors.push(e);
+  const report = emptyReport(input.format, dryRun);
+  const reject = (e: RowError) => input.errors.push(e);
+  const step = opts.checkpoint ?? (() => undefined);
   const schoolIdByExt = await syncSchools(tx, input, opts, report);
   const schoolIds = [...new Set(schoolIdByExt.values())];
   (await keepInsideScope(tx, opts.scope.schoolId)).forEach(reject);
 
+  step();
   const knownLookedUp = opts.scope.schoolId === null && !input.complete.schools;
   (await staged.outsideSchools(tx, staged.STUDENT_MAPPING, knownLookedUp)).forEach(reject);
   report.students = await staged.syncEntity(tx, staged.STUDENT_MAPPING, opts.now, input.complete.students);
+  step();
   await syncTeachers(tx, input.complete, opts, schoolIdByExt, schoolIds, report);
+  step();
   (await staged.outsideSchools(tx, staged.CLASS_MAPPING, knownLookedUp)).forEach(reject);
   report.classes = await staged.syncEntity(tx, staged.CLASS_MAPPING, opts.now, input.complete.classes);
+  step();
   const enrolled = await staged.syncEnrollments(tx, input.complete);
   enrolled.errors.forEach(reject);
   Object.assign(report.enrollments, enrolled.students);
   Object.assign(report.classTeachers, enrolled.teachers);
 
+  step();
   const newFamilyIds = await syncHouseholds(tx, input.complete, opts, schoolIds, report, reject);
-  report.errors.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
+  step();
+  Object.assign(report, input.errors.summary());
   return { report, newFamilyIds };
 }
 

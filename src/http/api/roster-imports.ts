@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Deps } from '../../deps';
 import { AppError } from '../../errors';
 import { createImport, getImport, importsDir, listImports, mayImport, type ImportOptions, type ImportRecord } from '../../families/roster/import-jobs';
+import { megabytes } from '../../families/roster/limits';
 import { requireThat } from '../../staff/scope';
 import { staffOf } from '../middleware/auth';
 import { phoneField, timezoneField } from './fields';
@@ -16,10 +17,8 @@ import { DEFAULT_LIMIT, decodeCursor, idCursor, idParam, page, pageQuery, parseB
  * POST /roster/imports (multipart/form-data: file, format?, schoolId?, timezone?, from?, dryRun?,
  * welcome?) → 202 {id,status,createdAt}; the import runs as a queued job.
  * GET /roster/imports/:id → status, report when done, error when failed.
- * GET /roster/imports → newest first, without reports (they can be long: one entry per bad row).
+ * GET /roster/imports → newest first, without reports (each lists up to 1,000 rejected rows).
  */
-
-const MAX_MB = 200;
 
 export function presentImport(row: ImportRecord, withReport = true) {
   const options = JSON.parse(row.options) as ImportOptions;
@@ -49,9 +48,12 @@ const form = z.strictObject({
 const listQuery = z.strictObject(pageQuery);
 
 /** multer's and busboy's complaints about the upload, in the API's error shape. */
-function uploadError(err: unknown): unknown {
+function uploadError(err: unknown, maxBytes: number): unknown {
   if (err instanceof multer.MulterError) {
-    if (err.code === 'LIMIT_FILE_SIZE') return new AppError(413, 'too_large', `The file is larger than ${MAX_MB} MB`, { file: `must be at most ${MAX_MB} MB` });
+    if (err.code === 'LIMIT_FILE_SIZE') {
+      const most = megabytes(maxBytes);
+      return new AppError(413, 'too_large', `The file is larger than ${most}, the most one import takes (ROSTER_MAX_UPLOAD_BYTES)`, { file: `must be at most ${most}` });
+    }
     if (err.code === 'LIMIT_UNEXPECTED_FILE' || err.code === 'LIMIT_FILE_COUNT') {
       return AppError.validation({ [err.field || 'file']: 'unexpected file: send one roster file, in the field "file"' });
     }
@@ -64,16 +66,17 @@ function uploadError(err: unknown): unknown {
 
 export function rosterImportsRouter(deps: Deps): Router {
   const r = Router();
+  const maxBytes = deps.config.rosterLimits.maxUploadBytes;
   const upload = multer({
     storage: multer.diskStorage({
       destination: importsDir(deps.config),
       filename: (_req, _file, cb) => cb(null, `upload-${crypto.randomBytes(8).toString('hex')}.part`),
     }),
-    limits: { fileSize: MAX_MB * 1024 * 1024, files: 1, fields: 20, fieldSize: 1000, parts: 30 },
+    limits: { fileSize: maxBytes, files: 1, fields: 20, fieldSize: 1000, parts: 30 },
     defParamCharset: 'utf8',
   }).single('file');
   const receive = (req: Request, res: Response) =>
-    new Promise<void>((resolve, reject) => upload(req, res, (err?: unknown) => (err ? reject(uploadError(err)) : resolve())));
+    new Promise<void>((resolve, reject) => upload(req, res, (err?: unknown) => (err ? reject(uploadError(err, maxBytes)) : resolve())));
 
   r.post('/', async (req, res) => {
     // Refuse by role before reading the body: a teacher's upload is never stored.
