@@ -1,31 +1,43 @@
 /**
- * `npm run bench -- import [--students N] [--no-half]`: a generated district (N students, 1.5 N
- * guardians; 20,000 / 30,000 by default) as a OneRoster 1.1 bundle, imported into a fresh
- * SQLite file with welcome texts off (no Redis needed), then imported again (a re-import must
- * change nothing). The same for a half-size district, to show whether memory grows with the
- * file. Each import runs alone in a child process so its peak RSS is its own:
+ * `npm run bench -- import [--db sqlite|postgres] [--students N] [--no-half] [--no-webhooks]`: a
+ * generated district (N students, 1.5 N guardians; 20,000 / 30,000 by default) as a OneRoster 1.1
+ * bundle, imported into a fresh database of the dialect (SQLite file, or a database of its own
+ * on BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres) with welcome texts
+ * off (no Redis needed), then imported again (a re-import must change nothing). The same for a
+ * half-size district, to show whether memory grows with the file. Each import runs alone in a
+ * child process so its peak RSS is its own:
  *
- *   tsx bench/run.ts import --child --dir <bundle> --db <file> --phase first|again
+ *   tsx bench/run.ts import --child --dir <bundle> --db-url <url> --phase first|again
  *
  * prints one JSON line (this process collects them and prints the only line of the bench).
- * Timing: wall time of importRoster (read + parse + sync + commit); `parse` ends when the
- * import's transaction begins, `sync` is the transaction. RSS: process.resourceUsage().maxRSS
- * (the peak, whatever ran), and process.memoryUsage().rss sampled every 50 ms, which cannot fire
- * while the sync runs (it is one synchronous transaction), so it is also read as the sync starts
- * and ends. Between the two imports this process hashes every column of every roster table:
- * `reimportDbUnchanged` is true only when the second import left every row byte-identical.
- * meetsTarget: both imports ≤ 20 s, the re-import changed nothing (report and database), and the
- * full district's peak RSS is at most 1.25× the half district's (memory not growing with size).
+ * Timing: wall time of the import's read and sync (syncRosterFile: read + parse + sync +
+ * commit); `parse` ends when the file is staged, `sync` is the transaction (on PostgreSQL the
+ * copy of the stage into temporary tables included). RSS: process.resourceUsage().maxRSS (the
+ * peak, whatever ran), and process.memoryUsage().rss sampled every 50 ms. Between the two imports
+ * this process hashes every column of every roster table: `reimportDbUnchanged` is true only
+ * when the second import left every row byte-identical.
+ *
+ * Then, unless --no-webhooks, the full district is imported once more, into a fresh database,
+ * the way a district admin does it: uploaded to `POST /api/v1/roster/imports` of a FamilyLine
+ * running the web and worker roles in one process (as `npm start` does), while signed inbound
+ * webhooks arrive at a steady rate. `webhooks` gives their latency before and during the import
+ * (p50, p99, max), every answer's status, and whether every text acknowledged was stored.
+ *
+ * meetsTarget: both imports ≤ 20 s, the re-import changed nothing (report and database), the
+ * full district's peak RSS is at most 1.25× the half district's (memory not growing with size),
+ * and every webhook sent during the import was answered 200 and stored.
  *
  * Profiling: BENCH_CPU_PROF=<dir> writes a CPU profile per child; BENCH_IMPORT_TRACE=1 times
- * every SQL statement by kind and reports where RSS peaks and how much heap the parsed roster
- * keeps (stderr). --keep-on-failure keeps the bundles and databases of a failed run.
+ * every SQLite statement by kind (the stage's, and the main database's on SQLite) and reports
+ * where RSS peaks and how much heap the parsed roster keeps (stderr). --keep-on-failure keeps
+ * the bundles and databases of a failed run.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeDistrict, type DistrictStats } from './lib/district';
+import type { BenchDatabase, BenchDialect } from './lib/databases';
 
 const TARGET = { seconds: 20, rssGrowthRatio: 1.25 };
 const CHILD_TIMEOUT_MS = 90_000;
@@ -47,7 +59,6 @@ interface ChildResult {
   syncSeconds: number;
   /** CPU (user + system) the child spent on the import: less sensitive than wall time to a busy machine. */
   cpuSeconds: number;
-  transactions: number;
   maxRssMb: number;
   sampledPeakRssMb: number;
   baselineRssMb: number;
@@ -65,70 +76,54 @@ interface ChildResult {
 
 async function child(args: string[]): Promise<void> {
   const dir = argValue(args, '--dir');
-  const dbFile = argValue(args, '--db');
+  const dbUrl = argValue(args, '--db-url');
   const phase = argValue(args, '--phase') === 'again' ? 'again' : 'first';
-  if (!dir || !dbFile) throw new Error('bench import --child needs --dir and --db');
-  const [{ openDatabase }, { loadConfig }, { importRoster }, { systemClock }, pino] = await Promise.all([
+  if (!dir || !dbUrl) throw new Error('bench import --child needs --dir and --db-url');
+  const [{ openDatabase }, { loadConfig }, { syncRosterFile }, { systemClock }, pino] = await Promise.all([
     import('../db/client'),
     import('../src/config'),
-    import('../src/families/roster/import'),
+    import('../src/families/roster/sync-file'),
     import('../src/lib/clock'),
     import('pino'),
   ]);
-  const database = openDatabase(`file:${dbFile}`);
-  // A config of its own: nothing from the developer's .env (no Twilio, no shared queue prefix).
-  const config = loadConfig({
-    DATABASE_URL: `file:${dbFile}`, QUEUE_PREFIX: process.env.QUEUE_PREFIX ?? `flbench-import-${process.pid}`,
-    SMS_PROVIDER: 'sim', DEFAULT_TIMEZONE: 'America/Chicago', LOG_LEVEL: 'warn',
-  });
+  const database = await openDatabase(dbUrl, { poolSize: 2 });
+  // A config of its own: nothing from the developer's .env (the ROSTER_MAX_* defaults among it).
+  const config = loadConfig({ DATABASE_URL: dbUrl, SMS_PROVIDER: 'sim', DEFAULT_TIMEZONE: 'America/Chicago', LOG_LEVEL: 'warn' });
   // Logs to stderr: stdout carries only the result line.
   const logger = pino.default({ level: 'warn', base: undefined }, pino.default.destination(2));
 
-  // Stage boundaries without touching the import: its one transaction is the sync.
-  const db = database.db as unknown as { transaction: (fn: unknown, cfg?: unknown) => unknown };
-  const transaction = db.transaction.bind(db);
-  let syncStart = 0;
-  let syncEnd = 0;
-  let transactions = 0;
-  let rssAtSyncStart = 0;
-  let heapAtSyncStart = 0;
-  let rssAtSyncEnd = 0;
   // Trace mode runs with --expose-gc: the heap still in use after a full GC, before and after
   // parsing, is what the parsed roster keeps in memory (it is staged on disk, so next to
   // nothing). Collecting takes time: trace only.
   const gc = process.env.BENCH_IMPORT_TRACE ? (globalThis as { gc?: () => void }).gc : undefined;
-  let retainedAtSyncStart = 0;
-  let retainedAtStart = 0;
-  db.transaction = (fn, cfg) => {
-    transactions++;
-    if (!syncStart) {
-      if (gc) retainedAtSyncStart = (gc(), process.memoryUsage().heapUsed);
-      syncStart = performance.now();
-      const m = process.memoryUsage();
-      rssAtSyncStart = m.rss;
-      heapAtSyncStart = m.heapUsed;
-    }
-    try {
-      return transaction(fn, cfg);
-    } finally {
-      syncEnd = performance.now();
-      rssAtSyncEnd = process.memoryUsage().rss;
-    }
-  };
-
   if (process.env.BENCH_IMPORT_TRACE) await traceStatements();
-  if (gc) retainedAtStart = (gc(), process.memoryUsage().heapUsed);
+  const retainedAtStart = gc ? (gc(), process.memoryUsage().heapUsed) : 0;
   const baseline = process.memoryUsage().rss;
   let sampled = baseline;
   const sampler = setInterval(() => (sampled = Math.max(sampled, process.memoryUsage().rss)), 50);
+  let syncStart = 0;
+  let rssAtSyncStart = 0;
+  let heapAtSyncStart = 0;
+  let retainedAtSyncStart = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const report = await importRoster({ db: database.db, config, clock: systemClock, logger }, { path: dir, format: 'oneroster', scope: { schoolId: null }, welcome: false });
+  const request = {
+    path: dir, format: 'oneroster' as const, scope: { schoolId: null }, timezone: 'America/Chicago', from: null,
+    dryRun: false, welcome: false, now: new Date().toISOString(),
+  };
+  const report = await syncRosterFile({ db: database.db, config, clock: systemClock, logger }, request, () => {
+    if (gc) retainedAtSyncStart = (gc(), process.memoryUsage().heapUsed);
+    syncStart = performance.now();
+    const m = process.memoryUsage();
+    rssAtSyncStart = m.rss;
+    heapAtSyncStart = m.heapUsed;
+  });
   const t1 = performance.now();
+  const rssAtSyncEnd = process.memoryUsage().rss;
   const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
-  sampled = Math.max(sampled, rssAtSyncStart, rssAtSyncEnd, process.memoryUsage().rss);
-  database.close();
+  sampled = Math.max(sampled, rssAtSyncStart, rssAtSyncEnd);
+  await database.close();
   if (gc) process.stderr.write(`[bench] heap after full GC: ${mb(retainedAtStart)} MB before the import, ${mb(retainedAtSyncStart)} MB once parsed (sync about to start)\n`);
 
   const counts: Record<string, Record<string, number>> = {};
@@ -139,9 +134,8 @@ async function child(args: string[]): Promise<void> {
     phase,
     seconds: round((t1 - t0) / 1000),
     parseSeconds: round((syncStart - t0) / 1000),
-    syncSeconds: round((syncEnd - syncStart) / 1000),
+    syncSeconds: round((t1 - syncStart) / 1000),
     cpuSeconds: round((cpu.user + cpu.system) / 1e6),
-    transactions,
     maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     sampledPeakRssMb: mb(sampled),
     baselineRssMb: mb(baseline),
@@ -157,11 +151,10 @@ async function child(args: string[]): Promise<void> {
 }
 
 /**
- * BENCH_IMPORT_TRACE=1 (profiling only; it slows the import a little): every SQL statement
+ * BENCH_IMPORT_TRACE=1 (profiling only; it slows the import a little): every SQLite statement
  * prepared and run is timed, grouped by its first words ("insert into "families""), and RSS is
- * read at most every 50 ms from inside them, which the timer sampler cannot do during the
- * synchronous sync. Written to stderr when the child ends: where the sync spends its time, and
- * at which statement RSS peaks.
+ * read at most every 50 ms from inside them. Written to stderr when the child ends: where the
+ * sync spends its time, and at which statement RSS peaks.
  */
 async function traceStatements(): Promise<void> {
   const { default: Database } = await import('better-sqlite3');
@@ -214,11 +207,10 @@ async function traceStatements(): Promise<void> {
 const RUN = path.join(__dirname, 'run.ts');
 const running = new Set<import('node:child_process').ChildProcess>();
 
-function runChild(label: string, dir: string, dbFile: string, phase: 'first' | 'again', queuePrefix: string): Promise<ChildResult> {
+function runChild(label: string, dir: string, dbUrl: string, phase: 'first' | 'again'): Promise<ChildResult> {
   const prof = process.env.BENCH_CPU_PROF;
   const execArgv = ['--import', 'tsx', ...(process.env.BENCH_IMPORT_TRACE ? ['--expose-gc'] : []), ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${path.join(prof, `${label}-${phase}`)}`] : [])];
-  const proc = spawn(process.execPath, [...execArgv, RUN, 'import', '--child', '--dir', dir, '--db', dbFile, '--phase', phase], {
-    env: { ...process.env, QUEUE_PREFIX: queuePrefix },
+  const proc = spawn(process.execPath, [...execArgv, RUN, 'import', '--child', '--dir', dir, '--db-url', dbUrl, '--phase', phase], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   running.add(proc);
@@ -240,36 +232,8 @@ function runChild(label: string, dir: string, dbFile: string, phase: 'first' | '
   });
 }
 
+/** The tables a re-import of the same file must leave byte-identical. */
 const ROSTER_TABLES = ['schools', 'students', 'staff', 'classes', 'class_teachers', 'enrollments', 'families', 'guardians', 'phones', 'student_guardians'];
-
-/**
- * Row count and a hash of every column (ids, timestamps and all) of each roster table, read by
- * this process between children: a re-import of the same file must leave every one alike,
- * whatever its report says.
- */
-async function fingerprint(dbFile: string): Promise<Record<string, string>> {
-  const [{ default: Database }, crypto] = await Promise.all([import('better-sqlite3'), import('node:crypto')]);
-  const db = new Database(dbFile, { readonly: true });
-  try {
-    const out: Record<string, string> = {};
-    for (const t of ROSTER_TABLES) {
-      const stmt = db.prepare(`select * from "${t}" order by rowid`).raw();
-      const columns = stmt.columns().map((c) => c.name);
-      const hashes = columns.map(() => crypto.createHash('sha1'));
-      let n = 0;
-      for (const row of stmt.iterate() as Iterable<unknown[]>) {
-        n++;
-        row.forEach((v, i) => hashes[i].update(`${JSON.stringify(v)}\n`));
-      }
-      // Per column, so a change names the columns it touched.
-      columns.forEach((c, i) => (out[`${t}.${c}`] = hashes[i].digest('hex').slice(0, 12)));
-      out[t] = String(n);
-    }
-    return out;
-  } finally {
-    db.close();
-  }
-}
 
 /** Counters that a re-import of the same file should leave at zero, with their values when not. */
 function changesIn(r: ChildResult): Record<string, number> {
@@ -284,15 +248,31 @@ function changesIn(r: ChildResult): Record<string, number> {
 
 export async function main(args: string[]): Promise<void> {
   if (args.includes('--child')) return child(args);
-  const { log, watchdog } = await import('./lib/workspace');
+  // Loaded here, not at the top: the import children load this file too, and need none of it.
+  const [{ log, watchdog }, { createBenchDatabase }, { webhooksUnderImport }] = await Promise.all([
+    import('./lib/workspace'),
+    import('./lib/databases'),
+    import('./lib/import-webhooks'),
+  ]);
   const students = Number(argValue(args, '--students') ?? 20_000);
   if (!Number.isInteger(students) || students < 100) throw new Error('--students must be a whole number ≥ 100');
   const guardians = Math.round(students * 1.5);
   const withHalf = !args.includes('--no-half');
+  const withWebhooks = !args.includes('--no-webhooks');
+  const dialect = (argValue(args, '--db') ?? 'sqlite') as BenchDialect;
+  if (dialect !== 'sqlite' && dialect !== 'postgres') throw new Error('--db must be sqlite or postgres');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'familyline-bench-import-'));
   const queuePrefix = `flbench-import-${process.pid}`;
-  watchdog(150_000, async () => {
+  const databases: BenchDatabase[] = [];
+  const newDatabase = async (label: string) => {
+    const d = await createBenchDatabase(dialect, dir, label);
+    databases.push(d);
+    return d;
+  };
+  const dropAll = () => Promise.allSettled(databases.map((d) => d.drop()));
+  watchdog(600_000, async () => {
     running.forEach((p) => p.kill('SIGKILL'));
+    await dropAll();
     fs.rmSync(dir, { recursive: true, force: true });
   });
   const load0 = round(os.loadavg()[0]);
@@ -309,13 +289,13 @@ export async function main(args: string[]): Promise<void> {
 
     const results: Record<string, { first: ChildResult; again: ChildResult; dbChanged: string[]; tableRows: Record<string, number> }> = {};
     for (const s of sizes) {
-      const dbFile = path.join(dir, `${s.label}.db`);
+      const database = await newDatabase(s.label);
       const bundle = districts[s.label].dir;
-      const first = await runChild(s.label, bundle, dbFile, 'first', `${queuePrefix}-${s.label}`);
-      log(`${s.label} import: ${first.seconds} s, ${first.cpuSeconds} s CPU (parse ${first.parseSeconds} s, sync ${first.syncSeconds} s), maxRSS ${first.maxRssMb} MB, ${first.rejectedRows} rows rejected`);
-      const before = await fingerprint(dbFile);
-      const again = await runChild(s.label, bundle, dbFile, 'again', `${queuePrefix}-${s.label}`);
-      const after = await fingerprint(dbFile);
+      const first = await runChild(s.label, bundle, database.url, 'first');
+      log(`${s.label} import (${dialect}): ${first.seconds} s, ${first.cpuSeconds} s CPU (parse ${first.parseSeconds} s, sync ${first.syncSeconds} s), maxRSS ${first.maxRssMb} MB, ${first.rejectedRows} rows rejected`);
+      const before = await database.fingerprint(ROSTER_TABLES);
+      const again = await runChild(s.label, bundle, database.url, 'again');
+      const after = await database.fingerprint(ROSTER_TABLES);
       const dbChanged = Object.keys(after).filter((k) => before[k] !== after[k]).map((k) => (k.includes('.') ? k : `${k} rows ${before[k]} → ${after[k]}`));
       log(`${s.label} re-import: ${again.seconds} s, ${again.cpuSeconds} s CPU (parse ${again.parseSeconds} s, sync ${again.syncSeconds} s), maxRSS ${again.maxRssMb} MB, report changes ${JSON.stringify(changesIn(again))}, database changes ${JSON.stringify(dbChanged)}`);
       results[s.label] = { first, again, dbChanged, tableRows: Object.fromEntries(ROSTER_TABLES.map((t) => [t, Number(after[t])])) };
@@ -330,8 +310,12 @@ export async function main(args: string[]): Promise<void> {
     // Memory the import itself took (peak minus the child's RSS once modules and database were loaded).
     const own = (r: { first: ChildResult; again: ChildResult; dbChanged: string[] }) => Math.max(r.first.maxRssMb - r.first.baselineRssMb, r.again.maxRssMb - r.again.baselineRssMb);
     const reimportChanges = changesIn(full.again);
+    const webhooks = withWebhooks ? await webhooksUnderImport(await newDatabase('webhooks'), districts.full.dir, dir, `${queuePrefix}-webhooks`) : null;
+    if (webhooks) log(`webhooks during the import: p50 ${webhooks.duringImport.p50Ms} ms, p99 ${webhooks.duringImport.p99Ms} ms, max ${webhooks.duringImport.maxMs} ms (quiet: p99 ${webhooks.quiet.p99Ms} ms)`);
+    const webhooksOk = webhooks === null || (webhooks.importStatus === 'succeeded' && webhooks.duringImport.ok200 === webhooks.duringImport.sent && webhooks.acknowledgedNotStored === 0);
     const result = {
       bench: 'import',
+      dialect,
       students,
       guardians,
       rows,
@@ -376,21 +360,25 @@ export async function main(args: string[]): Promise<void> {
       report: { ...full.first.counts, rejectedRows: full.first.rejectedRows, rejectedByFile: full.first.rejectedByFile, rejectedSample: full.first.rejectedSample },
       district: summary(districts.full),
       // A busy machine (other builds, tests) stretches wall time; cpuSeconds is the steadier figure.
-      settings: { cpus: os.cpus().length, node: process.version, welcome: false, format: 'oneroster', loadAverage: { start: load0, end: round(os.loadavg()[0]) } },
+      webhooks,
+      settings: { dialect, cpus: os.cpus().length, node: process.version, welcome: false, format: 'oneroster', loadAverage: { start: load0, end: round(os.loadavg()[0]) } },
       target: TARGET,
       meetsTarget:
         full.first.seconds <= TARGET.seconds &&
         full.again.seconds <= TARGET.seconds &&
         Object.keys(reimportChanges).length === 0 &&
         full.dbChanged.length === 0 &&
-        (rssGrowthRatio === null || rssGrowthRatio <= TARGET.rssGrowthRatio),
+        (rssGrowthRatio === null || rssGrowthRatio <= TARGET.rssGrowthRatio) &&
+        webhooksOk,
     };
     process.stdout.write(JSON.stringify(result) + '\n');
     ok = true;
   } finally {
     running.forEach((p) => p.kill('SIGKILL'));
-    if (ok || !args.includes('--keep-on-failure')) fs.rmSync(dir, { recursive: true, force: true });
-    else log(`failed; files kept in ${dir}`);
+    if (ok || !args.includes('--keep-on-failure')) {
+      await dropAll();
+      fs.rmSync(dir, { recursive: true, force: true });
+    } else log(`failed; files (and ${dialect} databases) kept in ${dir}`);
   }
 }
 

@@ -6,12 +6,14 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import Database from 'better-sqlite3';
 import twilio from 'twilio';
 import { SIM_DEFAULTS } from '../src/config';
 import { startChild } from './lib/children';
 import { familyPhone, seed, unknownPhone } from './lib/seed';
-import { log, runWithChildren } from './lib/workspace';
+import { count, eq } from 'drizzle-orm';
+import { openDatabase, type Db } from '../db/client';
+import { messages } from '../db/schema';
+import { dialectArg, log, runWithChildren } from './lib/workspace';
 
 const PUBLIC_BASE_URL = 'https://familyline.bench.example';
 const PATH = '/webhooks/twilio/sms';
@@ -59,7 +61,7 @@ interface LoadResult {
  * warm-up's rate): unlike a timed run, it waits for every answer, so rows stored can be matched
  * exactly against 200s. `storedRows` is read before and after to isolate the measured run.
  */
-async function hammer(url: string, label: string, storedRows: () => number): Promise<LoadResult> {
+async function hammer(url: string, label: string, storedRows: () => Promise<number> | number): Promise<LoadResult> {
   let n = 0;
   const ackedSids = new Set<string>();
   let ok200 = 0;
@@ -91,7 +93,7 @@ async function hammer(url: string, label: string, storedRows: () => number): Pro
   const warm = await autocannon({ ...opts, duration: LOAD.warmupSeconds });
   // Requests cut off by the warm-up's clock may still be finishing on the server.
   await new Promise((r) => setTimeout(r, 500));
-  const rowsBefore = storedRows();
+  const rowsBefore = await storedRows();
   // The median warm-up second, not the mean: the first second still runs cold code.
   const amount = Math.max(1, Math.round((warm.requests.p50 * LOAD.seconds) / LOAD.connections)) * LOAD.connections;
   log(`${label}: measuring ${amount} requests (~${LOAD.seconds} s) with ${LOAD.connections} connections`);
@@ -103,7 +105,7 @@ async function hammer(url: string, label: string, storedRows: () => number): Pro
     seconds: Math.round(r.duration * 100) / 100,
     requests: r['2xx'] + r.non2xx,
     ok200: ok200 - ok200Before,
-    storedRows: storedRows() - rowsBefore,
+    storedRows: (await storedRows()) - rowsBefore,
     non2xx: r.non2xx + warm.non2xx,
     errors: r.errors + r.timeouts + warm.errors + warm.timeouts,
     ackedSids,
@@ -111,8 +113,8 @@ async function hammer(url: string, label: string, storedRows: () => number): Pro
   };
 }
 
-export async function main(): Promise<void> {
-  await runWithChildren('ingest', async (ws, children) => {
+export async function main(args: string[]): Promise<void> {
+  await runWithChildren('ingest', dialectArg(args), async (ws, children) => {
     await seed(ws.databaseUrl, { families: FAMILIES, mps: 1 });
     const logFile = path.join(ws.dir, 'children.log');
 
@@ -129,10 +131,12 @@ export async function main(): Promise<void> {
     };
     const flChild = await startChild('familyline-web', ['familyline', 'web'], env, logFile);
     children.push(flChild);
-    const fl = await hammer(flChild.url!, 'familyline', () => countInbound(ws.dbFile));
+    const { db, close } = await openDatabase(ws.databaseUrl);
+    const fl = await hammer(flChild.url!, 'familyline', () => countInbound(db));
     const webRssMb = await flChild.stop();
 
-    const ackedNotStored = ackedButNotStored(ws.dbFile, fl.ackedSids);
+    const ackedNotStored = await ackedButNotStored(db, fl.ackedSids);
+    await close();
     const ratio = Math.round((fl.rps / baseline.rps) * 1000) / 1000;
     const correct = fl.non2xx === 0 && fl.errors === 0 && ackedNotStored === 0 && fl.duplicateAcks === 0 && fl.storedRows === fl.ok200;
     const result = {
@@ -152,25 +156,16 @@ export async function main(): Promise<void> {
   });
 }
 
-function countInbound(dbFile: string): number {
-  const db = new Database(dbFile, { readonly: true });
-  try {
-    return (db.prepare(`select count(*) as n from messages where direction = 'inbound'`).get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
+async function countInbound(db: Db): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(messages).where(eq(messages.direction, 'inbound'));
+  return row.n;
 }
 
 /** Over warm-up and measured run: every acknowledged sid must have its row (a 200 is a promise). */
-function ackedButNotStored(dbFile: string, acked: Set<string>): number {
-  const db = new Database(dbFile, { readonly: true });
-  try {
-    const rows = db.prepare(`select provider_sid as sid from messages where direction = 'inbound'`).all() as { sid: string }[];
-    const stored = new Set(rows.map((r) => r.sid));
-    let missing = 0;
-    for (const sid of acked) if (!stored.has(sid)) missing++;
-    return missing;
-  } finally {
-    db.close();
-  }
+async function ackedButNotStored(db: Db, acked: Set<string>): Promise<number> {
+  const rows = await db.select({ sid: messages.providerSid }).from(messages).where(eq(messages.direction, 'inbound'));
+  const stored = new Set(rows.map((r) => r.sid));
+  let missing = 0;
+  for (const sid of acked) if (!stored.has(sid)) missing++;
+  return missing;
 }

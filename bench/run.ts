@@ -15,7 +15,9 @@ async function run(): Promise<void> {
     console.error(`usage: npm run bench -- <${Object.keys(BENCHES).join('|')}> [options]
   ingest   signed inbound webhooks/s vs a bare Express form handler (autocannon)
   send     messages/s from the staff API to "delivered" in the simulator (pacing off)
-           --single  run web, worker and simulator in one process instead of two
+           --single  run web, worker and simulator in one process instead of three
+every benchmark: --db sqlite|postgres (default sqlite; PostgreSQL at BENCH_POSTGRES_URL,
+           default postgres://postgres@127.0.0.1:5432/postgres, in a database of its own)
   import   a generated district (20,000 students, 30,000 guardians) imported, then re-imported;
            rows/s and peak RSS, beside a half-size district to show how memory grows
            --students N  district size; --no-half  skip the half-size run`);

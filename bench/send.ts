@@ -1,15 +1,18 @@
 /**
- * `npm run bench -- send [--single] [--messages N]`: messages per second from the staff API to
- * "delivered" in the carrier simulator, with pacing off on both sides (school mps 0, simulator
- * mps null). Production shape by default: web role + simulator in one child process, worker
- * role in another, sharing the SQLite file and QUEUE_PREFIX; --single runs all in one child.
+ * `npm run bench -- send [--single] [--messages N] [--db sqlite|postgres]`: messages per second
+ * from the staff API to "delivered" in the carrier simulator, with pacing off on both sides
+ * (school mps 0, simulator mps null). Production shape by default: the web, worker and sim roles
+ * each in a child process of its own, sharing the database and QUEUE_PREFIX, the others finding
+ * the simulator at SIM_URL; --single runs all three in one child.
  */
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { count, eq, isNotNull, and } from 'drizzle-orm';
+import { openDatabase } from '../db/client';
+import { messages } from '../db/schema';
 import { startChild } from './lib/children';
 import { jsonClient, pool } from './lib/http';
 import { seed } from './lib/seed';
-import { freePort, log, runWithChildren } from './lib/workspace';
+import { dialectArg, freePort, log, runWithChildren } from './lib/workspace';
 
 const TARGET = { messagesPerSecond: 1000 };
 const CONCURRENCY = 64;
@@ -28,35 +31,41 @@ function argValue(args: string[], name: string): string | undefined {
 export async function main(args: string[]): Promise<void> {
   const single = args.includes('--single');
   const families = Number(argValue(args, '--messages') ?? 3000);
-  await runWithChildren('send', async (ws, children) => {
+  await runWithChildren('send', dialectArg(args), async (ws, children) => {
     const seeded = await seed(ws.databaseUrl, { families, mps: 0, conversations: true, token: true });
     const port = await freePort();
+    const simPort = single ? port : await freePort();
     const base = `http://127.0.0.1:${port}`;
-    // The worker finds the simulator beside the web role at PUBLIC_BASE_URL/sim (SIM_URL's default).
+    const simBase = `http://127.0.0.1:${simPort}`;
     const env = {
-      PUBLIC_BASE_URL: base, DATABASE_URL: ws.databaseUrl, REDIS_URL: ws.redisUrl, QUEUE_PREFIX: ws.queuePrefix,
+      PUBLIC_BASE_URL: base, SIM_URL: `${simBase}/sim`, DATABASE_URL: ws.databaseUrl, REDIS_URL: ws.redisUrl, QUEUE_PREFIX: ws.queuePrefix,
       SMS_PROVIDER: 'sim', TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '', TWILIO_FROM: '', TWILIO_MESSAGING_SERVICE_SID: '',
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     };
     const logFile = path.join(ws.dir, 'children.log');
-    const web = await startChild(single ? 'single' : 'web', ['familyline', single ? 'web,worker,sim' : 'web,sim'], { ...env, PORT: String(port) }, logFile);
+    const sim = single ? null : await startChild('sim', ['familyline', 'sim'], { ...env, PORT: String(simPort) }, logFile);
+    if (sim) children.push(sim);
+    const web = await startChild(single ? 'single' : 'web', ['familyline', single ? 'web,worker,sim' : 'web'], { ...env, PORT: String(port) }, logFile);
     children.push(web);
     const worker = single ? null : await startChild('worker', ['familyline', 'worker'], { ...env, PORT: '0' }, logFile);
     if (worker) children.push(worker);
 
     const api = jsonClient(base, { authorization: `Bearer ${seeded.token}` }, CONCURRENCY);
-    const pacing = await api.request('POST', '/sim/api/settings', { mps: null });
+    const simApi = jsonClient(simBase, {}, 1);
+    const pacing = await simApi.request('POST', '/sim/api/settings', { mps: null });
+    simApi.close();
     if (pacing.status !== 200) throw new Error(`could not switch simulator pacing off: ${pacing.status} ${JSON.stringify(pacing.json)}`);
 
-    const db = new Database(ws.dbFile, { readonly: true });
-    const countStatuses = (): Counts => {
-      const rows = db.prepare(`select status, count(*) as n from messages where direction = 'outbound' group by status`).all() as { status: string; n: number }[];
-      const handed = db.prepare(`select count(*) as n from messages where direction = 'outbound' and provider_sid is not null`).get() as { n: number };
+    const database = await openDatabase(ws.databaseUrl);
+    const outbound = eq(messages.direction, 'outbound');
+    const countStatuses = async (): Promise<Counts> => {
+      const rows = await database.db.select({ status: messages.status, n: count() }).from(messages).where(outbound).groupBy(messages.status);
+      const [handed] = await database.db.select({ n: count() }).from(messages).where(and(outbound, isNotNull(messages.providerSid)));
       // handedToCarrier: the simulator answered 201 (its sid is stored), whatever the status says.
       return { ...Object.fromEntries(rows.map((r) => [r.status, r.n])), handedToCarrier: handed.n };
     };
 
-    log(`${single ? 'single process' : 'web + worker'}: posting ${families} replies, ${CONCURRENCY} at a time`);
+    log(`${single ? 'single process' : 'web + worker + sim'}: posting ${families} replies, ${CONCURRENCY} at a time`);
     const t0 = performance.now();
     let accepted = 0;
     let acceptedMessages = 0;
@@ -83,7 +92,7 @@ export async function main(args: string[]): Promise<void> {
     let allHandedAt = 0; // stage timing: where the time goes between API and delivery
     for (;;) {
       await new Promise((r) => setTimeout(r, POLL_MS));
-      counts = countStatuses();
+      counts = await countStatuses();
       const now = performance.now();
       const key = JSON.stringify(counts);
       if (key !== lastKey) (lastKey = key), (lastChange = now);
@@ -99,16 +108,16 @@ export async function main(args: string[]): Promise<void> {
       }
     }
     await posting;
-    db.close();
+    await database.close();
     api.close();
 
     const end = doneAt || performance.now();
     const seconds = (end - t0) / 1000;
     const delivered = counts.delivered ?? 0;
-    const rss = { web: await web.stop(), worker: worker ? await worker.stop() : undefined };
+    const rss = { web: await web.stop(), worker: worker ? await worker.stop() : undefined, sim: sim ? await sim.stop() : undefined };
     const result = {
       bench: 'send',
-      shape: single ? 'single' : 'web+worker',
+      shape: single ? 'single' : 'web+worker+sim',
       messages: families,
       accepted: acceptedMessages,
       rejected,

@@ -1,26 +1,27 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
-import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { sql } from 'drizzle-orm';
-import * as schema from './schema';
+import type { OpenedDatabase } from './types';
+import { openSqlite } from './dialects/sqlite';
+import { openPostgres } from './dialects/postgres';
 
-export type Db = BetterSQLite3Database<typeof schema>;
-/** The handle a transaction callback receives; repositories accept either. */
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type { Db, OpenedDatabase } from './types';
+/** A handle inside a transaction: the same queries, on the transaction's connection. */
+export type { Db as Tx } from './types';
+export { transaction } from './transaction';
 
-export interface Database_ {
-  db: Db;
-  ping(): Promise<void>;
-  close(): void;
+export interface OpenOptions {
+  /** PostgreSQL connections per process (DATABASE_POOL_SIZE). */
+  poolSize?: number;
 }
 
-const MIGRATIONS = path.join(__dirname, 'migrations');
+/** Opens the database DATABASE_URL names (file:<path> or postgres://…) and applies pending migrations. */
+export async function openDatabase(databaseUrl: string, opts: OpenOptions = {}): Promise<OpenedDatabase> {
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) return openPostgres(databaseUrl, opts.poolSize ?? 10);
+  return openSqlite(databaseUrl);
+}
 
 /**
- * True when a write failed only because another connection held the database's one write lock
- * longer than busy_timeout (a roster import's transaction): the same write can succeed later.
+ * True when a write failed only because another connection held SQLite's one write lock
+ * longer than the busy wait (a roster import's transaction in another process): the same write
+ * can succeed later. PostgreSQL has no such single lock: its writers never see this.
  */
 export function isDatabaseBusy(err: unknown): boolean {
   // Drizzle wraps the driver's error as the cause of its own. The code, not the class, decides:
@@ -47,26 +48,4 @@ export async function whenWritable<T>(write: () => Promise<T>, opts: { giveUpAft
       await new Promise((r) => setTimeout(r, opts.pauseMs));
     }
   }
-}
-
-/** Opens the database named by DATABASE_URL (file:<path>) and applies pending migrations. */
-export function openDatabase(databaseUrl: string): Database_ {
-  const file = databaseUrl.replace(/^file:/, '');
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const sqlite = new Database(file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('synchronous = NORMAL');
-  const db = drizzle(sqlite, { schema });
-  migrate(db, { migrationsFolder: MIGRATIONS });
-  return {
-    db,
-    async ping() {
-      db.get(sql`select 1`);
-    },
-    close() {
-      if (sqlite.open) sqlite.close();
-    },
-  };
 }

@@ -25,7 +25,8 @@ const envSchema = z.object({
   DATABASE_URL: z
     .string()
     .default('file:./data/familyline.db')
-    .refine((v) => v.startsWith('file:'), 'must be file:<path> (the PostgreSQL dialect is not available yet)'),
+    .refine((v) => /^(file:|postgres(ql)?:\/\/)/.test(v), 'must be file:<path> (SQLite) or postgres://user:pass@host:5432/db'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   SIM_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, like http://127.0.0.1:3001/sim' })),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'may hold only letters, digits, _ . -').default('familyline'),
@@ -56,6 +57,8 @@ export interface Config {
   /** Where roles without the simulator find it (SIM_URL; default PUBLIC_BASE_URL/sim, a simulator riding with the web role). */
   simUrl: string;
   databaseUrl: string;
+  /** PostgreSQL connections per process. */
+  databasePoolSize: number;
   redisUrl: string;
   queuePrefix: string;
   smsProvider: 'sim' | 'twilio';
@@ -111,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl,
     simUrl: (v.SIM_URL ?? `${publicBaseUrl}/sim`).replace(/\/+$/, ''),
     databaseUrl: v.DATABASE_URL,
+    databasePoolSize: v.DATABASE_POOL_SIZE,
     redisUrl: v.REDIS_URL,
     queuePrefix: v.QUEUE_PREFIX,
     smsProvider,

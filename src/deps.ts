@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Config } from './config';
-import type { Db, Database_ } from '../db/client';
+import type { Db, OpenedDatabase } from '../db/client';
 import type { Queues } from './queue/queues';
 import type { SmsChannel } from './channels/channel';
 import type { Clock } from './lib/clock';
@@ -10,7 +10,7 @@ import type { Logger } from './logger';
 export interface Deps {
   config: Config;
   db: Db;
-  database: Database_;
+  database: OpenedDatabase;
   redis: Redis;
   queues: Queues;
   channel: SmsChannel;

@@ -52,7 +52,7 @@ export async function startFamilyLine(config: Config, opts: StartOptions = {}): 
 
   const simulator = roles.includes('sim') ? await startSimulator(config, redis, clock, logger) : null;
   let simUrl: string | null = null;
-  const deps = roles.includes('web') || roles.includes('worker') ? serviceDeps(config, redis, clock, logger, () => simUrl ?? config.simUrl) : null;
+  const deps = roles.includes('web') || roles.includes('worker') ? await serviceDeps(config, redis, clock, logger, () => simUrl ?? config.simUrl) : null;
 
   let server: Server | null = null;
   let url: string | null = null;
@@ -94,14 +94,14 @@ export async function startFamilyLine(config: Config, opts: StartOptions = {}): 
         redis.disconnect();
         await deps?.queues.close();
       }
-      deps?.database.close();
+      await deps?.database.close();
     },
   };
 }
 
 /** What the web and worker roles share: the database, the queues and the SMS channel. */
-function serviceDeps(config: Config, redis: Redis, clock: Clock, logger: Logger, simulatorUrl: () => string): Deps {
-  const database = openDatabase(config.databaseUrl);
+async function serviceDeps(config: Config, redis: Redis, clock: Clock, logger: Logger, simulatorUrl: () => string): Promise<Deps> {
+  const database = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
   const queues = createQueues(redis, config.queuePrefix);
   for (const q of [queues.send, queues.inbound, queues.tick, queues.rosterImport]) q.on('error', (err) => logger.warn({ queue: q.name, err: err.message }, 'queue error'));
   const channel = createTwilioChannel({

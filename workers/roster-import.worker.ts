@@ -3,29 +3,29 @@ import type { Deps } from '../src/deps';
 import { QUEUE, type RosterImportJob } from '../src/queue/names';
 import { ROSTER_IMPORT_ATTEMPTS } from '../src/queue/queues';
 import { giveUpImport, runImport } from '../src/families/roster/import-jobs';
+import { ImportProcess } from './roster-import-process';
 
 /** A recorded failure (a bad file) ends the job for good; anything thrown is retried by BullMQ. */
-export function rosterImportProcessor(deps: Deps) {
+export function rosterImportProcessor(deps: Deps, importProcess: ImportProcess) {
   return async (job: Job<RosterImportJob>): Promise<string> => {
     // attemptsStarted counts runs a crash cut short too, which attemptsMade does not.
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1) || job.attemptsStarted >= ROSTER_IMPORT_ATTEMPTS;
-    const outcome = await runImport(deps, job.data.importId, { lastAttempt });
+    const outcome = await runImport(deps, job.data.importId, { lastAttempt }, importProcess.sync);
     if (outcome.kind === 'failed') throw new UnrecoverableError(outcome.message);
     return outcome.kind;
   };
 }
 
 export function startRosterImportWorker(deps: Deps): Worker<RosterImportJob> {
-  const worker = new Worker<RosterImportJob>(QUEUE.rosterImport, rosterImportProcessor(deps), {
+  // Imports are read and synced in a process of their own (roster-import-process.ts), so this
+  // process renews the job's lock as usual while one runs: BullMQ's default lock will do.
+  const importProcess = new ImportProcess(deps.config);
+  const worker = new Worker<RosterImportJob>(QUEUE.rosterImport, rosterImportProcessor(deps, importProcess), {
     connection: deps.redis.duplicate(),
     prefix: deps.config.queuePrefix,
-    // One at a time: each import holds SQLite's write lock for its whole transaction.
+    // One at a time: on SQLite each import holds the write lock for its whole transaction, and on
+    // PostgreSQL imports take turns anyway (roster-transaction.ts).
     concurrency: 1,
-    // The transaction is synchronous and blocks this process's event loop (lock renewals
-    // included) for as long as it runs; a long lock keeps a big import from being taken for
-    // stalled and started again elsewhere while it is still running. The import stops itself
-    // at ROSTER_MAX_SECONDS (checked between the sync's steps), well inside the lock.
-    lockDuration: Math.max(10 * 60_000, 2 * deps.config.rosterLimits.maxSeconds * 1000),
     // An import whose process died under it (a restart, out of memory) is started again, but
     // not forever: past either bound BullMQ fails the job without running it, and the
     // 'failed' handler below records the import failed.
@@ -40,5 +40,6 @@ export function startRosterImportWorker(deps: Deps): Worker<RosterImportJob> {
       await giveUpImport(deps, job.data.importId, job.attemptsStarted);
     })().catch((e: unknown) => deps.logger.error({ importId: job.data.importId, err: e, jobError: err.message }, 'could not record a given-up roster import'));
   });
+  worker.on('closed', () => importProcess.close());
   return worker;
 }

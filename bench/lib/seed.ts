@@ -1,4 +1,4 @@
-import { openDatabase } from '../../db/client';
+import { openDatabase, transaction } from '../../db/client';
 import { conversations, families, guardians, phones, schools } from '../../db/schema';
 import { addStaffWithToken } from '../../src/staff/accounts';
 
@@ -34,36 +34,32 @@ export async function seed(
   databaseUrl: string,
   opts: { families: number; mps: number; conversations?: boolean; token?: boolean },
 ): Promise<Seeded> {
-  const database = openDatabase(databaseUrl);
+  const database = await openDatabase(databaseUrl);
   const { db } = database;
   const at = new Date().toISOString();
   try {
-    const school = db
+    const [school] = await db
       .insert(schools)
       .values({ name: 'Juniper Hollow Elementary', timezone: zoneAtMidday(), fromNumber: null, mps: opts.mps, createdAt: at, updatedAt: at })
-      .returning()
-      .get();
+      .returning();
     const conversationIds: number[] = [];
-    db.transaction((tx) => {
+    await transaction(db, async (tx) => {
       for (let i = 0; i < opts.families; i++) {
         const last = `${LAST[i % LAST.length]}-${i}`;
-        const family = tx
+        const [family] = await tx
           .insert(families)
           .values({ schoolId: school.id, displayName: `${last} family`, language: i % 5 === 0 ? 'es' : 'en', createdAt: at, updatedAt: at })
-          .returning({ id: families.id })
-          .get();
-        const g = tx
+          .returning({ id: families.id });
+        const [g] = await tx
           .insert(guardians)
           .values({ familyId: family.id, firstName: FIRST[i % FIRST.length], lastName: last, createdAt: at, updatedAt: at })
-          .returning({ id: guardians.id })
-          .get();
-        tx.insert(phones).values({ guardianId: g.id, number: familyPhone(i), createdAt: at }).run();
+          .returning({ id: guardians.id });
+        await tx.insert(phones).values({ guardianId: g.id, number: familyPhone(i), createdAt: at });
         if (opts.conversations) {
-          const c = tx
+          const [c] = await tx
             .insert(conversations)
             .values({ schoolId: school.id, familyId: family.id, createdAt: at })
-            .returning({ id: conversations.id })
-            .get();
+            .returning({ id: conversations.id });
           conversationIds.push(c.id);
         }
       }
@@ -73,6 +69,6 @@ export async function seed(
       : null;
     return { schoolId: school.id, conversationIds, token };
   } finally {
-    database.close();
+    await database.close();
   }
 }

@@ -4,32 +4,48 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import IORedis from 'ioredis';
+import { createScratchDatabase } from '../../db/dialects/postgres';
 import type { ServerChild } from './children';
 
-/** A benchmark's private SQLite file, QUEUE_PREFIX and scratch directory, removed by cleanup(). */
+export type BenchDialect = 'sqlite' | 'postgres';
+export const BENCH_POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** A benchmark's private database (a SQLite file or a PostgreSQL database), QUEUE_PREFIX and scratch directory, removed by cleanup(). */
 export interface Workspace {
   dir: string;
-  dbFile: string;
+  dialect: BenchDialect;
   databaseUrl: string;
   queuePrefix: string;
   redisUrl: string;
   cleanup(opts?: { keepDir?: boolean }): Promise<void>;
 }
 
-export function createWorkspace(name: string): Workspace {
+/** `--db sqlite|postgres` (default sqlite), as every benchmark takes it. */
+export function dialectArg(args: string[]): BenchDialect {
+  const i = args.indexOf('--db');
+  const value = i === -1 ? 'sqlite' : args[i + 1];
+  if (value !== 'sqlite' && value !== 'postgres') throw new Error(`--db takes sqlite or postgres, not ${value}`);
+  return value;
+}
+
+export async function createWorkspace(name: string, dialect: BenchDialect = 'sqlite'): Promise<Workspace> {
   const id = `${name}-${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `familyline-bench-${name}-`));
-  const dbFile = path.join(dir, 'bench.db');
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const queuePrefix = `flbench-${id}`;
+  const database =
+    dialect === 'postgres'
+      ? await createScratchDatabase(BENCH_POSTGRES_URL, `flbench_${name}`)
+      : { url: `file:${path.join(dir, 'bench.db')}`, drop: async () => undefined };
   return {
     dir,
-    dbFile,
-    databaseUrl: `file:${dbFile}`,
+    dialect,
+    databaseUrl: database.url,
     queuePrefix,
     redisUrl,
     async cleanup(opts = {}) {
       await deleteKeys(redisUrl, `${queuePrefix}:*`);
+      await database.drop();
       if (!opts.keepDir) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -80,14 +96,18 @@ export function watchdog(ms: number, onFire: () => Promise<void>): NodeJS.Timeou
  * the one JSON line `run` returns, and stopping the children and removing the workspace
  * whatever happens (kept, with the children's logs, when the run failed).
  */
-export async function runWithChildren(name: string, run: (ws: Workspace, children: ServerChild[]) => Promise<object>): Promise<void> {
-  const ws = createWorkspace(name);
+export async function runWithChildren(
+  name: string,
+  dialect: BenchDialect,
+  run: (ws: Workspace, children: ServerChild[]) => Promise<object>,
+): Promise<void> {
+  const ws = await createWorkspace(name, dialect);
   const children: ServerChild[] = [];
   watchdog(90_000, async () => children.forEach((c) => c.kill()));
   let ok = false;
   try {
     const result = await run(ws, children);
-    process.stdout.write(JSON.stringify(result) + '\n');
+    process.stdout.write(JSON.stringify({ ...result, dialect }) + '\n');
     ok = true;
   } finally {
     children.forEach((c) => c.kill());

@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, inArray } from 'drizzle-orm';
 import type { Db } from '../client';
+import { first } from '../query';
 import { classes, classTeachers, enrollments, guardians, staff, students, studentGuardians } from '../schema';
 import { classCondition, studentCondition, type Visibility } from './schools';
 
@@ -10,9 +11,9 @@ export type StudentRow = typeof students.$inferSelect;
 
 // Well under SQLite's bound-parameter limit; a page is at most 501 ids anyway.
 const CHUNK = 500;
-function chunked<T>(ids: number[], fn: (part: number[]) => T[]): T[] {
+async function chunked<T>(ids: number[], fn: (part: number[]) => Promise<T[]>): Promise<T[]> {
   const out: T[] = [];
-  for (let i = 0; i < ids.length; i += CHUNK) out.push(...fn(ids.slice(i, i + CHUNK)));
+  for (let i = 0; i < ids.length; i += CHUNK) out.push(...(await fn(ids.slice(i, i + CHUNK))));
   return out;
 }
 
@@ -29,16 +30,11 @@ export async function listClasses(db: Db, vis: Visibility, page: { limit: number
       ),
     )
     .orderBy(asc(classes.id))
-    .limit(page.limit + 1)
-    .all();
+    .limit(page.limit + 1);
 }
 
 export async function findClass(db: Db, id: number, vis: Visibility): Promise<ClassRow | undefined> {
-  return db
-    .select()
-    .from(classes)
-    .where(and(eq(classes.id, id), classCondition(classes.schoolId, classes.id, vis, 'row')))
-    .get();
+  return first(db.select().from(classes).where(and(eq(classes.id, id), classCondition(classes.schoolId, classes.id, vis, 'row'))));
 }
 
 export async function teachersOfClass(db: Db, classId: number): Promise<{ id: number; name: string | null; email: string }[]> {
@@ -47,20 +43,18 @@ export async function teachersOfClass(db: Db, classId: number): Promise<{ id: nu
     .from(classTeachers)
     .innerJoin(staff, and(eq(staff.id, classTeachers.staffId), eq(staff.active, true)))
     .where(eq(classTeachers.classId, classId))
-    .orderBy(asc(staff.id))
-    .all();
+    .orderBy(asc(staff.id));
 }
 
 /** Active students enrolled in a class, in roll-call order. */
 export async function studentsOfClass(db: Db, classId: number): Promise<StudentRow[]> {
-  return db
+  const rows = await db
     .select({ s: students })
     .from(enrollments)
     .innerJoin(students, and(eq(students.id, enrollments.studentId), eq(students.active, true)))
     .where(eq(enrollments.classId, classId))
-    .orderBy(asc(students.lastName), asc(students.firstName), asc(students.id))
-    .all()
-    .map((r) => r.s);
+    .orderBy(asc(students.lastName), asc(students.firstName), asc(students.id));
+  return rows.map((r) => r.s);
 }
 
 export interface StudentFilter {
@@ -85,16 +79,11 @@ export async function listStudents(db: Db, vis: Visibility, filter: StudentFilte
       ),
     )
     .orderBy(asc(students.id))
-    .limit(page.limit + 1)
-    .all();
+    .limit(page.limit + 1);
 }
 
 export async function findStudent(db: Db, id: number, vis: Visibility): Promise<StudentRow | undefined> {
-  return db
-    .select()
-    .from(students)
-    .where(and(eq(students.id, id), studentCondition(students.schoolId, students.id, vis, 'row')))
-    .get();
+  return first(db.select().from(students).where(and(eq(students.id, id), studentCondition(students.schoolId, students.id, vis, 'row'))));
 }
 
 /** The classes each student is enrolled in, limited to classes the caller may see. */
@@ -105,8 +94,7 @@ export async function classIdsOfStudents(db: Db, studentIds: number[], vis: Visi
       .from(enrollments)
       .innerJoin(classes, eq(classes.id, enrollments.classId))
       .where(and(inArray(enrollments.studentId, part), classCondition(classes.schoolId, classes.id, vis)))
-      .orderBy(asc(enrollments.classId))
-      .all(),
+      .orderBy(asc(enrollments.classId)),
   );
 }
 
@@ -122,10 +110,11 @@ export interface StudentGuardianRow {
 
 /** Every active guardian linked to each student, no-contact orders included so staff know of them. */
 export async function guardiansOfStudents(db: Db, studentIds: number[]): Promise<StudentGuardianRow[]> {
-  return chunked(studentIds, (part) =>
-    db
-      .select({
-        studentId: studentGuardians.studentId,
+  return chunked(studentIds, async (part) =>
+    (
+      await db
+        .select({
+          studentId: studentGuardians.studentId,
         id: guardians.id,
         familyId: guardians.familyId,
         firstName: guardians.firstName,
@@ -136,9 +125,8 @@ export async function guardiansOfStudents(db: Db, studentIds: number[]): Promise
       })
       .from(studentGuardians)
       .innerJoin(guardians, and(eq(guardians.id, studentGuardians.guardianId), eq(guardians.active, true)))
-      .where(inArray(studentGuardians.studentId, part))
-      .orderBy(asc(guardians.id))
-      .all()
-      .map(({ linkRelationship, guardianRelationship, ...g }) => ({ ...g, relationship: linkRelationship ?? guardianRelationship })),
+        .where(inArray(studentGuardians.studentId, part))
+        .orderBy(asc(guardians.id))
+    ).map(({ linkRelationship, guardianRelationship, ...g }) => ({ ...g, relationship: linkRelationship ?? guardianRelationship })),
   );
 }

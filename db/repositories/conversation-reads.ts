@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
-import type { Db } from '../client';
+import { transaction, type Db } from '../client';
+import { first } from '../query';
 import { conversations, messageEvents, messages } from '../schema';
 import { prepared } from '../prepared';
 import { boundVisibility, familyCondition, type Visibility } from './schools';
@@ -32,7 +33,7 @@ export async function listConversations(
   page: { limit: number; after?: { activity: string; id: number } },
 ): Promise<ConversationListRow[]> {
   const after = page.after;
-  return db
+  const rows = await db
     .select({ c: conversations, activity })
     .from(conversations)
     .where(
@@ -46,9 +47,8 @@ export async function listConversations(
       ),
     )
     .orderBy(desc(activity), desc(conversations.id))
-    .limit(page.limit + 1)
-    .all()
-    .map((r) => ({ ...r.c, activity: r.activity }));
+    .limit(page.limit + 1);
+  return rows.map((r) => ({ ...r.c, activity: r.activity }));
 }
 
 /** One conversation if the caller may see it: every inbox click, so prepared once per kind of caller. */
@@ -58,10 +58,9 @@ export async function findConversation(db: Db, id: number, vis: Visibility): Pro
     db
       .select()
       .from(conversations)
-      .where(and(eq(conversations.id, sql.placeholder('id')), familyCondition(conversations.schoolId, conversations.familyId, bound.vis, 'row')))
-      .prepare(),
+      .where(and(eq(conversations.id, sql.placeholder('id')), familyCondition(conversations.schoolId, conversations.familyId, bound.vis, 'row'))),
   );
-  return statement.get({ id, ...bound.values });
+  return statement.first({ id, ...bound.values });
 }
 
 /**
@@ -74,16 +73,15 @@ export async function readConversationMessages(
   conversationId: number,
   page: { limit: number; afterId?: number },
 ): Promise<MessageRow[]> {
-  return db.transaction((tx) => {
-    const rows = tx
+  return transaction(db, async (tx) => {
+    const rows = await tx
       .select()
       .from(messages)
       .where(and(eq(messages.conversationId, conversationId), page.afterId !== undefined ? gt(messages.id, page.afterId) : undefined))
       .orderBy(asc(messages.id))
-      .limit(page.limit + 1)
-      .all();
+      .limit(page.limit + 1);
     if (rows.length <= page.limit) {
-      tx.update(conversations).set({ unreadCount: 0 }).where(eq(conversations.id, conversationId)).run();
+      await tx.update(conversations).set({ unreadCount: 0 }).where(eq(conversations.id, conversationId));
     }
     return rows;
   });
@@ -91,16 +89,17 @@ export async function readConversationMessages(
 
 /** A message, only when its conversation is visible. */
 export async function findMessage(db: Db, id: number, vis: Visibility): Promise<MessageRow | undefined> {
-  const row = db
-    .select({ m: messages })
-    .from(messages)
-    .innerJoin(conversations, eq(conversations.id, messages.conversationId))
-    .where(and(eq(messages.id, id), familyCondition(conversations.schoolId, conversations.familyId, vis, 'row')))
-    .get();
+  const row = await first(
+    db
+      .select({ m: messages })
+      .from(messages)
+      .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+      .where(and(eq(messages.id, id), familyCondition(conversations.schoolId, conversations.familyId, vis, 'row'))),
+  );
   return row?.m;
 }
 
 /** Every status callback for a message in arrival order, applied or not. */
 export async function listMessageEvents(db: Db, messageId: number): Promise<MessageEventRow[]> {
-  return db.select().from(messageEvents).where(eq(messageEvents.messageId, messageId)).orderBy(asc(messageEvents.id)).all();
+  return db.select().from(messageEvents).where(eq(messageEvents.messageId, messageId)).orderBy(asc(messageEvents.id));
 }

@@ -1,5 +1,6 @@
 import { and, asc, count, eq, gt, inArray } from 'drizzle-orm';
-import type { Db } from '../client';
+import { transaction, type Db } from '../client';
+import { first } from '../query';
 import { families, guardians, phones, students, studentGuardians } from '../schema';
 import { familyCondition, type Visibility } from './schools';
 
@@ -31,30 +32,28 @@ export interface NewFamily {
 
 /** Family, guardians, phones, students and every guardian–student link in one transaction. */
 export async function insertFamilyWithMembers(db: Db, input: NewFamily, now: string): Promise<number> {
-  return db.transaction((tx) => {
-    const family = tx
+  return transaction(db, async (tx) => {
+    const [family] = await tx
       .insert(families)
       .values({ schoolId: input.schoolId, displayName: input.displayName, language: input.language, createdAt: now, updatedAt: now })
-      .returning({ id: families.id })
-      .get();
-    const studentIds = input.students.map(
-      (s) =>
-        tx
-          .insert(students)
-          .values({ ...s, schoolId: input.schoolId, createdAt: now, updatedAt: now })
-          .returning({ id: students.id })
-          .get().id,
-    );
+      .returning({ id: families.id });
+    const studentIds: number[] = [];
+    for (const s of input.students) {
+      const [student] = await tx
+        .insert(students)
+        .values({ ...s, schoolId: input.schoolId, createdAt: now, updatedAt: now })
+        .returning({ id: students.id });
+      studentIds.push(student.id);
+    }
     for (const g of input.guardians) {
       const { phone, ...fields } = g;
-      const guardian = tx
+      const [guardian] = await tx
         .insert(guardians)
         .values({ ...fields, familyId: family.id, createdAt: now, updatedAt: now })
-        .returning({ id: guardians.id })
-        .get();
-      if (phone) tx.insert(phones).values({ number: phone, guardianId: guardian.id, createdAt: now }).run();
+        .returning({ id: guardians.id });
+      if (phone) await tx.insert(phones).values({ number: phone, guardianId: guardian.id, createdAt: now });
       for (const studentId of studentIds) {
-        tx.insert(studentGuardians).values({ studentId, guardianId: guardian.id, relationship: g.relationship, mayContact: true }).run();
+        await tx.insert(studentGuardians).values({ studentId, guardianId: guardian.id, relationship: g.relationship, mayContact: true });
       }
     }
     return family.id;
@@ -62,11 +61,7 @@ export async function insertFamilyWithMembers(db: Db, input: NewFamily, now: str
 }
 
 export async function findFamily(db: Db, id: number, vis?: Visibility): Promise<FamilyRow | undefined> {
-  return db
-    .select()
-    .from(families)
-    .where(and(eq(families.id, id), vis ? familyCondition(families.schoolId, families.id, vis, 'row') : undefined))
-    .get();
+  return first(db.select().from(families).where(and(eq(families.id, id), vis ? familyCondition(families.schoolId, families.id, vis, 'row') : undefined)));
 }
 
 export async function listFamilies(
@@ -85,8 +80,7 @@ export async function listFamilies(
       ),
     )
     .orderBy(asc(families.id))
-    .limit(page.limit + 1)
-    .all();
+    .limit(page.limit + 1);
 }
 
 export async function updateFamily(
@@ -95,7 +89,7 @@ export async function updateFamily(
   patch: { displayName?: string; language?: string; languageSource?: string },
   now: string,
 ): Promise<void> {
-  db.update(families).set({ ...patch, updatedAt: now }).where(eq(families.id, id)).run();
+  await db.update(families).set({ ...patch, updatedAt: now }).where(eq(families.id, id));
 }
 
 export interface MemberRows {
@@ -106,13 +100,12 @@ export interface MemberRows {
 /** Guardians (with their first phone) and linked students of several families, in two queries. */
 export async function listFamilyMembers(db: Db, familyIds: number[]): Promise<MemberRows> {
   if (!familyIds.length) return { guardians: [], students: [] };
-  const guardianRows = db
+  const guardianRows = await db
     .select({ g: guardians, phone: phones.number, canReceive: phones.canReceive, phoneId: phones.id })
     .from(guardians)
     .leftJoin(phones, eq(phones.guardianId, guardians.id))
     .where(and(inArray(guardians.familyId, familyIds), eq(guardians.active, true)))
-    .orderBy(asc(guardians.id), asc(phones.id))
-    .all();
+    .orderBy(asc(guardians.id), asc(phones.id));
   const seen = new Set<number>();
   const outGuardians: MemberRows['guardians'] = [];
   for (const r of guardianRows) {
@@ -129,7 +122,7 @@ export async function listFamilyMembers(db: Db, familyIds: number[]): Promise<Me
       canReceive: r.phone !== null && r.canReceive === true,
     });
   }
-  const studentRows = db
+  const studentRows = await db
     .selectDistinct({
       familyId: guardians.familyId,
       id: students.id,
@@ -141,31 +134,29 @@ export async function listFamilyMembers(db: Db, familyIds: number[]): Promise<Me
     .innerJoin(guardians, eq(guardians.id, studentGuardians.guardianId))
     .innerJoin(students, eq(students.id, studentGuardians.studentId))
     .where(and(inArray(guardians.familyId, familyIds), eq(students.active, true)))
-    .orderBy(asc(students.id))
-    .all();
+    .orderBy(asc(students.id));
   return { guardians: outGuardians, students: studentRows };
 }
 
 export async function findGuardianByExternalId(db: Db, externalId: string): Promise<{ id: number; familyId: number } | undefined> {
-  return db.select({ id: guardians.id, familyId: guardians.familyId }).from(guardians).where(eq(guardians.externalId, externalId)).get();
+  return first(db.select({ id: guardians.id, familyId: guardians.familyId }).from(guardians).where(eq(guardians.externalId, externalId)));
 }
 
 /** Row counts, for the demo seed's idempotence check and reports. */
 export async function familyCounts(db: Db, schoolId?: number): Promise<{ families: number; guardians: number; students: number; phones: number }> {
   const inSchool = schoolId === undefined ? undefined : eq(families.schoolId, schoolId);
-  const n = (q: { n: number } | undefined) => q?.n ?? 0;
+  const n = async (q: PromiseLike<{ n: number }[]>) => (await first(q))?.n ?? 0;
   return {
-    families: n(db.select({ n: count() }).from(families).where(inSchool).get()),
-    guardians: n(db.select({ n: count() }).from(guardians).innerJoin(families, eq(families.id, guardians.familyId)).where(inSchool).get()),
-    students: n(db.select({ n: count() }).from(students).where(schoolId === undefined ? undefined : eq(students.schoolId, schoolId)).get()),
-    phones: n(
+    families: await n(db.select({ n: count() }).from(families).where(inSchool)),
+    guardians: await n(db.select({ n: count() }).from(guardians).innerJoin(families, eq(families.id, guardians.familyId)).where(inSchool)),
+    students: await n(db.select({ n: count() }).from(students).where(schoolId === undefined ? undefined : eq(students.schoolId, schoolId))),
+    phones: await n(
       db
         .select({ n: count() })
         .from(phones)
         .innerJoin(guardians, eq(guardians.id, phones.guardianId))
         .innerJoin(families, eq(families.id, guardians.familyId))
-        .where(inSchool)
-        .get(),
+        .where(inSchool),
     ),
   };
 }

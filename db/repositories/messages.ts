@@ -1,10 +1,14 @@
 import { and, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, notExists, or, sql } from 'drizzle-orm';
-import type { Db, Tx } from '../client';
+import type { Db } from '../client';
+import { transaction } from '../transaction';
+import { affectedRows, first } from '../query';
 import { conversations, messageEvents, messages, type EventSource, type MessageStatus } from '../schema';
 import { addOptOut, removeOptOut, type OptOutChange } from './opt-outs';
 import { prepared } from '../prepared';
 import type { MessageEventRow } from './conversation-reads';
 import { groupCommit } from '../group-commit';
+import { dialectSql } from '../dialects/differences';
+import { rawRows } from '../dialects/raw';
 
 export type MessageRow = typeof messages.$inferSelect;
 export type NewMessage = typeof messages.$inferInsert;
@@ -19,46 +23,51 @@ export interface ConversationKey {
 const P = sql.placeholder;
 
 /** Conversation lookups, one prepared statement per kind of key. */
-function findConversation(db: Db, key: ConversationKey): ConversationRow | undefined {
+function findConversation(db: Db, key: ConversationKey): Promise<ConversationRow | undefined> {
   if (key.familyId !== null) {
     return prepared(db, 'conversations.byFamily', () =>
-      db.select().from(conversations).where(and(eq(conversations.schoolId, P('schoolId')), eq(conversations.familyId, P('familyId')))).prepare(),
-    ).get({ schoolId: key.schoolId, familyId: key.familyId });
+      db.select().from(conversations).where(and(eq(conversations.schoolId, P('schoolId')), eq(conversations.familyId, P('familyId')))),
+    ).first({ schoolId: key.schoolId, familyId: key.familyId });
   }
   if (key.schoolId === null) {
     return prepared(db, 'conversations.unmatchedNoSchool', () =>
-      db.select().from(conversations).where(and(isNull(conversations.schoolId), eq(conversations.unmatchedNumber, P('number')))).prepare(),
-    ).get({ number: key.unmatchedNumber });
+      db.select().from(conversations).where(and(isNull(conversations.schoolId), eq(conversations.unmatchedNumber, P('number')))),
+    ).first({ number: key.unmatchedNumber });
   }
   return prepared(db, 'conversations.unmatched', () =>
-    db.select().from(conversations).where(and(eq(conversations.schoolId, P('schoolId')), eq(conversations.unmatchedNumber, P('number')))).prepare(),
-  ).get({ schoolId: key.schoolId, number: key.unmatchedNumber });
+    db.select().from(conversations).where(and(eq(conversations.schoolId, P('schoolId')), eq(conversations.unmatchedNumber, P('number')))),
+  ).first({ schoolId: key.schoolId, number: key.unmatchedNumber });
 }
 
-/** The conversation for a key, created when missing. Call inside a transaction. */
-function conversationFor(db: Db, key: ConversationKey, at: string): ConversationRow {
-  const found = findConversation(db, key);
+/**
+ * The conversation for a key, created when missing. Two callers at once (two hosts storing two
+ * texts from one family) both end with the one row: the loser's insert does nothing and it reads
+ * the winner's.
+ */
+async function conversationFor(db: Db, key: ConversationKey, at: string): Promise<ConversationRow> {
+  const found = await findConversation(db, key);
   if (found) return found;
-  return db
+  const [created] = await db
     .insert(conversations)
     .values({ schoolId: key.schoolId, familyId: key.familyId, unmatchedNumber: key.familyId ? null : key.unmatchedNumber, createdAt: at })
-    .returning()
-    .get();
+    .onConflictDoNothing()
+    .returning();
+  return created ?? (await findConversation(db, key))!;
 }
 
 export async function getOrCreateConversation(db: Db, key: ConversationKey, at: string): Promise<ConversationRow> {
-  return findConversation(db, key) ?? db.transaction(() => conversationFor(db, key, at), { behavior: 'immediate' });
+  return (await findConversation(db, key)) ?? transaction(db, (tx) => conversationFor(tx, key, at));
 }
 
 export async function getConversation(db: Db, id: number): Promise<ConversationRow | undefined> {
-  return prepared(db, 'conversations.byId', () => db.select().from(conversations).where(eq(conversations.id, P('id'))).prepare()).get({ id });
+  return prepared(db, 'conversations.byId', () => db.select().from(conversations).where(eq(conversations.id, P('id')))).first({ id });
 }
 
 /** A sid names at most one message per direction (see the schema's index). */
-function messageBySid(db: Db, direction: MessageRow['direction'], sid: string): MessageRow | undefined {
+function messageBySid(db: Db, direction: MessageRow['direction'], sid: string): Promise<MessageRow | undefined> {
   return prepared(db, 'messages.bySid', () =>
-    db.select().from(messages).where(and(eq(messages.direction, P('direction')), eq(messages.providerSid, P('sid')))).prepare(),
-  ).get({ direction, sid });
+    db.select().from(messages).where(and(eq(messages.direction, P('direction')), eq(messages.providerSid, P('sid')))),
+  ).first({ direction, sid });
 }
 
 /** Every column of a message, so one prepared insert serves every kind. */
@@ -68,19 +77,15 @@ const MESSAGE_COLUMNS = [
 ] as const;
 const MESSAGE_DEFAULTS = { language: null, encoding: null, segments: null, providerSid: null, errorCode: null, staffId: null, urgent: false, confirmsOptOut: false, attempts: 0, scheduledFor: null, sentAt: null };
 
-function insertMessage(db: Db, row: NewMessage): MessageRow {
+async function insertMessage(db: Db, row: NewMessage): Promise<MessageRow> {
   const statement = prepared(db, 'messages.insert', () =>
     db
       .insert(messages)
       .values(Object.fromEntries(MESSAGE_COLUMNS.map((c) => [c, P(c)])) as unknown as NewMessage)
-      .returning()
-      .prepare(),
+      .returning(),
   );
-  const values: Record<string, unknown> = { ...MESSAGE_DEFAULTS, ...row };
-  // Placeholders reach the driver as they are, so booleans go in as SQLite stores them.
-  values.urgent = values.urgent ? 1 : 0;
-  values.confirmsOptOut = values.confirmsOptOut ? 1 : 0;
-  return statement.get(values) as MessageRow;
+  // Each placeholder is bound through its column, so a boolean reaches each dialect as it stores one.
+  return (await statement.first({ ...MESSAGE_DEFAULTS, ...row }))!;
 }
 
 export interface StoreInbound {
@@ -95,22 +100,21 @@ export interface StoreInbound {
  * sent with the same sid is another message and does not hide this one.
  */
 export async function storeInbound(db: Db, input: StoreInbound): Promise<{ message: MessageRow; created: boolean; optOutChanged: boolean }> {
-  return groupCommit(db, 'storeInbound', (input: StoreInbound) => {
-    const existing = messageBySid(db, 'inbound', input.message.providerSid!);
+  return groupCommit(db, 'storeInbound', async (tx, input: StoreInbound) => {
+    const existing = await messageBySid(tx, 'inbound', input.message.providerSid!);
     if (existing) return { message: existing, created: false, optOutChanged: false };
-    const conv = conversationFor(db, input.conversation, input.message.createdAt);
-    const message = insertMessage(db, { ...input.message, conversationId: conv.id });
-    prepared(db, 'conversations.touchInbound', () =>
-      db
+    const conv = await conversationFor(tx, input.conversation, input.message.createdAt);
+    const message = await insertMessage(tx, { ...input.message, conversationId: conv.id });
+    await prepared(tx, 'conversations.touchInbound', () =>
+      tx
         .update(conversations)
         .set({ lastMessageAt: sql`${P('at')}`, unreadCount: sql`${conversations.unreadCount} + 1` })
-        .where(eq(conversations.id, P('id')))
-        .prepare(),
-    ).run({ at: message.createdAt, id: conv.id });
+        .where(eq(conversations.id, P('id'))),
+    ).affected({ at: message.createdAt, id: conv.id });
     let optOutChanged = false;
-    if (input.optOut && 'add' in input.optOut) optOutChanged = addOptOut(db, input.optOut.add);
+    if (input.optOut && 'add' in input.optOut) optOutChanged = await addOptOut(tx, input.optOut.add);
     if (input.optOut && 'remove' in input.optOut) {
-      optOutChanged = removeOptOut(db, input.optOut.remove.phoneNumber, input.optOut.remove.sendingNumber);
+      optOutChanged = await removeOptOut(tx, input.optOut.remove.phoneNumber, input.optOut.remove.sendingNumber);
     }
     return { message, created: true, optOutChanged };
   })(input);
@@ -118,23 +122,24 @@ export async function storeInbound(db: Db, input: StoreInbound): Promise<{ messa
 
 /** Outbound rows for one send, created together; the conversation's activity moves with them. */
 export async function insertOutbound(db: Db, conversationId: number, rows: Omit<NewMessage, 'conversationId'>[]): Promise<MessageRow[]> {
-  return groupCommit(db, 'insertOutbound', ({ conversationId, rows }: { conversationId: number; rows: Omit<NewMessage, 'conversationId'>[] }) => {
-    const created = rows.map((r) => insertMessage(db, { ...r, conversationId }));
+  return groupCommit(db, 'insertOutbound', async (tx, { conversationId, rows }: { conversationId: number; rows: Omit<NewMessage, 'conversationId'>[] }) => {
+    const created: MessageRow[] = [];
+    for (const r of rows) created.push(await insertMessage(tx, { ...r, conversationId }));
     if (created.length) {
-      prepared(db, 'conversations.touchOutbound', () =>
-        db.update(conversations).set({ lastMessageAt: sql`${P('at')}` }).where(eq(conversations.id, P('id'))).prepare(),
-      ).run({ at: created[0].createdAt, id: conversationId });
+      await prepared(tx, 'conversations.touchOutbound', () =>
+        tx.update(conversations).set({ lastMessageAt: sql`${P('at')}` }).where(eq(conversations.id, P('id'))),
+      ).affected({ at: created[0].createdAt, id: conversationId });
     }
     return created;
   })({ conversationId, rows });
 }
 
 export async function getMessage(db: Db, id: number): Promise<MessageRow | undefined> {
-  return prepared(db, 'messages.byId', () => db.select().from(messages).where(eq(messages.id, P('id'))).prepare()).get({ id });
+  return prepared(db, 'messages.byId', () => db.select().from(messages).where(eq(messages.id, P('id')))).first({ id });
 }
 
 export async function updateMessage(db: Db, id: number, patch: Partial<NewMessage>): Promise<void> {
-  db.update(messages).set(patch).where(eq(messages.id, id)).run();
+  await db.update(messages).set(patch).where(eq(messages.id, id));
 }
 
 /** A message no send has claimed yet: waiting for its job, or held for its time. */
@@ -145,7 +150,7 @@ const UNSENT: MessageStatus[] = ['queued', 'held'];
  * claimed it cannot undo that claim. False when it had already left the waiting states.
  */
 export async function updateUnsent(db: Db, id: number, patch: Partial<NewMessage>): Promise<boolean> {
-  return db.update(messages).set(patch).where(and(eq(messages.id, id), inArray(messages.status, UNSENT))).run().changes > 0;
+  return affectedRows(await db.update(messages).set(patch).where(and(eq(messages.id, id), inArray(messages.status, UNSENT)))) > 0;
 }
 
 /**
@@ -154,15 +159,16 @@ export async function updateUnsent(db: Db, id: number, patch: Partial<NewMessage
  * worker claimed, or the carrier already took, is not waiting any more: null, and nothing is sent.
  */
 export async function claimForSend(db: Db, id: number, claimedUntil: string, at: string): Promise<MessageRow | null> {
-  return groupCommit(db, 'claimForSend', ({ id, claimedUntil, at }: { id: number; claimedUntil: string; at: string }) =>
-    prepared(db, 'messages.claim', () =>
-      db
-        .update(messages)
-        .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, claimedUntil: sql`${P('claimedUntil')}`, updatedAt: sql`${P('at')}` })
-        .where(and(eq(messages.id, P('id')), inArray(messages.status, UNSENT), isNull(messages.providerSid)))
-        .returning()
-        .prepare(),
-    ).get({ id, claimedUntil, at }) ?? null,
+  return groupCommit(db, 'claimForSend', async (tx, { id, claimedUntil, at }: { id: number; claimedUntil: string; at: string }) =>
+    (
+      await prepared(tx, 'messages.claim', () =>
+        tx
+          .update(messages)
+          .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, claimedUntil: sql`${P('claimedUntil')}`, updatedAt: sql`${P('at')}` })
+          .where(and(eq(messages.id, P('id')), inArray(messages.status, UNSENT), isNull(messages.providerSid)))
+          .returning(),
+      ).first({ id, claimedUntil, at })
+    ) ?? null,
   )({ id, claimedUntil, at });
 }
 
@@ -171,13 +177,11 @@ export async function claimForSend(db: Db, id: number, claimedUntil: string, at:
  * False when the claim had lapsed and the message was settled meanwhile (see failLapsedClaims).
  */
 export async function releaseClaim(db: Db, id: number, patch: Pick<MessageRow, 'errorCode' | 'updatedAt'> & { status: 'queued' | 'failed' }): Promise<boolean> {
-  return (
-    db
-      .update(messages)
-      .set({ ...patch, claimedUntil: null })
-      .where(and(eq(messages.id, id), eq(messages.status, 'sending'), isNull(messages.providerSid)))
-      .run().changes > 0
-  );
+  const res = await db
+    .update(messages)
+    .set({ ...patch, claimedUntil: null })
+    .where(and(eq(messages.id, id), eq(messages.status, 'sending'), isNull(messages.providerSid)));
+  return affectedRows(res) > 0;
 }
 
 /**
@@ -189,8 +193,7 @@ export async function failLapsedClaims(db: Db, now: string, reason: string, at: 
     .update(messages)
     .set({ status: 'failed', failureReason: reason, claimedUntil: null, updatedAt: at })
     .where(and(eq(messages.status, 'sending'), isNull(messages.providerSid), lt(messages.claimedUntil, now)))
-    .returning({ id: messages.id, toNumber: messages.toNumber })
-    .all();
+    .returning({ id: messages.id, toNumber: messages.toNumber });
 }
 
 /**
@@ -200,12 +203,13 @@ export async function failLapsedClaims(db: Db, now: string, reason: string, at: 
  * repeated callback, or two at once, schedule one try. Null when it scheduled nothing.
  */
 export async function holdForRetry(db: Db, id: number, providerSid: string, until: string, at: string): Promise<number | null> {
-  const row = db
-    .update(messages)
-    .set({ status: 'held', scheduledFor: until, providerSid: null, sendRound: sql`${messages.sendRound} + 1`, updatedAt: at })
-    .where(and(eq(messages.id, id), eq(messages.providerSid, providerSid), inArray(messages.status, ['undelivered', 'failed'])))
-    .returning({ sendRound: messages.sendRound })
-    .get();
+  const row = await first(
+    db
+      .update(messages)
+      .set({ status: 'held', scheduledFor: until, providerSid: null, sendRound: sql`${messages.sendRound} + 1`, updatedAt: at })
+      .where(and(eq(messages.id, id), eq(messages.providerSid, providerSid), inArray(messages.status, ['undelivered', 'failed'])))
+      .returning({ sendRound: messages.sendRound }),
+  );
   return row?.sendRound ?? null;
 }
 
@@ -214,22 +218,24 @@ export async function holdForRetry(db: Db, id: number, providerSid: string, unti
  * `round` was read. Returns the new round (its job's id), or null.
  */
 export async function nextSendRound(db: Db, id: number, round: number, at: string): Promise<number | null> {
-  const row = db
-    .update(messages)
-    .set({ sendRound: round + 1, updatedAt: at })
-    .where(and(eq(messages.id, id), eq(messages.sendRound, round), inArray(messages.status, UNSENT)))
-    .returning({ sendRound: messages.sendRound })
-    .get();
+  const row = await first(
+    db
+      .update(messages)
+      .set({ sendRound: round + 1, updatedAt: at })
+      .where(and(eq(messages.id, id), eq(messages.sendRound, round), inArray(messages.status, UNSENT)))
+      .returning({ sendRound: messages.sendRound }),
+  );
   return row?.sendRound ?? null;
 }
 
 export async function setConversationAssignee(db: Db, conversationId: number, staffId: number | null): Promise<void> {
-  db.update(conversations).set({ assignedStaffId: staffId }).where(eq(conversations.id, conversationId)).run();
+  await db.update(conversations).set({ assignedStaffId: staffId }).where(eq(conversations.id, conversationId));
 }
 
 /** The staff member who last texted this conversation since `since`, if any. */
 export async function lastStaffSender(db: Db, conversationId: number, since: string): Promise<number | null> {
-  const row = db
+  const row = await first(
+    db
     .select({ staffId: messages.staffId })
     .from(messages)
     .where(
@@ -241,8 +247,8 @@ export async function lastStaffSender(db: Db, conversationId: number, since: str
       ),
     )
     .orderBy(desc(messages.id))
-    .limit(1)
-    .get();
+    .limit(1),
+  );
   return row?.staffId ?? null;
 }
 
@@ -260,32 +266,28 @@ export interface StatusEvent {
 export type StatusPatch = Pick<MessageRow, 'status' | 'errorCode' | 'updatedAt'>;
 export type DecideStatus = (current: MessageRow, event: Pick<StatusEvent, 'status' | 'errorCode'>) => StatusPatch | null;
 
-function applyStatus(db: Db, id: number, patch: StatusPatch): void {
-  prepared(db, 'messages.setStatus', () =>
+async function applyStatus(db: Db, id: number, patch: StatusPatch): Promise<void> {
+  await prepared(db, 'messages.setStatus', () =>
     db
       .update(messages)
       .set({ status: sql`${P('status')}`, errorCode: sql`${P('errorCode')}`, updatedAt: sql`${P('updatedAt')}` })
-      .where(eq(messages.id, P('id')))
-      .prepare(),
-  ).run({ ...patch, id });
+      .where(eq(messages.id, P('id'))),
+  ).affected({ ...patch, id });
 }
 
-function insertEvent(db: Db, event: StatusEvent, messageId: number | null, applied: boolean): void {
-  prepared(db, 'messageEvents.insert', () =>
-    db
-      .insert(messageEvents)
-      .values({
-        messageId: sql`${P('messageId')}`,
-        providerSid: sql`${P('providerSid')}`,
-        status: sql`${P('status')}`,
-        errorCode: sql`${P('errorCode')}`,
-        applied: sql`${P('applied')}`,
-        source: sql`${P('source')}`,
-        raw: sql`${P('raw')}`,
-        at: sql`${P('at')}`,
-      })
-      .prepare(),
-  ).run({ ...event, source: event.source ?? 'callback', messageId, applied: applied ? 1 : 0 });
+async function insertEvent(db: Db, event: StatusEvent, messageId: number | null, applied: boolean): Promise<void> {
+  await prepared(db, 'messageEvents.insert', () =>
+    db.insert(messageEvents).values({
+      messageId: P('messageId'),
+      providerSid: P('providerSid'),
+      status: P('status'),
+      errorCode: P('errorCode'),
+      applied: P('applied'),
+      source: P('source'),
+      raw: P('raw'),
+      at: P('at'),
+    } as unknown as typeof messageEvents.$inferInsert),
+  ).affected({ ...event, source: event.source ?? 'callback', messageId, applied });
 }
 
 /**
@@ -295,11 +297,12 @@ function insertEvent(db: Db, event: StatusEvent, messageId: number | null, appli
  * send's own answer) is kept unattached; attachProviderSid applies it later.
  */
 export async function recordStatusEvent(db: Db, event: StatusEvent, decide: DecideStatus): Promise<{ message: MessageRow | null; applied: boolean }> {
-  return groupCommit(db, 'recordStatusEvent', ({ event, decide }: { event: StatusEvent; decide: DecideStatus }) => {
-    const message = messageBySid(db, 'outbound', event.providerSid) ?? null;
+  return groupCommit(db, 'recordStatusEvent', async (tx, { event, decide }: { event: StatusEvent; decide: DecideStatus }) => {
+    await lockSid(tx, event.providerSid);
+    const message = (await messageBySid(tx, 'outbound', event.providerSid)) ?? null;
     const patch = message ? decide(message, event) : null;
-    if (message && patch) applyStatus(db, message.id, patch);
-    insertEvent(db, event, message?.id ?? null, Boolean(patch));
+    if (message && patch) await applyStatus(tx, message.id, patch);
+    await insertEvent(tx, event, message?.id ?? null, Boolean(patch));
     return { message: message && patch ? { ...message, ...patch } : message, applied: Boolean(patch) };
   })({ event, decide });
 }
@@ -313,9 +316,10 @@ export type Accepted = Pick<MessageRow, 'sentAt' | 'segments' | 'updatedAt'> & {
  * the carrier has the text, and its sid is the truth.
  */
 export async function attachProviderSid(db: Db, messageId: number, accepted: Accepted, decide: DecideStatus): Promise<{ message: MessageRow; early: MessageEventRow[] }> {
-  return groupCommit(db, 'attachProviderSid', ({ messageId, accepted, decide }: { messageId: number; accepted: Accepted; decide: DecideStatus }) => {
-    let message = prepared(db, 'messages.accept', () =>
-      db
+  return groupCommit(db, 'attachProviderSid', async (tx, { messageId, accepted, decide }: { messageId: number; accepted: Accepted; decide: DecideStatus }) => {
+    await lockSid(tx, accepted.providerSid);
+    let message = await prepared(tx, 'messages.accept', () =>
+      tx
         .update(messages)
         .set({
           providerSid: sql`${P('providerSid')}`,
@@ -328,33 +332,41 @@ export async function attachProviderSid(db: Db, messageId: number, accepted: Acc
           updatedAt: sql`${P('updatedAt')}`,
         })
         .where(and(eq(messages.id, P('id')), isNull(messages.providerSid)))
-        .returning()
-        .prepare(),
-    ).get({ ...accepted, id: messageId });
+        .returning(),
+    ).first({ ...accepted, id: messageId });
     if (!message) throw new Error(`message ${messageId} is missing or already has a provider sid`);
-    const unattached = prepared(db, 'messageEvents.unattached', () =>
-      db
+    const unattached = await prepared(tx, 'messageEvents.unattached', () =>
+      tx
         .select()
         .from(messageEvents)
         .where(and(eq(messageEvents.providerSid, P('sid')), isNull(messageEvents.messageId)))
-        .orderBy(messageEvents.id)
-        .prepare(),
+        .orderBy(messageEvents.id),
     ).all({ sid: accepted.providerSid });
     const early: MessageEventRow[] = [];
     for (const ev of unattached) {
       const next = decide(message, ev);
       if (next) {
-        applyStatus(db, messageId, next);
+        await applyStatus(tx, messageId, next);
         message = { ...message, ...next };
         early.push(ev);
       }
-      db.update(messageEvents).set({ messageId, applied: Boolean(next) }).where(eq(messageEvents.id, ev.id)).run();
+      await tx.update(messageEvents).set({ messageId, applied: Boolean(next) }).where(eq(messageEvents.id, ev.id));
     }
     return { message, early };
   })({ messageId, accepted, decide });
 }
 
 export type { MessageStatus, MessageEventRow };
+
+/**
+ * A callback that beats the send's own answer and the storing of that answer must not pass each
+ * other unseen (each in its own transaction, neither seeing the other's row): both take this
+ * lock on the sid first, so one of them always finds what the other wrote.
+ */
+async function lockSid(tx: Db, sid: string): Promise<void> {
+  const lock = dialectSql().keyLock(`provider-sid:${sid}`);
+  if (lock) await rawRows(tx, lock);
+}
 
 /** Outbound messages still waiting to leave whose time has come (held) or that have waited long (queued). */
 export async function strandedOutbound(db: Db, queuedBefore: string, heldUntil: string, limit = 500): Promise<Pick<MessageRow, 'id' | 'sendRound'>[]> {
@@ -368,8 +380,7 @@ export async function strandedOutbound(db: Db, queuedBefore: string, heldUntil: 
       ),
     )
     .orderBy(messages.id)
-    .limit(limit)
-    .all();
+    .limit(limit);
 }
 
 /** Message counts by direction and status, for /metrics. */
@@ -377,8 +388,7 @@ export async function countByStatus(db: Db): Promise<{ direction: string; status
   return db
     .select({ direction: messages.direction, status: messages.status, count: sql<number>`count(*)` })
     .from(messages)
-    .groupBy(messages.direction, messages.status)
-    .all();
+    .groupBy(messages.direction, messages.status);
 }
 
 /**
@@ -391,7 +401,7 @@ export async function unsettledOutbound(db: Db, settledBy: string, sentAfter: st
     .select({ id: messageEvents.id })
     .from(messageEvents)
     .where(and(eq(messageEvents.messageId, messages.id), eq(messageEvents.source, 'lookup'), gt(messageEvents.at, messages.updatedAt)));
-  const rows = db
+  const rows = await db
     .select({ id: messages.id, providerSid: messages.providerSid })
     .from(messages)
     .where(
@@ -404,7 +414,6 @@ export async function unsettledOutbound(db: Db, settledBy: string, sentAfter: st
       ),
     )
     .orderBy(messages.id)
-    .limit(limit)
-    .all();
+    .limit(limit);
   return rows.map((r) => ({ id: r.id, providerSid: r.providerSid! }));
 }

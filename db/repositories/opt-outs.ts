@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { prepared } from '../prepared';
-import type { Db, Tx } from '../client';
+import { affectedRows } from '../query';
+import type { Db } from '../client';
 import { optOuts } from '../schema';
 
 export interface OptOutChange {
@@ -12,22 +13,18 @@ export interface OptOutChange {
 }
 
 /** Records an opt-out; true when the number was not already opted out. */
-export function addOptOut(tx: Db | Tx, c: OptOutChange): boolean {
-  const res = tx
+export async function addOptOut(tx: Db, c: OptOutChange): Promise<boolean> {
+  const res = await tx
     .insert(optOuts)
     .values({ phoneNumber: c.phoneNumber, sendingNumber: c.sendingNumber, keyword: c.keyword, source: c.source, since: c.at })
-    .onConflictDoNothing()
-    .run();
-  return res.changes > 0;
+    .onConflictDoNothing();
+  return affectedRows(res) > 0;
 }
 
 /** Removes an opt-out; true when there was one. */
-export function removeOptOut(tx: Db | Tx, phoneNumber: string, sendingNumber: string): boolean {
-  const res = tx
-    .delete(optOuts)
-    .where(and(eq(optOuts.phoneNumber, phoneNumber), eq(optOuts.sendingNumber, sendingNumber)))
-    .run();
-  return res.changes > 0;
+export async function removeOptOut(tx: Db, phoneNumber: string, sendingNumber: string): Promise<boolean> {
+  const res = await tx.delete(optOuts).where(and(eq(optOuts.phoneNumber, phoneNumber), eq(optOuts.sendingNumber, sendingNumber)));
+  return affectedRows(res) > 0;
 }
 
 export async function isOptedOut(db: Db, phoneNumber: string, sendingNumbers: string[]): Promise<boolean> {
@@ -35,10 +32,10 @@ export async function isOptedOut(db: Db, phoneNumber: string, sendingNumbers: st
     db
       .select({ id: optOuts.id })
       .from(optOuts)
-      .where(and(eq(optOuts.phoneNumber, sql.placeholder('phone')), eq(optOuts.sendingNumber, sql.placeholder('sender'))))
-      .prepare(),
+      .where(and(eq(optOuts.phoneNumber, sql.placeholder('phone')), eq(optOuts.sendingNumber, sql.placeholder('sender')))),
   );
-  return sendingNumbers.some((sender) => statement.get({ phone: phoneNumber, sender }) !== undefined);
+  for (const sender of sendingNumbers) if (await statement.first({ phone: phoneNumber, sender })) return true;
+  return false;
 }
 
 export async function recordOptOut(db: Db, c: OptOutChange): Promise<boolean> {

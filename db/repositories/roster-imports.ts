@@ -1,5 +1,7 @@
 import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
+import { dialectSql } from '../dialects/differences';
+import { affectedRows, first } from '../query';
 import { rosterImports } from '../schema';
 
 export type RosterImportRow = typeof rosterImports.$inferSelect;
@@ -15,28 +17,21 @@ export interface ImportVisibility {
   schoolIds: number[] | null;
 }
 
-/*
- * The target school lives in the options JSON (the table has no school column). json_extract is
- * SQLite's spelling; PostgreSQL's is options::json->>'schoolId'. Kept here so only db/ knows.
- */
-const schoolOf = sql`json_extract(${rosterImports.options}, '$.schoolId')`;
-
 function visible(vis: ImportVisibility): SQL | undefined {
   if (vis.schoolIds === null) return undefined;
   const own = eq(rosterImports.staffId, vis.staffId);
-  return vis.schoolIds.length ? or(own, inArray(schoolOf, vis.schoolIds)) : own;
+  // The target school lives in the options JSON (the table has no school column), as text.
+  const schoolOf = dialectSql().jsonText(rosterImports.options, 'schoolId');
+  return vis.schoolIds.length ? or(own, inArray(schoolOf, vis.schoolIds.map(String))) : own;
 }
 
 export async function insertImport(db: Db, row: NewRosterImport): Promise<RosterImportRow> {
-  return db.insert(rosterImports).values(row).returning().get();
+  const [created] = await db.insert(rosterImports).values(row).returning();
+  return created;
 }
 
 export async function findImport(db: Db, id: number, vis?: ImportVisibility): Promise<RosterImportRow | undefined> {
-  return db
-    .select()
-    .from(rosterImports)
-    .where(and(eq(rosterImports.id, id), vis ? visible(vis) : undefined))
-    .get();
+  return first(db.select().from(rosterImports).where(and(eq(rosterImports.id, id), vis ? visible(vis) : undefined)));
 }
 
 /** Newest first; up to limit + 1 rows so the caller can tell whether another page exists. */
@@ -46,12 +41,11 @@ export async function listImports(db: Db, vis: ImportVisibility, page: { limit: 
     .from(rosterImports)
     .where(and(visible(vis), page.beforeId !== undefined ? lt(rosterImports.id, page.beforeId) : undefined))
     .orderBy(desc(rosterImports.id))
-    .limit(page.limit + 1)
-    .all();
+    .limit(page.limit + 1);
 }
 
 export async function updateImport(db: Db, id: number, patch: RosterImportPatch): Promise<void> {
-  db.update(rosterImports).set(patch).where(eq(rosterImports.id, id)).run();
+  await db.update(rosterImports).set(patch).where(eq(rosterImports.id, id));
 }
 
 /**
@@ -59,20 +53,20 @@ export async function updateImport(db: Db, id: number, patch: RosterImportPatch)
  * delivers twice (a stalled lock, a re-added id) does not import the file a second time.
  */
 export async function startImport(db: Db, id: number): Promise<RosterImportRow | undefined> {
-  return db
-    .update(rosterImports)
-    .set({ status: 'running', error: null })
-    .where(and(eq(rosterImports.id, id), inArray(rosterImports.status, ['queued', 'running'])))
-    .returning()
-    .get();
+  return first(
+    db
+      .update(rosterImports)
+      .set({ status: 'running', error: null })
+      .where(and(eq(rosterImports.id, id), inArray(rosterImports.status, ['queued', 'running'])))
+      .returning(),
+  );
 }
 
 /** Records an import failed unless it has finished meanwhile: for an import given up without running to the end. */
 export async function failUnfinishedImport(db: Db, id: number, patch: { error: string; finishedAt: string }): Promise<boolean> {
-  const changed = db
+  const changed = await db
     .update(rosterImports)
     .set({ status: 'failed', error: patch.error, finishedAt: patch.finishedAt, filePath: null })
-    .where(and(eq(rosterImports.id, id), inArray(rosterImports.status, ['queued', 'running'])))
-    .run();
-  return changed.changes > 0;
+    .where(and(eq(rosterImports.id, id), inArray(rosterImports.status, ['queued', 'running'])));
+  return affectedRows(changed) > 0;
 }

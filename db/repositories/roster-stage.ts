@@ -1,9 +1,10 @@
 /**
  * Where a roster file goes while it is read: a private SQLite file per import, so a district's
  * whole export never sits in memory. The parsers write every record here as it streams past and
- * look earlier ones up by id (a duplicate, a reference, a conflict); the sync then attaches the
- * file to the main database and works entity by entity with set-based SQL, and school by school
- * for households. Memory is bounded by the largest school, not by the file.
+ * look earlier ones up by id (a duplicate, a reference, a conflict); the sync then reads it
+ * inside the import's transaction (attached on SQLite, copied into temporary tables on
+ * PostgreSQL: roster-transaction.ts) and works entity by entity with set-based SQL, and school
+ * by school for households. Memory is bounded by the largest school, not by the file.
  *
  * The file has its own connection, no journal and no fsync: it is scratch, deleted when the
  * import ends, and rebuilt from the export if anything fails.
@@ -12,8 +13,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { sql } from 'drizzle-orm';
-import type { Db } from '../client';
+import { sqliteStageSchema } from './roster-stage-tables';
 import type {
   RosterClass,
   RosterEnrollment,
@@ -25,42 +25,6 @@ import type {
   RowError,
   Source,
 } from '../../src/families/roster/model';
-
-/** The name the stage has while attached to the main database. */
-export const STAGE = 'stage';
-
-const SCHEMA = `
-CREATE TABLE schools (ext TEXT PRIMARY KEY, name TEXT NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL);
-CREATE TABLE users (id TEXT PRIMARY KEY, role TEXT NOT NULL, line INTEGER NOT NULL, rejected INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE students (ext TEXT PRIMARY KEY, school_ext TEXT NOT NULL, first_name TEXT NOT NULL, last_name TEXT NOT NULL,
-  grade TEXT NOT NULL, active INTEGER NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL);
-CREATE TABLE guardians (ext TEXT PRIMARY KEY, first_name TEXT NOT NULL, last_name TEXT NOT NULL, phone TEXT, language TEXT,
-  household TEXT, relationship TEXT, active INTEGER NOT NULL, may_contact INTEGER NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL);
-CREATE TABLE declared (student_ext TEXT NOT NULL, guardian_ext TEXT NOT NULL, line INTEGER NOT NULL, from_guardian INTEGER NOT NULL);
-CREATE TABLE links (student_ext TEXT NOT NULL, guardian_ext TEXT NOT NULL, relationship TEXT, may_contact INTEGER NOT NULL,
-  file TEXT NOT NULL, line INTEGER NOT NULL, PRIMARY KEY (student_ext, guardian_ext));
-CREATE INDEX links_guardian ON links (guardian_ext);
-CREATE TABLE teachers (ext TEXT PRIMARY KEY, email TEXT NOT NULL, first_name TEXT NOT NULL, last_name TEXT NOT NULL,
-  schools TEXT NOT NULL, active INTEGER NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL);
-CREATE TABLE classes (ext TEXT PRIMARY KEY, school_ext TEXT NOT NULL, title TEXT NOT NULL, grades TEXT NOT NULL,
-  subjects TEXT NOT NULL, active INTEGER NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL);
-CREATE TABLE enrollments (class_ext TEXT NOT NULL, user_ext TEXT NOT NULL, role TEXT NOT NULL, active INTEGER NOT NULL,
-  file TEXT NOT NULL, line INTEGER NOT NULL, PRIMARY KEY (class_ext, user_ext, role));
-CREATE INDEX enrollments_user ON enrollments (user_ext);
--- Filled by the sync, inside the import's transaction.
-CREATE TABLE school_ids (ext TEXT PRIMARY KEY, id INTEGER NOT NULL);
--- The schools the import acts in, and what the file names outside them (roster-scope.ts).
-CREATE TABLE scope (id INTEGER PRIMARY KEY);
-CREATE TABLE outside (kind TEXT NOT NULL, ext TEXT NOT NULL, why TEXT NOT NULL, PRIMARY KEY (kind, ext));
-CREATE TABLE want_enrollments (class_id INTEGER NOT NULL, student_id INTEGER NOT NULL, PRIMARY KEY (class_id, student_id));
-CREATE TABLE want_teachers (class_id INTEGER NOT NULL, staff_id INTEGER NOT NULL, PRIMARY KEY (class_id, staff_id));
-CREATE TABLE ended_enrollments (role TEXT NOT NULL, class_id INTEGER NOT NULL, user_id INTEGER NOT NULL, PRIMARY KEY (role, class_id, user_id));
-CREATE TABLE resolved_links (student_ext TEXT NOT NULL, guardian_ext TEXT NOT NULL, relationship TEXT, may_contact INTEGER NOT NULL,
-  file TEXT NOT NULL, line INTEGER NOT NULL, school_id INTEGER NOT NULL, student_id INTEGER, student_active INTEGER NOT NULL,
-  guardian_in_file INTEGER NOT NULL);
-CREATE INDEX resolved_links_school ON resolved_links (school_id, guardian_ext);
-CREATE INDEX resolved_links_guardian ON resolved_links (guardian_ext);
-`;
 
 interface StudentRow { ext: string; school_ext: string; first_name: string; last_name: string; grade: string; active: number; file: string; line: number }
 interface GuardianRow {
@@ -138,7 +102,7 @@ export class RosterStage {
     this.sqlite.pragma('journal_mode = OFF');
     this.sqlite.pragma('synchronous = OFF');
     this.sqlite.pragma('cache_size = -8000');
-    this.sqlite.exec(SCHEMA);
+    this.sqlite.exec(sqliteStageSchema());
     // One transaction for all the parsing: no journal, so nothing to pay per row.
     this.sqlite.exec('BEGIN');
   }
@@ -158,7 +122,7 @@ export class RosterStage {
 
   /** Records a OneRoster user id; the line that used it first when it is taken already. */
   claimUser(id: string, role: string, line: number): number | null {
-    if (this.run('INSERT OR IGNORE INTO users (id, role, line) VALUES (?, ?, ?)').run(id, role, line).changes) return null;
+    if (this.run('INSERT OR IGNORE INTO users (id, role, line, rejected) VALUES (?, ?, ?, 0)').run(id, role, line).changes) return null;
     return (this.run('SELECT line FROM users WHERE id = ?').get(id) as { line: number }).line;
   }
   /** A user skipped for a reason already reported: references to them are dropped quietly. */
@@ -310,7 +274,7 @@ export class RosterStage {
     };
   }
 
-  /** Ends the writing: commits and closes the private connection so the main one can attach the file. */
+  /** Ends the writing: commits and closes the private connection so the sync can read the file. */
   seal(): void {
     if (!this.sqlite) return;
     this.sqlite.exec('COMMIT');
@@ -320,16 +284,25 @@ export class RosterStage {
   }
 
   /**
-   * Runs `fn` with the stage attached to the main database as `stage`. Everything in between is
-   * synchronous, so nothing else on the connection runs while it is attached.
+   * One table of the sealed stage in file order, each row with its rowid and its flags as
+   * booleans, in batches of `size`: what PostgreSQL copies into its temporary tables.
    */
-  attached<T>(db: Db, fn: () => T): T {
+  *batches(table: string, flags: string[], size: number): Generator<Record<string, unknown>[]> {
     this.seal();
-    db.run(sql`ATTACH DATABASE ${this.path} AS ${sql.raw(STAGE)}`);
+    const reader = new Database(this.path, { readonly: true });
     try {
-      return fn();
+      let batch: Record<string, unknown>[] = [];
+      for (const row of reader.prepare(`SELECT rowid, * FROM ${table} ORDER BY rowid`).iterate() as Iterable<Record<string, unknown>>) {
+        for (const f of flags) row[f] = row[f] === 1;
+        batch.push(row);
+        if (batch.length === size) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length) yield batch;
     } finally {
-      db.run(sql.raw(`DETACH DATABASE ${STAGE}`));
+      reader.close();
     }
   }
 

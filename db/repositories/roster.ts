@@ -1,104 +1,57 @@
 import { and, eq, getTableColumns, getTableName, inArray, sql, type Column } from 'drizzle-orm';
-import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db, Tx } from '../client';
-import { prepared } from '../prepared';
+import { dialectSql } from '../dialects/differences';
+import { rawRows, rawRun } from '../dialects/raw';
+import { affectedRows } from '../query';
 import { families, guardians, phones, schools, staff, students, studentGuardians, welcomes } from '../schema';
 
-/** Thrown inside a dry run's transaction so everything it wrote is rolled back. */
-class DryRunRollback extends Error {
-  constructor(public readonly result: unknown) {
-    super('dry run');
-  }
-}
-
-/**
- * Runs a whole import in one transaction: all of it lands or none of it. A dry run does the
- * same work and rolls it back, so its report is exactly what a real run would do.
- */
-export function inImportTransaction<T>(db: Db, dryRun: boolean, fn: (tx: Tx) => T): T {
-  try {
-    return db.transaction(
-      (tx) => {
-        const result = fn(tx);
-        if (dryRun) throw new DryRunRollback(result);
-        return result;
-      },
-      { behavior: 'immediate' },
-    );
-  } catch (err) {
-    if (err instanceof DryRunRollback) return err.result as T;
-    throw err;
-  }
-}
-
+/** Rows per bulk INSERT: one JSON value of a few hundred kilobytes. */
+const BULK = 2000;
+/** Values per IN list. */
 const CHUNK = 400;
-const P = sql.placeholder;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyColumn = Column<any>;
-
-interface RowInsert {
-  /** Columns the statement binds, with the column that turns a value into what SQLite stores. */
-  columns: [name: string, column: AnyColumn][];
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  statement: { run(values: Record<string, unknown>): unknown; get(values: Record<string, unknown>): any };
-}
-
-/** The columns a row sets, as a cache key: a column left undefined takes its default, as drizzle does. */
-function shapeOf(row: Record<string, unknown>): string {
-  let shape = '';
-  for (const k in row) if (row[k] !== undefined) shape += shape ? `,${k}` : k;
-  return shape;
-}
+/** The tables the roster sync writes row by row (the rest it writes in set-based SQL, roster-sync.ts). */
+export const rosterTables = { schools, staff, families, guardians, phones, studentGuardians, welcomes };
+export type RosterTable = (typeof rosterTables)[keyof typeof rosterTables];
+/** The tables whose rows the sync inserts with an id it needs back. */
+export type TableWithId = typeof schools | typeof staff | typeof families | typeof guardians;
+type Insert<T extends RosterTable> = T['$inferInsert'];
 
 /**
- * One prepared single-row INSERT per table and set of columns, reused for every row of the
- * import (building and preparing a statement costs far more than running it).
+ * Inserts rows in bulk, a JSON array per statement (see jsonRecords in differences.ts): building
+ * and binding a multi-row VALUES list costs far more than the insert itself. A column a row
+ * leaves out takes its default, as in a single-row insert; the id is the database's.
  */
-function rowInsert(tx: Tx, table: SQLiteTable, shape: string, returnId: boolean): RowInsert {
-  const key = `roster.insert:${getTableName(table)}:${returnId ? 'id' : 'run'}:${shape}`;
-  return prepared(tx, key, () => {
-    const all = getTableColumns(table) as Record<string, AnyColumn>;
-    const names = shape.split(',').filter((n) => n in all);
-    const values = Object.fromEntries(names.map((n) => [n, P(n)]));
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const insert = tx.insert(table).values(values as any);
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const statement = returnId ? insert.returning({ id: (all as any).id }).prepare() : insert.prepare();
-    return { columns: names.map((n): [string, AnyColumn] => [n, all[n]]), statement };
-  });
-}
-
-/** A row's values as the driver takes them: placeholders reach better-sqlite3 raw (booleans as 1/0). */
-function bind(columns: RowInsert['columns'], row: Record<string, unknown>): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
-  for (const [name, column] of columns) {
-    const v = row[name];
-    values[name] = v === null ? null : column.mapToDriverValue(v);
+async function bulkInsert(tx: Tx, table: RosterTable, rows: object[], returnIds: boolean): Promise<number[]> {
+  const columns = Object.entries(getTableColumns(table) as Record<string, Column>).filter(([key]) => key !== 'id');
+  const names = columns.map(([, c]) => c.name);
+  const ids: number[] = [];
+  for (let i = 0; i < rows.length; i += BULK) {
+    const records = rows.slice(i, i + BULK).map((row) => {
+      const r = row as Record<string, unknown>;
+      return Object.fromEntries(columns.map(([key, c]) => [c.name, r[key] !== undefined ? r[key] : c.hasDefault ? c.default : null]));
+    });
+    const insert = sql`INSERT INTO ${sql.raw(`"${getTableName(table)}"`)} (${sql.raw(names.map((n) => `"${n}"`).join(', '))})
+      ${dialectSql().jsonRecords(getTableName(table), names, JSON.stringify(records))}`;
+    if (!returnIds) {
+      await rawRun(tx, insert);
+      continue;
+    }
+    // Ids are numbered in the order rows are inserted, on both dialects: sorted, they are the rows' ids in order.
+    const inserted = await rawRows<{ id: number }>(tx, sql`${insert} RETURNING id`);
+    ids.push(...inserted.map((r) => r.id).sort((a, b) => a - b));
   }
-  return values;
-}
-
-function insertRow(tx: Tx, table: SQLiteTable, row: Record<string, unknown>, returnId: boolean): number | undefined {
-  const { columns, statement } = rowInsert(tx, table, shapeOf(row), returnId);
-  const values = bind(columns, row);
-  if (!returnId) {
-    statement.run(values);
-    return undefined;
-  }
-  return (statement.get(values) as { id: number }).id;
-}
-
-/** Inserts rows one by one through a prepared statement and returns their ids in order. */
-export function insertMany<T extends SQLiteTable>(tx: Tx, table: T, rows: T['$inferInsert'][]): number[] {
-  const ids = new Array<number>(rows.length);
-  for (let i = 0; i < rows.length; i++) ids[i] = insertRow(tx, table, rows[i] as Record<string, unknown>, true)!;
   return ids;
 }
 
+/** Inserts rows and returns their ids, in the rows' order. */
+export async function insertMany<T extends TableWithId>(tx: Tx, table: T, rows: Insert<T>[]): Promise<number[]> {
+  return bulkInsert(tx, table, rows, true);
+}
+
 /** Inserts rows without ids (link tables, phones). */
-export function insertLinks<T extends SQLiteTable>(tx: Tx, table: T, rows: T['$inferInsert'][]): void {
-  for (const row of rows) insertRow(tx, table, row as Record<string, unknown>, false);
+export async function insertLinks<T extends RosterTable>(tx: Tx, table: T, rows: Insert<T>[]): Promise<void> {
+  await bulkInsert(tx, table, rows, false);
 }
 
 export type SchoolRow = typeof schools.$inferSelect;
@@ -108,89 +61,87 @@ export type FamilyRow = typeof families.$inferSelect;
 export type PhoneRow = typeof phones.$inferSelect;
 export type LinkRow = typeof studentGuardians.$inferSelect;
 
-export const rosterTables = { schools, staff, families, guardians, phones, studentGuardians, welcomes };
-
-export function allSchools(tx: Tx): SchoolRow[] {
-  return tx.select().from(schools).all();
+export async function allSchools(tx: Tx): Promise<SchoolRow[]> {
+  return tx.select().from(schools).orderBy(schools.id);
 }
-export function allStaff(tx: Tx): StaffRow[] {
-  return tx.select().from(staff).all();
+export async function allStaff(tx: Tx): Promise<StaffRow[]> {
+  return tx.select().from(staff).orderBy(staff.id);
 }
-export function familiesOf(tx: Tx, schoolId: number): FamilyRow[] {
-  return tx.select().from(families).where(eq(families.schoolId, schoolId)).all();
+export async function familiesOf(tx: Tx, schoolId: number): Promise<FamilyRow[]> {
+  return tx.select().from(families).where(eq(families.schoolId, schoolId)).orderBy(families.id);
 }
-export function guardiansOf(tx: Tx, schoolId: number): GuardianRow[] {
-  return tx.select().from(guardians).where(eq(guardians.schoolId, schoolId)).all();
+export async function guardiansOf(tx: Tx, schoolId: number): Promise<GuardianRow[]> {
+  return tx.select().from(guardians).where(eq(guardians.schoolId, schoolId)).orderBy(guardians.id);
 }
-export function phonesOf(tx: Tx, schoolId: number): PhoneRow[] {
-  return tx
+export async function phonesOf(tx: Tx, schoolId: number): Promise<PhoneRow[]> {
+  const rows = await tx
     .select({ phone: phones })
     .from(phones)
     .innerJoin(guardians, eq(guardians.id, phones.guardianId))
     .where(eq(guardians.schoolId, schoolId))
-    .all()
-    .map((r) => r.phone);
+    .orderBy(phones.id);
+  return rows.map((r) => r.phone);
 }
-export function linksOf(tx: Tx, schoolId: number): LinkRow[] {
-  return tx
+export async function linksOf(tx: Tx, schoolId: number): Promise<LinkRow[]> {
+  const rows = await tx
     .select({ link: studentGuardians })
     .from(studentGuardians)
     .innerJoin(guardians, eq(guardians.id, studentGuardians.guardianId))
     .where(eq(guardians.schoolId, schoolId))
-    .all()
-    .map((r) => r.link);
+    .orderBy(studentGuardians.guardianId, studentGuardians.studentId);
+  return rows.map((r) => r.link);
 }
 
-export function updateRow<T extends SQLiteTable>(tx: Tx, table: T, id: number, patch: Partial<T['$inferInsert']>): void {
+export async function updateRow<T extends TableWithId>(tx: Tx, table: T, id: number, patch: Partial<Insert<T>>): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  tx.update(table).set(patch as any).where(eq((table as any).id, id)).run();
+  await tx.update(table).set(patch as any).where(eq(table.id, id));
 }
 
-export function deleteLinks(tx: Tx, pairs: [studentId: number, guardianId: number][]): void {
-  for (const [a, b] of pairs) tx.delete(studentGuardians).where(and(eq(studentGuardians.studentId, a), eq(studentGuardians.guardianId, b))).run();
+export async function deleteLinks(tx: Tx, pairs: [studentId: number, guardianId: number][]): Promise<void> {
+  for (const [a, b] of pairs) await tx.delete(studentGuardians).where(and(eq(studentGuardians.studentId, a), eq(studentGuardians.guardianId, b)));
 }
 
-export function deletePhones(tx: Tx, ids: number[]): void {
-  for (let i = 0; i < ids.length; i += CHUNK) tx.delete(phones).where(inArray(phones.id, ids.slice(i, i + CHUNK))).run();
+export async function deletePhones(tx: Tx, ids: number[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += CHUNK) await tx.delete(phones).where(inArray(phones.id, ids.slice(i, i + CHUNK)));
 }
 
 /** Numbers already welcomed, ever. */
-export function welcomedNumbers(tx: Tx | Db, numbers: string[]): Set<string> {
+export async function welcomedNumbers(tx: Tx | Db, numbers: string[]): Promise<Set<string>> {
   const out = new Set<string>();
   for (let i = 0; i < numbers.length; i += CHUNK) {
-    const rows = tx.select({ n: welcomes.phoneNumber }).from(welcomes).where(inArray(welcomes.phoneNumber, numbers.slice(i, i + CHUNK))).all();
+    const rows = await tx.select({ n: welcomes.phoneNumber }).from(welcomes).where(inArray(welcomes.phoneNumber, numbers.slice(i, i + CHUNK)));
     for (const r of rows) out.add(r.n);
   }
   return out;
 }
 
-export function recordWelcome(db: Db, row: typeof welcomes.$inferInsert): boolean {
-  return db.insert(welcomes).values(row).onConflictDoNothing().run().changes > 0;
+/** Claims the one welcome of a number: false when it was welcomed already. */
+export async function recordWelcome(db: Db, row: typeof welcomes.$inferInsert): Promise<boolean> {
+  return affectedRows(await db.insert(welcomes).values(row).onConflictDoNothing()) > 0;
 }
 
-
 /** First names of a family's active students, for texts that name the children. */
-export function childrenOf(db: Db, familyId: number): string[] {
-  return db
+export async function childrenOf(db: Db, familyId: number): Promise<string[]> {
+  const rows = await db
     .selectDistinct({ id: students.id, firstName: students.firstName })
     .from(students)
     .innerJoin(studentGuardians, eq(studentGuardians.studentId, students.id))
     .innerJoin(guardians, eq(guardians.id, studentGuardians.guardianId))
     .where(and(eq(guardians.familyId, familyId), eq(students.active, true)))
-    .orderBy(students.id)
-    .all()
-    .map((r) => r.firstName);
+    .orderBy(students.id);
+  return rows.map((r) => r.firstName);
 }
 
-export function setWelcomeMessage(db: Db, phoneNumber: string, messageId: number): void {
-  db.update(welcomes).set({ messageId }).where(eq(welcomes.phoneNumber, phoneNumber)).run();
+export async function setWelcomeMessage(db: Db, phoneNumber: string, messageId: number): Promise<void> {
+  await db.update(welcomes).set({ messageId }).where(eq(welcomes.phoneNumber, phoneNumber));
 }
 
 /** Families an import added whose welcome text is not queued yet (an earlier run may have stopped short). */
-export function familiesAwaitingWelcome(db: Db): number[] {
-  return db.select({ id: families.id }).from(families).where(eq(families.welcomePending, true)).orderBy(families.id).all().map((r) => r.id);
+export async function familiesAwaitingWelcome(db: Db): Promise<number[]> {
+  const rows = await db.select({ id: families.id }).from(families).where(eq(families.welcomePending, true)).orderBy(families.id);
+  return rows.map((r) => r.id);
 }
 
-export function welcomeDone(db: Db, familyId: number): void {
-  db.update(families).set({ welcomePending: false }).where(eq(families.id, familyId)).run();
+export async function welcomeDone(db: Db, familyId: number): Promise<void> {
+  await db.update(families).set({ welcomePending: false }).where(eq(families.id, familyId));
 }

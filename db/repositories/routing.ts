@@ -9,16 +9,14 @@ export type FamilyRow = typeof families.$inferSelect;
 const P = sql.placeholder;
 
 export async function getSchool(db: Db, id: number): Promise<SchoolRow | undefined> {
-  return prepared(db, 'schools.byId', () => db.select().from(schools).where(eq(schools.id, P('id'))).prepare()).get({ id });
+  return prepared(db, 'schools.byId', () => db.select().from(schools).where(eq(schools.id, P('id')))).first({ id });
 }
 
 /** Schools an inbound text to `to` may be for: those sending from it, else those on the shared default sender. */
 export async function schoolsForNumber(db: Db, to: string, isDefaultSender: boolean): Promise<SchoolRow[]> {
-  const own = prepared(db, 'schools.byFrom', () =>
-    db.select().from(schools).where(eq(schools.fromNumber, P('to'))).orderBy(schools.id).prepare(),
-  ).all({ to });
+  const own = await prepared(db, 'schools.byFrom', () => db.select().from(schools).where(eq(schools.fromNumber, P('to'))).orderBy(schools.id)).all({ to });
   if (own.length || !isDefaultSender) return own;
-  return prepared(db, 'schools.onDefaultSender', () => db.select().from(schools).where(isNull(schools.fromNumber)).orderBy(schools.id).prepare()).all();
+  return prepared(db, 'schools.onDefaultSender', () => db.select().from(schools).where(isNull(schools.fromNumber)).orderBy(schools.id)).all();
 }
 
 /**
@@ -29,16 +27,17 @@ export async function familiesByPhone(db: Db, number: string, schoolIds: number[
   if (schoolIds?.length === 0) return [];
   const lastTexted = sql`(select max(${messages.id}) from ${messages} where ${messages.conversationId} = ${conversations.id}
     and ${messages.direction} = 'outbound' and ${messages.toNumber} = ${P('number')})`;
-  const rows = prepared(db, 'families.byPhone', () =>
+  // Not DISTINCT (PostgreSQL would want the ORDER BY in the select list): a family a number reaches
+  // through two guardians comes twice and is kept once below.
+  const rows = await prepared(db, 'families.byPhone', () =>
     db
-      .selectDistinct({ family: families, lastTexted, last: conversations.lastMessageAt })
+      .select({ family: families, lastTexted, last: conversations.lastMessageAt })
       .from(phones)
       .innerJoin(guardians, eq(guardians.id, phones.guardianId))
       .innerJoin(families, eq(families.id, guardians.familyId))
       .leftJoin(conversations, and(eq(conversations.familyId, families.id), eq(conversations.schoolId, families.schoolId)))
       .where(and(eq(phones.number, P('number')), eq(families.active, true)))
-      .orderBy(desc(sql`coalesce(${lastTexted}, 0)`), desc(sql`coalesce(${conversations.lastMessageAt}, '')`), families.id)
-      .prepare(),
+      .orderBy(desc(sql`coalesce(${lastTexted}, 0)`), desc(sql`coalesce(${conversations.lastMessageAt}, '')`), families.id),
   ).all({ number });
   const seen = new Set<number>();
   return rows.map((r) => r.family).filter((f) => (!schoolIds || schoolIds.includes(f.schoolId)) && !seen.has(f.id) && seen.add(f.id));
@@ -54,9 +53,9 @@ export async function familiesByPhone(db: Db, number: string, schoolIds: number[
 export async function textableNumbers(db: Db, familyId: number): Promise<string[]> {
   const activeLink = (mayContactOnly: boolean) => sql`exists (
     select 1 from ${studentGuardians} inner join ${students} on ${students.id} = ${studentGuardians.studentId}
-    where ${studentGuardians.guardianId} = ${guardians.id} and ${students.active} = 1
-    ${mayContactOnly ? sql`and ${studentGuardians.mayContact} = 1` : sql``})`;
-  const rows = prepared(db, 'phones.textableOfFamily', () =>
+    where ${studentGuardians.guardianId} = ${guardians.id} and ${students.active} = true
+    ${mayContactOnly ? sql`and ${studentGuardians.mayContact} = true` : sql``})`;
+  const rows = await prepared(db, 'phones.textableOfFamily', () =>
     db
       .selectDistinct({ number: phones.number })
       .from(phones)
@@ -69,21 +68,20 @@ export async function textableNumbers(db: Db, familyId: number): Promise<string[
           or(activeLink(true), not(activeLink(false))),
         ),
       )
-      .orderBy(phones.number)
-      .prepare(),
+      .orderBy(phones.number),
   ).all({ familyId });
   return rows.map((r) => r.number);
 }
 
 export async function getFamily(db: Db, id: number): Promise<FamilyRow | undefined> {
-  return prepared(db, 'families.byId', () => db.select().from(families).where(eq(families.id, P('id'))).prepare()).get({ id });
+  return prepared(db, 'families.byId', () => db.select().from(families).where(eq(families.id, P('id')))).first({ id });
 }
 
 export async function updateFamily(db: Db, id: number, patch: Partial<Pick<FamilyRow, 'language' | 'languageSource' | 'pausedUntil'>>, at: string) {
-  db.update(families).set({ ...patch, updatedAt: at }).where(eq(families.id, id)).run();
+  await db.update(families).set({ ...patch, updatedAt: at }).where(eq(families.id, id));
 }
 
 /** A carrier said this number cannot take texts (landline, invalid): stop choosing it. */
 export async function markNumberUnreachable(db: Db, number: string): Promise<void> {
-  db.update(phones).set({ canReceive: false }).where(eq(phones.number, number)).run();
+  await db.update(phones).set({ canReceive: false }).where(eq(phones.number, number));
 }

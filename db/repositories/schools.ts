@@ -1,6 +1,8 @@
 import { and, asc, eq, exists, gt, inArray, isNull, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
-import { QueryBuilder, alias } from 'drizzle-orm/sqlite-core';
+import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../client';
+import { dialectSql } from '../dialects/differences';
+import { first } from '../query';
 import { classes, classTeachers, enrollments, guardians, schools, students, studentGuardians } from '../schema';
 
 export type SchoolRow = typeof schools.$inferSelect;
@@ -22,7 +24,6 @@ export interface Visibility {
 }
 
 const FALSE = sql`0 = 1`;
-const qb = new QueryBuilder();
 
 /*
  * A teacher's reach is SQL, never an id list built in JS, so no statement carries thousands of
@@ -41,16 +42,29 @@ function reach(form: Form, column: SQLWrapper, chain: (row: SQLWrapper | null) =
 }
 
 // The chains name their tables apart from the outer query's, so a correlated `students.id`
-// (say) means the row being checked, never the chain's own students.
-const ct = alias(classTeachers, 'scope_ct');
-const cls = alias(classes, 'scope_cls');
-const en = alias(enrollments, 'scope_en');
-const st = alias(students, 'scope_st');
-const sg = alias(studentGuardians, 'scope_sg');
-const gu = alias(guardians, 'scope_gu');
+// (say) means the row being checked, never the chain's own students. Made once, from the tables
+// of the dialect this process opened.
+let scopeTables: ReturnType<typeof makeScopeTables> | null = null;
+function makeScopeTables() {
+  return {
+    of: classTeachers,
+    ct: alias(classTeachers, 'scope_ct'),
+    cls: alias(classes, 'scope_cls'),
+    en: alias(enrollments, 'scope_en'),
+    st: alias(students, 'scope_st'),
+    sg: alias(studentGuardians, 'scope_sg'),
+    gu: alias(guardians, 'scope_gu'),
+    qb: dialectSql().queryBuilder,
+  };
+}
+function scope() {
+  if (scopeTables?.of !== classTeachers) scopeTables = makeScopeTables();
+  return scopeTables;
+}
 
 /** Active classes the teacher teaches. */
 function taughtClasses(staffId: number, classColumn: SQLWrapper | null) {
+  const { qb, ct, cls } = scope();
   return qb
     .select({ id: ct.classId })
     .from(ct)
@@ -60,6 +74,7 @@ function taughtClasses(staffId: number, classColumn: SQLWrapper | null) {
 
 /** Active students enrolled in an active class the teacher teaches. */
 function taughtStudents(staffId: number, studentColumn: SQLWrapper | null) {
+  const { qb, en, st, ct, cls } = scope();
   return qb
     .select({ id: en.studentId })
     .from(en)
@@ -75,6 +90,7 @@ function taughtStudents(staffId: number, studentColumn: SQLWrapper | null) {
  * text it about that child anyway.
  */
 function taughtFamilies(staffId: number, familyColumn: SQLWrapper | null) {
+  const { qb, gu, sg, st, en, ct, cls } = scope();
   return qb
     .select({ id: gu.familyId })
     .from(gu)
@@ -133,12 +149,11 @@ export function studentCondition(schoolColumn: SQLWrapper, studentColumn: SQLWra
 
 /** Schools of the active classes a teacher teaches (a teacher may teach in more than one). */
 export async function taughtSchoolIds(db: Db, staffId: number): Promise<number[]> {
-  const rows = db
+  const rows = await db
     .selectDistinct({ id: classes.schoolId })
     .from(classTeachers)
     .innerJoin(classes, and(eq(classes.id, classTeachers.classId), eq(classes.active, true)))
-    .where(eq(classTeachers.staffId, staffId))
-    .all();
+    .where(eq(classTeachers.staffId, staffId));
   return rows.map((r) => r.id);
 }
 
@@ -154,23 +169,24 @@ export interface NewSchool {
 }
 
 export async function insertSchool(db: Db, school: NewSchool, now: string): Promise<SchoolRow> {
-  return db
+  const [created] = await db
     .insert(schools)
     .values({ ...school, createdAt: now, updatedAt: now })
-    .returning()
-    .get();
+    .returning();
+  return created;
 }
 
 export async function findSchool(db: Db, id: number, vis?: Visibility): Promise<SchoolRow | undefined> {
-  return db
-    .select()
-    .from(schools)
-    .where(and(eq(schools.id, id), vis ? schoolCondition(schools.id, vis) : undefined))
-    .get();
+  return first(
+    db
+      .select()
+      .from(schools)
+      .where(and(eq(schools.id, id), vis ? schoolCondition(schools.id, vis) : undefined)),
+  );
 }
 
 export async function findSchoolByExternalId(db: Db, externalId: string): Promise<SchoolRow | undefined> {
-  return db.select().from(schools).where(eq(schools.externalId, externalId)).get();
+  return first(db.select().from(schools).where(eq(schools.externalId, externalId)));
 }
 
 /** Up to limit + 1 rows after the given id, so the caller can tell whether another page exists. */
@@ -180,17 +196,16 @@ export async function listSchools(db: Db, vis: Visibility, page: { limit: number
     .from(schools)
     .where(and(schoolCondition(schools.id, vis), page.afterId !== undefined ? gt(schools.id, page.afterId) : undefined))
     .orderBy(asc(schools.id))
-    .limit(page.limit + 1)
-    .all();
+    .limit(page.limit + 1);
 }
 
 export type SchoolPatch = Partial<Omit<NewSchool, 'externalId'>>;
 
 export async function updateSchool(db: Db, id: number, patch: SchoolPatch, now: string): Promise<SchoolRow | undefined> {
-  return db
+  const [updated] = await db
     .update(schools)
     .set({ ...patch, updatedAt: now })
     .where(eq(schools.id, id))
-    .returning()
-    .get();
+    .returning();
+  return updated;
 }

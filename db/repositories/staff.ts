@@ -1,6 +1,7 @@
 import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { prepared } from '../prepared';
+import { affectedRows, first } from '../query';
 import { apiTokens, schools, staff } from '../schema';
 
 export type StaffRow = typeof staff.$inferSelect;
@@ -8,11 +9,11 @@ export type StaffRole = StaffRow['role'];
 export const STAFF_ROLES: readonly StaffRole[] = ['district_admin', 'school_admin', 'teacher'];
 
 export async function findStaffByEmail(db: Db, email: string): Promise<StaffRow | undefined> {
-  return db.select().from(staff).where(eq(staff.email, email)).get();
+  return first(db.select().from(staff).where(eq(staff.email, email)));
 }
 
 export async function findStaffById(db: Db, id: number): Promise<StaffRow | undefined> {
-  return db.select().from(staff).where(eq(staff.id, id)).get();
+  return first(db.select().from(staff).where(eq(staff.id, id)));
 }
 
 export interface NewStaff {
@@ -23,11 +24,11 @@ export interface NewStaff {
 }
 
 export async function insertStaff(db: Db, row: NewStaff, now: string): Promise<StaffRow> {
-  return db
+  const [created] = await db
     .insert(staff)
     .values({ ...row, createdAt: now })
-    .returning()
-    .get();
+    .returning();
+  return created;
 }
 
 export async function updateStaff(
@@ -35,39 +36,38 @@ export async function updateStaff(
   id: number,
   patch: Partial<NewStaff> & { active?: boolean },
 ): Promise<StaffRow> {
-  return db.update(staff).set(patch).where(eq(staff.id, id)).returning().get();
+  const [updated] = await db.update(staff).set(patch).where(eq(staff.id, id)).returning();
+  return updated;
 }
 
 /** Stores an argon2id PHC string (src/staff/passwords.ts); never a password itself. */
 export async function setPasswordHash(db: Db, id: number, passwordHash: string): Promise<void> {
-  db.update(staff).set({ passwordHash }).where(eq(staff.id, id)).run();
+  await db.update(staff).set({ passwordHash }).where(eq(staff.id, id));
 }
 
 export async function insertApiToken(db: Db, staffId: number, tokenHash: string, now: string): Promise<void> {
-  db.insert(apiTokens).values({ staffId, tokenHash, createdAt: now }).run();
+  await db.insert(apiTokens).values({ staffId, tokenHash, createdAt: now });
 }
 
 /** Revokes every live token of one staff member; answers how many were live. */
 export async function revokeApiTokens(db: Db, staffId: number, now: string): Promise<number> {
-  const res = db
+  const res = await db
     .update(apiTokens)
     .set({ revokedAt: now })
-    .where(and(eq(apiTokens.staffId, staffId), isNull(apiTokens.revokedAt)))
-    .run();
-  return res.changes;
+    .where(and(eq(apiTokens.staffId, staffId), isNull(apiTokens.revokedAt)));
+  return affectedRows(res);
 }
 
 /** The active staff member holding this live token, if any. */
 export async function findStaffByTokenHash(db: Db, tokenHash: string): Promise<StaffRow | undefined> {
   // Every API request starts here, so the statement is prepared once.
-  const row = prepared(db, 'staff.byTokenHash', () =>
+  const row = await prepared(db, 'staff.byTokenHash', () =>
     db
       .select({ staff })
       .from(apiTokens)
       .innerJoin(staff, eq(staff.id, apiTokens.staffId))
-      .where(and(eq(apiTokens.tokenHash, sql.placeholder('hash')), isNull(apiTokens.revokedAt), eq(staff.active, true)))
-      .prepare(),
-  ).get({ hash: tokenHash });
+      .where(and(eq(apiTokens.tokenHash, sql.placeholder('hash')), isNull(apiTokens.revokedAt), eq(staff.active, true))),
+  ).first({ hash: tokenHash });
   return row?.staff;
 }
 
@@ -77,17 +77,16 @@ export interface StaffListRow extends StaffRow {
 }
 
 export async function listStaffWithTokens(db: Db): Promise<StaffListRow[]> {
-  const rows = db
+  const rows = await db
     .select({ staff, schoolName: schools.name, liveTokens: count(apiTokens.id) })
     .from(staff)
     .leftJoin(schools, eq(schools.id, staff.schoolId))
     .leftJoin(apiTokens, and(eq(apiTokens.staffId, staff.id), isNull(apiTokens.revokedAt)))
-    .groupBy(staff.id)
-    .orderBy(asc(staff.id))
-    .all();
+    .groupBy(staff.id, schools.name)
+    .orderBy(asc(staff.id));
   return rows.map((r) => ({ ...r.staff, schoolName: r.schoolName, liveTokens: r.liveTokens }));
 }
 
 export async function countStaff(db: Db): Promise<number> {
-  return db.select({ n: count() }).from(staff).get()?.n ?? 0;
+  return (await first(db.select({ n: count() }).from(staff)))?.n ?? 0;
 }

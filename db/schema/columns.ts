@@ -1,7 +1,5 @@
-import { integer, text } from 'drizzle-orm/sqlite-core';
+import type { SchemaKit } from './kit';
 
-/** Shared column shapes: integer ids, UTC ISO-8601 timestamps as text. */
-export const id = () => integer('id').primaryKey({ autoIncrement: true });
-export const createdAt = () => text('created_at').notNull();
-export const updatedAt = () => text('updated_at').notNull();
-export const bool = (name: string) => integer(name, { mode: 'boolean' });
+/** Timestamps are UTC ISO-8601 strings in both dialects, so they compare and sort as text. */
+export const createdAt = (k: SchemaKit) => k.text('created_at').notNull();
+export const updatedAt = (k: SchemaKit) => k.text('updated_at').notNull();

@@ -1,42 +1,6 @@
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import { bool, createdAt, id, updatedAt } from './columns';
-import { families, schools, staff } from './people';
-
-/** Per number and sending number, as carriers keep them. A row present means opted out. */
-export const optOuts = sqliteTable(
-  'opt_outs',
-  {
-    id: id(),
-    phoneNumber: text('phone_number').notNull(),
-    sendingNumber: text('sending_number').notNull(),
-    since: text('since').notNull(),
-    keyword: text('keyword'),
-    /** 'keyword' (texted by the family), 'carrier' (21610 on send), 'staff'. */
-    source: text('source').notNull(),
-  },
-  (t) => [uniqueIndex('opt_outs_pair_uq').on(t.phoneNumber, t.sendingNumber)],
-);
-
-export const conversations = sqliteTable(
-  'conversations',
-  {
-    id: id(),
-    /** Null only for a number that texted before any school existed: nothing inbound is dropped. */
-    schoolId: integer('school_id').references(() => schools.id),
-    familyId: integer('family_id').references(() => families.id),
-    /** Set instead of familyId for a number no roster knows. */
-    unmatchedNumber: text('unmatched_number'),
-    assignedStaffId: integer('assigned_staff_id').references(() => staff.id),
-    unreadCount: integer('unread_count').notNull().default(0),
-    lastMessageAt: text('last_message_at'),
-    createdAt: createdAt(),
-  },
-  (t) => [
-    uniqueIndex('conversations_family_uq').on(t.schoolId, t.familyId),
-    uniqueIndex('conversations_unmatched_uq').on(t.schoolId, t.unmatchedNumber),
-    index('conversations_last_idx').on(t.schoolId, t.lastMessageAt),
-  ],
-);
+import type { SchemaKit } from './kit';
+import { createdAt, updatedAt } from './columns';
+import type { peopleTables } from './people';
 
 export const MESSAGE_KINDS = ['reply', 'update', 'nudge', 'reminder', 'system'] as const;
 export const MESSAGE_STATUSES = [
@@ -52,75 +16,115 @@ export const MESSAGE_STATUSES = [
 ] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
-
-export const messages = sqliteTable(
-  'messages',
-  {
-    id: id(),
-    conversationId: integer('conversation_id').notNull().references(() => conversations.id),
-    direction: text('direction', { enum: ['inbound', 'outbound'] }).notNull(),
-    kind: text('kind', { enum: MESSAGE_KINDS }).notNull(),
-    body: text('body').notNull(),
-    language: text('language'),
-    encoding: text('encoding'),
-    segments: integer('segments'),
-    fromNumber: text('from_number').notNull(),
-    toNumber: text('to_number').notNull(),
-    status: text('status', { enum: MESSAGE_STATUSES }).notNull(),
-    providerSid: text('provider_sid'),
-    errorCode: integer('error_code'),
-    staffId: integer('staff_id').references(() => staff.id),
-    /** Urgent texts (closures, safety) and replies to a keyword may leave outside quiet hours. */
-    urgent: bool('urgent').notNull().default(false),
-    /** The one confirmation owed after an opt-out: the only text an opted-out number may get. */
-    confirmsOptOut: bool('confirms_opt_out').notNull().default(false),
-    /** How many times the text was handed to the carrier (a claim counts one, whatever came of it). */
-    attempts: integer('attempts').notNull().default(0),
-    /**
-     * Which send job carries the message: 0 its first (msg-<id>), n the n-th put back in line after
-     * it (a carrier retry or a recovery: msg-<id>-r<n>). Each new job gets a new id, so none is
-     * refused because an earlier one is still running or kept for the record.
-     */
-    sendRound: integer('send_round').notNull().default(0),
-    /**
-     * While status is 'sending' without a provider sid, a worker holds the message and may be
-     * talking to the carrier; past this time (UTC ISO) that worker is taken for dead.
-     */
-    claimedUntil: text('claimed_until'),
-    /** Why FamilyLine itself ended a text as failed when no carrier code says so (see deliver.ts). */
-    failureReason: text('failure_reason'),
-    /** When a held message may leave (UTC ISO). */
-    scheduledFor: text('scheduled_for'),
-    sentAt: text('sent_at'),
-    createdAt: createdAt(),
-    updatedAt: updatedAt(),
-  },
-  (t) => [
-    // Per direction: a provider sid names one text we sent and, separately, one we received. A
-    // received text whose sid matches a sent one is still a text someone sent us (see storeInbound).
-    uniqueIndex('messages_direction_sid_uq').on(t.direction, t.providerSid),
-    index('messages_conversation_idx').on(t.conversationId, t.id),
-    index('messages_to_idx').on(t.toNumber, t.createdAt),
-  ],
-);
-
 export const EVENT_SOURCES = ['callback', 'lookup'] as const;
 export type EventSource = (typeof EVENT_SOURCES)[number];
 
-/** Every status callback as it came and every lookup's answer, for audit; `applied` says whether it moved the status. */
-export const messageEvents = sqliteTable(
-  'message_events',
-  {
-    id: id(),
-    messageId: integer('message_id').references(() => messages.id),
-    providerSid: text('provider_sid').notNull(),
-    status: text('status').notNull(),
-    errorCode: integer('error_code'),
-    applied: bool('applied').notNull(),
-    /** 'callback' (the provider told us) or 'lookup' (we asked it: the callback never came). */
-    source: text('source', { enum: EVENT_SOURCES }).notNull().default('callback'),
-    raw: text('raw').notNull(),
-    at: text('at').notNull(),
-  },
-  (t) => [index('message_events_message_idx').on(t.messageId, t.id), index('message_events_sid_idx').on(t.providerSid)],
-);
+/** Opt-outs, conversations, messages and every status callback they got. */
+export function messagingTables(k: SchemaKit, { families, schools, staff }: ReturnType<typeof peopleTables>) {
+  /** Per number and sending number, as carriers keep them. A row present means opted out. */
+  const optOuts = k.table(
+    'opt_outs',
+    {
+      id: k.id(),
+      phoneNumber: k.text('phone_number').notNull(),
+      sendingNumber: k.text('sending_number').notNull(),
+      since: k.text('since').notNull(),
+      keyword: k.text('keyword'),
+      /** 'keyword' (texted by the family), 'carrier' (21610 on send), 'staff'. */
+      source: k.text('source').notNull(),
+    },
+    (t) => [k.uniqueIndex('opt_outs_pair_uq').on(t.phoneNumber, t.sendingNumber)],
+  );
+
+  const conversations = k.table(
+    'conversations',
+    {
+      id: k.id(),
+      /** Null only for a number that texted before any school existed: nothing inbound is dropped. */
+      schoolId: k.integer('school_id').references(() => schools.id),
+      familyId: k.integer('family_id').references(() => families.id),
+      /** Set instead of familyId for a number no roster knows. */
+      unmatchedNumber: k.text('unmatched_number'),
+      assignedStaffId: k.integer('assigned_staff_id').references(() => staff.id),
+      unreadCount: k.integer('unread_count').notNull().default(0),
+      lastMessageAt: k.text('last_message_at'),
+      createdAt: createdAt(k),
+    },
+    (t) => [
+      k.uniqueIndex('conversations_family_uq').on(t.schoolId, t.familyId),
+      k.uniqueIndex('conversations_unmatched_uq').on(t.schoolId, t.unmatchedNumber),
+      k.index('conversations_last_idx').on(t.schoolId, t.lastMessageAt),
+    ],
+  );
+
+  const messages = k.table(
+    'messages',
+    {
+      id: k.id(),
+      conversationId: k.integer('conversation_id').notNull().references(() => conversations.id),
+      direction: k.text('direction', { enum: ['inbound', 'outbound'] }).notNull(),
+      kind: k.text('kind', { enum: MESSAGE_KINDS }).notNull(),
+      body: k.text('body').notNull(),
+      language: k.text('language'),
+      encoding: k.text('encoding'),
+      segments: k.integer('segments'),
+      fromNumber: k.text('from_number').notNull(),
+      toNumber: k.text('to_number').notNull(),
+      status: k.text('status', { enum: MESSAGE_STATUSES }).notNull(),
+      providerSid: k.text('provider_sid'),
+      errorCode: k.integer('error_code'),
+      staffId: k.integer('staff_id').references(() => staff.id),
+      /** Urgent texts (closures, safety) and replies to a keyword may leave outside quiet hours. */
+      urgent: k.bool('urgent').notNull().default(false),
+      /** The one confirmation owed after an opt-out: the only text an opted-out number may get. */
+      confirmsOptOut: k.bool('confirms_opt_out').notNull().default(false),
+      /** How many times the text was handed to the carrier (a claim counts one, whatever came of it). */
+      attempts: k.integer('attempts').notNull().default(0),
+      /**
+       * Which send job carries the message: 0 its first (msg-<id>), n the n-th put back in line after
+       * it (a carrier retry or a recovery: msg-<id>-r<n>). Each new job gets a new id, so none is
+       * refused because an earlier one is still running or kept for the record.
+       */
+      sendRound: k.integer('send_round').notNull().default(0),
+      /**
+       * While status is 'sending' without a provider sid, a worker holds the message and may be
+       * talking to the carrier; past this time (UTC ISO) that worker is taken for dead.
+       */
+      claimedUntil: k.text('claimed_until'),
+      /** Why FamilyLine itself ended a text as failed when no carrier code says so (see deliver.ts). */
+      failureReason: k.text('failure_reason'),
+      /** When a held message may leave (UTC ISO). */
+      scheduledFor: k.text('scheduled_for'),
+      sentAt: k.text('sent_at'),
+      createdAt: createdAt(k),
+      updatedAt: updatedAt(k),
+    },
+    (t) => [
+      // Per direction: a provider sid names one text we sent and, separately, one we received. A
+      // received text whose sid matches a sent one is still a text someone sent us (see storeInbound).
+      k.uniqueIndex('messages_direction_sid_uq').on(t.direction, t.providerSid),
+      k.index('messages_conversation_idx').on(t.conversationId, t.id),
+      k.index('messages_to_idx').on(t.toNumber, t.createdAt),
+    ],
+  );
+
+  /** Every status callback as it came and every lookup's answer, for audit; `applied` says whether it moved the status. */
+  const messageEvents = k.table(
+    'message_events',
+    {
+      id: k.id(),
+      messageId: k.integer('message_id').references(() => messages.id),
+      providerSid: k.text('provider_sid').notNull(),
+      status: k.text('status').notNull(),
+      errorCode: k.integer('error_code'),
+      applied: k.bool('applied').notNull(),
+      raw: k.text('raw').notNull(),
+      at: k.text('at').notNull(),
+      /** 'callback' (the provider told us) or 'lookup' (we asked it: the callback never came). */
+      source: k.text('source', { enum: EVENT_SOURCES }).notNull().default('callback'),
+    },
+    (t) => [k.index('message_events_message_idx').on(t.messageId, t.id), k.index('message_events_sid_idx').on(t.providerSid)],
+  );
+
+  return { optOuts, conversations, messages, messageEvents };
+}

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from '../config';
 import { AppError } from '../errors';
-import { openDatabase } from '../../db/client';
+import { openDatabase, type Db, type OpenedDatabase } from '../../db/client';
 import { STAFF_ADD_OPTIONS, staffAdd, staffList, staffRevoke } from './staff';
 import { demo } from './demo';
 import { rosterImport } from './roster';
@@ -54,7 +54,7 @@ export interface CommandContext {
   values: Record<string, string | boolean | undefined>;
   /** Arguments after the command words (a path, for roster import). */
   positionals: string[];
-  db: ReturnType<typeof openDatabase>['db'];
+  db: Db;
   config: ReturnType<typeof loadConfig>;
   out: Out;
 }
@@ -82,11 +82,11 @@ export async function runCli(argv: string[], out: Out = console.log, err: Out = 
     out(USAGE);
     return 0;
   }
-  let db: ReturnType<typeof openDatabase> | null = null;
+  let db: OpenedDatabase | null = null;
   try {
     const { name, values, positionals } = parse(argv);
     const config = loadConfig();
-    db = openDatabase(config.databaseUrl);
+    db = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
     await COMMANDS[name].run({ values, positionals, db: db.db, config, out });
     return 0;
   } catch (e) {
@@ -98,7 +98,7 @@ export async function runCli(argv: string[], out: Out = console.log, err: Out = 
     else err(`Error: ${e instanceof Error ? (process.env.LOG_LEVEL === 'debug' ? e.stack : e.message) : String(e)}`);
     return 1;
   } finally {
-    db?.close();
+    await db?.close();
   }
 }
 

@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import crypto from 'node:crypto';
 import twilio from 'twilio';
 import IORedis from 'ioredis';
@@ -12,6 +9,7 @@ import type { Clock } from '../../src/lib/clock';
 import type { Deps } from '../../src/deps';
 import type { Logger } from '../../src/logger';
 import { TestClock } from './clock';
+import { testDatabase } from './database';
 
 export const PUBLIC_BASE_URL = 'https://familyline.test';
 
@@ -25,19 +23,21 @@ export interface TestApp extends Running {
 }
 
 /**
- * Starts the whole service (web + worker + simulator) on port 0 with its own SQLite file and
- * QUEUE_PREFIX, so test files never see each other's data or jobs.
+ * Starts the whole service (web + worker + simulator) on port 0 with its own database (a SQLite
+ * file, or a PostgreSQL database in the PostgreSQL pass) and QUEUE_PREFIX, so test files never see
+ * each other's data or jobs.
  */
 export async function startTestApp(
   name: string,
   opts: { clock?: Clock; env?: Record<string, string>; roles?: Role[]; logger?: Logger } = {},
 ): Promise<TestApp> {
   const id = `${name}-${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
-  const dbFile = path.join(os.tmpdir(), `familyline-${id}.db`);
+  const database = await testDatabase(name);
   const config = loadConfig({
     PORT: '0',
     PUBLIC_BASE_URL,
-    DATABASE_URL: `file:${dbFile}`,
+    DATABASE_URL: database.url,
+    DATABASE_POOL_SIZE: '4',
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     QUEUE_PREFIX: `fltest-${id}`,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -67,7 +67,7 @@ export async function startTestApp(
       const keys = await redis.keys(`${config.queuePrefix}:*`);
       if (keys.length) await redis.del(...keys);
       await redis.quit();
-      for (const suffix of ['', '-wal', '-shm']) fs.rmSync(dbFile + suffix, { force: true });
+      await database.drop();
     },
   };
 }

@@ -4,8 +4,8 @@ import { classes, classTeachers, enrollments, families, guardians, phones, schoo
 const AT = '2026-11-01T12:00:00.000Z';
 
 /** Invented school for tests; sends from the deployment default unless `from` is given. */
-export function seedSchool(db: Db, opts: { name?: string; timezone?: string; from?: string | null; mps?: number } = {}) {
-  return db
+export async function seedSchool(db: Db, opts: { name?: string; timezone?: string; from?: string | null; mps?: number } = {}) {
+  const [row] = await db
     .insert(schools)
     .values({
       name: opts.name ?? 'Maple Street School',
@@ -15,15 +15,15 @@ export function seedSchool(db: Db, opts: { name?: string; timezone?: string; fro
       createdAt: AT,
       updatedAt: AT,
     })
-    .returning()
-    .get();
+    .returning();
+  return row;
 }
 
 /**
  * One family: guardians (each with a phone) all linked to each student. `noContact` lists the
  * first names of students that guardian may not be contacted about (may_contact = false).
  */
-export function seedFamily(
+export async function seedFamily(
   db: Db,
   schoolId: number,
   opts: {
@@ -33,42 +33,42 @@ export function seedFamily(
     students?: { first: string; grade: string }[];
   },
 ) {
-  const family = db
+  const [family] = await db
     .insert(families)
     .values({ schoolId, displayName: opts.name, language: opts.language ?? 'en', createdAt: AT, updatedAt: AT })
-    .returning()
-    .get();
-  const gs = opts.guardians.map((g) => {
-    const row = db
+    .returning();
+  // One after another, so ids follow the order the caller listed them in on either dialect.
+  const gs = [];
+  for (const g of opts.guardians) {
+    const [row] = await db
       .insert(guardians)
       .values({ familyId: family.id, firstName: g.first, lastName: opts.name, createdAt: AT, updatedAt: AT })
-      .returning()
-      .get();
-    db.insert(phones).values({ guardianId: row.id, number: g.phone, createdAt: AT }).run();
-    return row;
-  });
-  const sts = (opts.students ?? []).map((s) => {
-    const st = db
+      .returning();
+    await db.insert(phones).values({ guardianId: row.id, number: g.phone, createdAt: AT });
+    gs.push(row);
+  }
+  const sts = [];
+  for (const s of opts.students ?? []) {
+    const [st] = await db
       .insert(students)
       .values({ schoolId, firstName: s.first, lastName: opts.name, grade: s.grade, createdAt: AT, updatedAt: AT })
-      .returning()
-      .get();
-    opts.guardians.forEach((g, i) => {
+      .returning();
+    for (const [i, g] of opts.guardians.entries()) {
       const mayContact = !(g.noContact ?? []).includes(s.first);
-      db.insert(studentGuardians).values({ studentId: st.id, guardianId: gs[i].id, mayContact }).run();
-    });
-    return st;
-  });
+      await db.insert(studentGuardians).values({ studentId: st.id, guardianId: gs[i].id, mayContact });
+    }
+    sts.push(st);
+  }
   return { family, guardians: gs, students: sts };
 }
 
 /** A class of a school, taught by the given staff members. */
-export function seedClass(
+export async function seedClass(
   db: Db,
   schoolId: number,
   opts: { title: string; teacherIds?: number[]; grades?: string; subjects?: string; externalId?: string; active?: boolean },
 ) {
-  const row = db
+  const [row] = await db
     .insert(classes)
     .values({
       schoolId,
@@ -80,21 +80,20 @@ export function seedClass(
       createdAt: AT,
       updatedAt: AT,
     })
-    .returning()
-    .get();
-  for (const staffId of opts.teacherIds ?? []) db.insert(classTeachers).values({ classId: row.id, staffId }).run();
+    .returning();
+  for (const staffId of opts.teacherIds ?? []) await db.insert(classTeachers).values({ classId: row.id, staffId });
   return row;
 }
 
 /** Enrolls students in a class. */
-export function enroll(db: Db, classId: number, studentIds: number[]) {
-  for (const studentId of studentIds) db.insert(enrollments).values({ classId, studentId }).run();
+export async function enroll(db: Db, classId: number, studentIds: number[]) {
+  for (const studentId of studentIds) await db.insert(enrollments).values({ classId, studentId });
 }
 
-export function seedStaff(db: Db, opts: { email: string; role: 'district_admin' | 'school_admin' | 'teacher'; schoolId?: number }) {
-  return db
+export async function seedStaff(db: Db, opts: { email: string; role: 'district_admin' | 'school_admin' | 'teacher'; schoolId?: number }) {
+  const [row] = await db
     .insert(staff)
     .values({ email: opts.email, role: opts.role, schoolId: opts.schoolId ?? null, createdAt: AT })
-    .returning()
-    .get();
+    .returning();
+  return row;
 }

@@ -40,8 +40,8 @@ beforeAll(async () => {
   app = await startTestApp('api-access', { clock });
   const db = app.deps.db;
   const now = new Date(clock.now()).toISOString();
-  const A = seedSchool(db, { name: 'Adams Elementary', from: FROM.A });
-  const B = seedSchool(db, { name: 'Birch Middle', from: FROM.B });
+  const A = await seedSchool(db, { name: 'Adams Elementary', from: FROM.A });
+  const B = await seedSchool(db, { name: 'Birch Middle', from: FROM.B });
   const staffToken = async (email: string, role: 'district_admin' | 'school_admin' | 'teacher', schoolId?: number) =>
     addStaffWithToken(db, { email, role, schoolId }, now);
   tokens.district = (await staffToken('district@access.test', 'district_admin')).token;
@@ -51,28 +51,28 @@ beforeAll(async () => {
   tokens.teacherA1 = t1.token;
   tokens.teacherNone = (await staffToken('idle@access.test', 'teacher', A.id)).token;
   tokens.anon = null;
-  const t2 = seedStaff(db, { email: 't2@access.test', role: 'teacher', schoolId: A.id });
-  const tB = seedStaff(db, { email: 'tb@access.test', role: 'teacher', schoolId: B.id });
+  const t2 = await seedStaff(db, { email: 't2@access.test', role: 'teacher', schoolId: A.id });
+  const tB = await seedStaff(db, { email: 'tb@access.test', role: 'teacher', schoolId: B.id });
 
   // Mia's household: Ana, and Rafa who is under a no-contact order for Mia. Leo, a household of
   // his own, is linked to Mia only under a no-contact order. Eli left school (inactive).
-  const famA1 = seedFamily(db, A.id, { name: 'Garcia', guardians: [{ first: 'Ana', phone: P.ana }, { first: 'Rafa', phone: P.rafa, noContact: ['Mia'] }], students: [{ first: 'Mia', grade: '3' }] });
-  const famA1x = seedFamily(db, A.id, { name: 'Lopez', guardians: [{ first: 'Leo', phone: P.leo }] });
+  const famA1 = await seedFamily(db, A.id, { name: 'Garcia', guardians: [{ first: 'Ana', phone: P.ana }, { first: 'Rafa', phone: P.rafa, noContact: ['Mia'] }], students: [{ first: 'Mia', grade: '3' }] });
+  const famA1x = await seedFamily(db, A.id, { name: 'Lopez', guardians: [{ first: 'Leo', phone: P.leo }] });
   const mia = famA1.students[0];
-  db.insert(studentGuardians).values({ studentId: mia.id, guardianId: famA1x.guardians[0].id, mayContact: false }).run();
-  const famA2 = seedFamily(db, A.id, { name: 'Nguyen', guardians: [{ first: 'Kim', phone: P.noah }], students: [{ first: 'Noah', grade: '3' }] });
-  const famA3 = seedFamily(db, A.id, { name: 'Ito', guardians: [{ first: 'Yui', phone: P.eli }], students: [{ first: 'Eli', grade: '3' }] });
-  const famB = seedFamily(db, B.id, { name: 'Zimmer', guardians: [{ first: 'Uwe', phone: P.zoe }], students: [{ first: 'Zoe', grade: '7' }] });
-  db.update(students).set({ active: false }).where(eq(students.id, famA3.students[0].id)).run();
+  await db.insert(studentGuardians).values({ studentId: mia.id, guardianId: famA1x.guardians[0].id, mayContact: false });
+  const famA2 = await seedFamily(db, A.id, { name: 'Nguyen', guardians: [{ first: 'Kim', phone: P.noah }], students: [{ first: 'Noah', grade: '3' }] });
+  const famA3 = await seedFamily(db, A.id, { name: 'Ito', guardians: [{ first: 'Yui', phone: P.eli }], students: [{ first: 'Eli', grade: '3' }] });
+  const famB = await seedFamily(db, B.id, { name: 'Zimmer', guardians: [{ first: 'Uwe', phone: P.zoe }], students: [{ first: 'Zoe', grade: '7' }] });
+  await db.update(students).set({ active: false }).where(eq(students.id, famA3.students[0].id));
 
-  const classA1 = seedClass(db, A.id, { title: 'Grade 3 Reading', teacherIds: [t1.staff.id], grades: '3', subjects: 'English Language Arts, Reading', externalId: 'cls-a1' });
-  const classA2 = seedClass(db, A.id, { title: 'Grade 3 Math', teacherIds: [t2.id], grades: '3 4', subjects: 'Math' });
-  const classOld = seedClass(db, A.id, { title: 'Last year', teacherIds: [t1.staff.id], active: false });
-  const classB1 = seedClass(db, B.id, { title: 'Grade 7 Science', teacherIds: [tB.id], grades: '7' });
-  enroll(db, classA1.id, [mia.id, famA3.students[0].id]);
-  enroll(db, classA2.id, [mia.id, famA2.students[0].id]);
-  enroll(db, classOld.id, [famA2.students[0].id]); // an inactive class gives its teacher nothing
-  enroll(db, classB1.id, [famB.students[0].id]);
+  const classA1 = await seedClass(db, A.id, { title: 'Grade 3 Reading', teacherIds: [t1.staff.id], grades: '3', subjects: 'English Language Arts, Reading', externalId: 'cls-a1' });
+  const classA2 = await seedClass(db, A.id, { title: 'Grade 3 Math', teacherIds: [t2.id], grades: '3 4', subjects: 'Math' });
+  const classOld = await seedClass(db, A.id, { title: 'Last year', teacherIds: [t1.staff.id], active: false });
+  const classB1 = await seedClass(db, B.id, { title: 'Grade 7 Science', teacherIds: [tB.id], grades: '7' });
+  await enroll(db, classA1.id, [mia.id, famA3.students[0].id]);
+  await enroll(db, classA2.id, [mia.id, famA2.students[0].id]);
+  await enroll(db, classOld.id, [famA2.students[0].id]); // an inactive class gives its teacher nothing
+  await enroll(db, classB1.id, [famB.students[0].id]);
 
   row('schoolA', 'schools', A.id, ['adminA', 'teacherA1', 'teacherNone']);
   row('schoolB', 'schools', B.id, ['adminB']);

@@ -8,6 +8,7 @@ import { importsDir, runImport } from '../../src/families/roster/import-jobs';
 import { findImport, insertImport } from '../../db/repositories/roster-imports';
 import { families } from '../../db/schema';
 import type { Deps } from '../../src/deps';
+import { testDialect } from '../helpers/database';
 import { QUEUE, rosterImportJobId } from '../../src/queue/names';
 import { ROSTER_IMPORT_ATTEMPTS } from '../../src/queue/queues';
 import { startRosterImportWorker } from '../../workers/roster-import.worker';
@@ -70,7 +71,9 @@ const unchangedOnly = (c: Record<string, number>) => c.created === 0 && c.update
 
 beforeAll(async () => {
   // A database of its own folder, so this run's imports folder is its own too (not the shared tmpdir's).
-  app = await startTestApp('api-roster-imports', { clock, env: { DATABASE_URL: `file:${path.join(dataDir, 'familyline.db')}` } });
+  // On SQLite, a database file in a folder of its own keeps this run's uploads apart (importsDir).
+  const env: Record<string, string> = testDialect() === 'sqlite' ? { DATABASE_URL: `file:${path.join(dataDir, 'familyline.db')}` } : {};
+  app = await startTestApp('api-roster-imports', { clock, env });
   const now = new Date(clock.now()).toISOString();
   const db = app.deps.db;
   tokens.district = (await addStaffWithToken(db, { email: 'district@familyline.test', role: 'district_admin' }, now)).token;
@@ -283,7 +286,7 @@ describe('limits on uploads (small ones, set through ROSTER_MAX_* as a district 
     limited = await startTestApp('api-roster-limits', {
       clock,
       env: {
-        DATABASE_URL: `file:${path.join(limitsDir, 'familyline.db')}`,
+        ...(testDialect() === 'sqlite' ? { DATABASE_URL: `file:${path.join(limitsDir, 'familyline.db')}` } : {}),
         ROSTER_MAX_UPLOAD_BYTES: String(MB),
         ROSTER_MAX_EXPANDED_BYTES: String(2 * MB),
         ROSTER_MAX_EXPANSION_RATIO: '100',
@@ -345,7 +348,7 @@ describe('limits on uploads (small ones, set through ROSTER_MAX_* as a district 
 test('an import cut short again and again (FamilyLine restarting under it) is given up and recorded failed, not started forever', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'familyline-import-restarts-'));
   // The web role alone: the runs below stand in for worker processes that die mid-import.
-  const web = await startTestApp('api-roster-restarts', { clock, roles: ['web'], env: { DATABASE_URL: `file:${path.join(dir, 'familyline.db')}` } });
+  const web = await startTestApp('api-roster-restarts', { clock, roles: ['web'], env: testDialect() === 'sqlite' ? { DATABASE_URL: `file:${path.join(dir, 'familyline.db')}` } : {} });
   const worker = new Worker(QUEUE.rosterImport, undefined, { connection: web.deps.redis.duplicate(), prefix: web.config.queuePrefix, autorun: false });
   let started: ReturnType<typeof startRosterImportWorker> | null = null;
   try {
@@ -370,7 +373,7 @@ test('an import cut short again and again (FamilyLine restarting under it) is gi
     expect(row.report).toBeNull();
     const job = (await web.deps.queues.rosterImport.getJob(rosterImportJobId(id)))!;
     expect(await job.isFailed()).toBe(true);
-    expect(web.deps.db.select().from(families).all()).toEqual([]); // the fourth start did not run the import
+    expect(await web.deps.db.select().from(families)).toEqual([]); // the fourth start did not run the import
     expect(fs.readdirSync(importsDir(web.config)).filter((n) => n.startsWith(`${id}-`))).toEqual([]);
   } finally {
     await started?.close();

@@ -46,7 +46,8 @@ beforeAll(async () => {
   const familyA = (await api(tokens.adminA, 'POST', '/families', family(ids.schoolA, 'Adams', '+15555550411'))).json;
   ids.familyA = familyA.id;
   // Teachers see the families of their own students only (api-access.test.ts has the full matrix).
-  enroll(app.deps.db, seedClass(app.deps.db, ids.schoolA, { title: 'Pre-K', teacherIds: [teacherA.staff.id] }).id, [familyA.students[0].id]);
+  const preK = await seedClass(app.deps.db, ids.schoolA, { title: 'Pre-K', teacherIds: [teacherA.staff.id] });
+  await enroll(app.deps.db, preK.id, [familyA.students[0].id]);
   ids.familyB = (await api(tokens.adminB, 'POST', '/families', family(ids.schoolB, 'Baker', '+15555550412'))).json.id;
   await text('+15555550411', FROM_A, 'hi from A');
   await text('+15555550412', FROM_B, 'hi from B');

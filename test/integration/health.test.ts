@@ -28,7 +28,7 @@ describe('GET /healthz', () => {
   test('answers 503 naming the database when it is gone', async () => {
     const app = await startTestApp('health-db', { roles: ['web'] });
     try {
-      app.deps.database.close();
+      await app.deps.database.close();
       const res = await fetch(`${app.url}/healthz`);
       expect(res.status).toBe(503);
       expect(await res.json()).toEqual({ status: 'down', db: 'down', redis: 'ok' });
@@ -69,7 +69,7 @@ describe('GET /metrics', () => {
     const app = await startTestApp('metrics-auth', { env: { METRICS_TOKEN }, roles: ['web'] });
     try {
       const now = new Date().toISOString();
-      const school = seedSchool(app.deps.db, { name: 'Maple Street School' });
+      const school = await seedSchool(app.deps.db, { name: 'Maple Street School' });
       const admin = (await addStaffWithToken(app.deps.db, { email: 'admin@metrics.test', role: 'school_admin', schoolId: school.id }, now)).token;
       const district = (await addStaffWithToken(app.deps.db, { email: 'district@metrics.test', role: 'district_admin' }, now)).token;
       const answers = [];

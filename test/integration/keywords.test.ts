@@ -3,6 +3,7 @@ import { startTestApp, waitFor, type TestApp } from '../helpers/app';
 import { TestClock } from '../helpers/clock';
 import { seedFamily, seedSchool, seedStaff } from '../helpers/seed';
 import { conversations, families, messages, optOuts } from '../../db/schema';
+import { first } from '../../db/query';
 import { sendStaffReply } from '../../src/messaging/outbound';
 import { inboundJobId, sendJobId } from '../../src/queue/names';
 import { requeueStranded } from '../../src/messaging/recover';
@@ -29,18 +30,19 @@ async function text(from: string, body: string): Promise<number> {
   });
   expect(res.status).toBe(200);
   const { sid } = await res.json();
-  const row = await waitFor(() => app.deps.db.select().from(messages).where(eq(messages.providerSid, sid)).get());
+  const row = await waitFor(() => first(app.deps.db.select().from(messages).where(eq(messages.providerSid, sid))));
   return row.id;
 }
 
-const conversationOf = (familyId: number) =>
-  app.deps.db.select().from(conversations).where(eq(conversations.familyId, familyId)).get()!;
+const conversationOf = async (familyId: number) =>
+  (await first(app.deps.db.select().from(conversations).where(eq(conversations.familyId, familyId))))!;
 const outboundTo = (to: string) =>
-  app.deps.db.select().from(messages).where(and(eq(messages.toNumber, to), eq(messages.direction, 'outbound'))).all();
-const messageById = (id: number) => app.deps.db.select().from(messages).where(eq(messages.id, id)).get()!;
+  app.deps.db.select().from(messages).where(and(eq(messages.toNumber, to), eq(messages.direction, 'outbound')));
+const messageById = async (id: number) => (await first(app.deps.db.select().from(messages).where(eq(messages.id, id))))!;
+const familyById = async (id: number) => (await first(app.deps.db.select().from(families).where(eq(families.id, id))))!;
 
 async function reply(familyId: number, body: string, urgent = false) {
-  const conv = conversationOf(familyId);
+  const conv = await conversationOf(familyId);
   return (await sendStaffReply(app.deps, { conversationId: conv.id, staffId, body, urgent })).messages;
 }
 
@@ -53,11 +55,11 @@ const followedUp = (messageId: number) =>
 
 beforeAll(async () => {
   app = await startTestApp('keywords', { clock });
-  const school = seedSchool(app.deps.db, { name: 'Maple Street School' });
-  fam.en = seedFamily(app.deps.db, school.id, { name: 'Nguyen', guardians: [{ first: 'Lan', phone: EN }] }).family.id;
-  fam.es = seedFamily(app.deps.db, school.id, { name: 'Garcia', language: 'es', guardians: [{ first: 'Luz', phone: ES }] }).family.id;
-  fam.pt = seedFamily(app.deps.db, school.id, { name: 'Souza', language: 'pt', guardians: [{ first: 'Bia', phone: PT }] }).family.id;
-  staffId = seedStaff(app.deps.db, { email: 'office@maple.test', role: 'school_admin', schoolId: school.id }).id;
+  const school = await seedSchool(app.deps.db, { name: 'Maple Street School' });
+  fam.en = (await seedFamily(app.deps.db, school.id, { name: 'Nguyen', guardians: [{ first: 'Lan', phone: EN }] })).family.id;
+  fam.es = (await seedFamily(app.deps.db, school.id, { name: 'Garcia', language: 'es', guardians: [{ first: 'Luz', phone: ES }] })).family.id;
+  fam.pt = (await seedFamily(app.deps.db, school.id, { name: 'Souza', language: 'pt', guardians: [{ first: 'Bia', phone: PT }] })).family.id;
+  staffId = (await seedStaff(app.deps.db, { email: 'office@maple.test', role: 'school_admin', schoolId: school.id })).id;
   for (const n of [EN, ES, PT]) await text(n, 'hello');
 });
 
@@ -70,9 +72,9 @@ afterAll(async () => {
 test('STOP: recorded with the text, the carrier confirms once, FamilyLine adds nothing, later sends are blocked', async () => {
   const before = (await simInbox(EN)).length;
   const stop = await text(EN, ' stop ');
-  expect(app.deps.db.select().from(optOuts).where(eq(optOuts.phoneNumber, EN)).all()).toHaveLength(1);
+  expect(await app.deps.db.select().from(optOuts).where(eq(optOuts.phoneNumber, EN))).toHaveLength(1);
   await followedUp(stop);
-  expect(outboundTo(EN).filter((m) => m.kind === 'system')).toHaveLength(0);
+  expect((await outboundTo(EN)).filter((m) => m.kind === 'system')).toHaveLength(0);
   const after = await simInbox(EN);
   expect(after.length).toBe(before + 1);
   expect(after[after.length - 1].body).toMatch(/unsubscribed/i);
@@ -85,40 +87,40 @@ test('STOP: recorded with the text, the carrier confirms once, FamilyLine adds n
 
 test('START: the opt-out is lifted and texts flow again', async () => {
   await text(EN, 'START');
-  expect(app.deps.db.select().from(optOuts).where(eq(optOuts.phoneNumber, EN)).all()).toHaveLength(0);
+  expect(await app.deps.db.select().from(optOuts).where(eq(optOuts.phoneNumber, EN))).toHaveLength(0);
   const [sent] = await reply(fam.en, 'Welcome back! Spelling test Friday.');
-  await waitFor(() => messageById(sent.id).status === 'delivered');
+  await waitFor(async () => (await messageById(sent.id)).status === 'delivered');
   expect((await simInbox(EN)).map((m) => m.body)).toContain('Welcome back! Spelling test Friday.');
 });
 
 test('PARAR from a Spanish-speaking family: opted out and confirmed once, in Spanish, by FamilyLine', async () => {
   const parar = await text(ES, 'Parar');
-  expect(app.deps.db.select().from(optOuts).where(eq(optOuts.phoneNumber, ES)).all()).toHaveLength(1);
+  expect(await app.deps.db.select().from(optOuts).where(eq(optOuts.phoneNumber, ES))).toHaveLength(1);
   await followedUp(parar);
-  const confirmation = await waitFor(() => outboundTo(ES).find((m) => m.kind === 'system' && m.status === 'delivered'));
+  const confirmation = await waitFor(async () => (await outboundTo(ES)).find((m) => m.kind === 'system' && m.status === 'delivered'));
   expect(confirmation.language).toBe('es');
   expect(confirmation.confirmsOptOut).toBe(true);
-  expect(outboundTo(ES).filter((m) => m.kind === 'system')).toHaveLength(1);
+  expect((await outboundTo(ES)).filter((m) => m.kind === 'system')).toHaveLength(1);
   const [sent] = await reply(fam.es, 'Hola');
   expect(sent.status).toBe('blocked');
 });
 
 test('a plain "sí" from a family that never opted out is just a reply, not a resubscribe', async () => {
   for (const id of [await text(PT, 'sim'), await text(PT, 'sí')]) await followedUp(id);
-  expect(outboundTo(PT).filter((m) => m.kind === 'system')).toHaveLength(0);
+  expect((await outboundTo(PT)).filter((m) => m.kind === 'system')).toHaveLength(0);
 });
 
 test('texting a language name switches the family language and confirms in it', async () => {
   await text(EN, 'Português');
-  await waitFor(() => app.deps.db.select().from(families).where(eq(families.id, fam.en)).get()!.language === 'pt');
-  const confirmation = await waitFor(() => outboundTo(EN).find((m) => m.kind === 'system' && m.language === 'pt'));
+  await waitFor(async () => (await familyById(fam.en)).language === 'pt');
+  const confirmation = await waitFor(async () => (await outboundTo(EN)).find((m) => m.kind === 'system' && m.language === 'pt'));
   expect(confirmation.encoding).toBeDefined();
-  expect(app.deps.db.select().from(families).where(eq(families.id, fam.en)).get()!.languageSource).toBe('text');
+  expect((await familyById(fam.en)).languageSource).toBe('text');
 });
 
 test('AJUDA gets FamilyLine help in Portuguese naming the school', async () => {
   await text(PT, 'ajuda');
-  const help = await waitFor(() => outboundTo(PT).find((m) => m.kind === 'system'));
+  const help = await waitFor(async () => (await outboundTo(PT)).find((m) => m.kind === 'system'));
   expect(help.language).toBe('pt');
   expect(help.body).toContain('Maple Street School');
 });
@@ -126,7 +128,7 @@ test('AJUDA gets FamilyLine help in Portuguese naming the school', async () => {
 test('a parent reply is assigned to the teacher who texted them this week', async () => {
   await reply(fam.pt, 'Bia did great on her reading today!');
   await text(PT, 'Obrigada!');
-  await waitFor(() => conversationOf(fam.pt).assignedStaffId === staffId);
+  await waitFor(async () => (await conversationOf(fam.pt)).assignedStaffId === staffId);
 });
 
 test('quiet hours: a reply at 22:00 is held until 08:00, then leaves on its own; urgent goes at once', async () => {
@@ -135,14 +137,14 @@ test('quiet hours: a reply at 22:00 is held until 08:00, then leaves on its own;
   expect(held.status).toBe('held');
   expect(held.scheduledFor).toBe('2026-11-19T13:00:00.000Z');
   const [urgent] = await reply(fam.pt, 'School is closed tomorrow: snow.', true);
-  await waitFor(() => messageById(urgent.id).status === 'delivered');
-  expect(messageById(held.id).status).toBe('held');
+  await waitFor(async () => (await messageById(urgent.id)).status === 'delivered');
+  expect((await messageById(held.id)).status).toBe('held');
 
   clock.set('2026-11-19T13:00:01Z');
   const job = await app.deps.queues.send.getJob(sendJobId(held.id));
   expect(await job!.getState()).toBe('delayed');
   await job!.promote();
-  await waitFor(() => messageById(held.id).status === 'delivered');
+  await waitFor(async () => (await messageById(held.id)).status === 'delivered');
 });
 
 test('a held message whose send job was lost (Redis restarted empty) is requeued from the database', async () => {
@@ -152,6 +154,6 @@ test('a held message whose send job was lost (Redis restarted empty) is requeued
   await (await app.deps.queues.send.getJob(sendJobId(held.id)))!.remove();
   clock.set('2026-11-20T13:00:00Z');
   expect(await requeueStranded(app.deps)).toBe(1);
-  await waitFor(() => messageById(held.id).status === 'delivered');
+  await waitFor(async () => (await messageById(held.id)).status === 'delivered');
   expect(await requeueStranded(app.deps)).toBe(0);
 });

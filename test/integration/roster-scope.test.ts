@@ -10,6 +10,8 @@ import { oneRosterDelta, writeBundle } from '../helpers/roster';
 import { zip } from '../fixtures/roster/zip-writer';
 import { classes, classTeachers, enrollments, families, guardians, phones, schools, staff, students, studentGuardians } from '../../db/schema';
 import { addStaffWithToken } from '../../src/staff/accounts';
+import { first } from '../../db/query';
+import { testDialect } from '../helpers/database';
 
 /**
  * A roster import acts only inside the schools its caller administers. The attack as it was
@@ -90,25 +92,26 @@ const byId = <T extends { id: number }>(rows: T[]) => [...rows].sort((a, b) => a
 const pairs = <T extends object>(rows: T[]) => rows.map((r) => JSON.stringify(r)).sort();
 
 /** Every row that belongs to a school: its people, classes, families, numbers, links and rosters. */
-function schoolRows(schoolId: number) {
-  const studentIds = db().select({ id: students.id }).from(students).where(eq(students.schoolId, schoolId)).all().map((r) => r.id);
-  const classIds = db().select({ id: classes.id }).from(classes).where(eq(classes.schoolId, schoolId)).all().map((r) => r.id);
-  const guardianIds = db().select({ id: guardians.id }).from(guardians).where(eq(guardians.schoolId, schoolId)).all().map((r) => r.id);
+async function schoolRows(schoolId: number) {
+  const studentIds = (await db().select({ id: students.id }).from(students).where(eq(students.schoolId, schoolId))).map((r) => r.id);
+  const classIds = (await db().select({ id: classes.id }).from(classes).where(eq(classes.schoolId, schoolId))).map((r) => r.id);
+  const guardianIds = (await db().select({ id: guardians.id }).from(guardians).where(eq(guardians.schoolId, schoolId))).map((r) => r.id);
   return {
-    students: byId(db().select().from(students).where(eq(students.schoolId, schoolId)).all()),
-    classes: byId(db().select().from(classes).where(eq(classes.schoolId, schoolId)).all()),
-    families: byId(db().select().from(families).where(eq(families.schoolId, schoolId)).all()),
-    guardians: byId(db().select().from(guardians).where(eq(guardians.schoolId, schoolId)).all()),
-    phones: byId(db().select().from(phones).where(inArray(phones.guardianId, guardianIds)).all()),
-    links: pairs(db().select().from(studentGuardians).where(or(inArray(studentGuardians.guardianId, guardianIds), inArray(studentGuardians.studentId, studentIds))).all()),
-    enrollments: pairs(db().select().from(enrollments).where(or(inArray(enrollments.classId, classIds), inArray(enrollments.studentId, studentIds))).all()),
-    classTeachers: pairs(db().select().from(classTeachers).where(inArray(classTeachers.classId, classIds)).all()),
+    students: byId(await db().select().from(students).where(eq(students.schoolId, schoolId))),
+    classes: byId(await db().select().from(classes).where(eq(classes.schoolId, schoolId))),
+    families: byId(await db().select().from(families).where(eq(families.schoolId, schoolId))),
+    guardians: byId(await db().select().from(guardians).where(eq(guardians.schoolId, schoolId))),
+    phones: byId(await db().select().from(phones).where(inArray(phones.guardianId, guardianIds))),
+    links: pairs(await db().select().from(studentGuardians).where(or(inArray(studentGuardians.guardianId, guardianIds), inArray(studentGuardians.studentId, studentIds)))),
+    enrollments: pairs(await db().select().from(enrollments).where(or(inArray(enrollments.classId, classIds), inArray(enrollments.studentId, studentIds)))),
+    classTeachers: pairs(await db().select().from(classTeachers).where(inArray(classTeachers.classId, classIds))),
   };
 }
 const childrenOf = (families: { students: { id: number }[] }[]) => [...new Set(families.flatMap((f) => f.students.map((s) => s.id)))].sort((a, b) => a - b);
-const staffRows = () => byId(db().select().from(staff).all());
-const student = (ext: string) => db().select().from(students).where(eq(students.externalId, ext)).get()!;
-const guardianIn = (schoolId: number, ext: string) => db().select().from(guardians).where(and(eq(guardians.schoolId, schoolId), eq(guardians.externalId, ext))).get()!;
+const staffRows = async () => byId(await db().select().from(staff));
+const student = async (ext: string) => (await first(db().select().from(students).where(eq(students.externalId, ext))))!;
+const guardianIn = async (schoolId: number, ext: string) =>
+  (await first(db().select().from(guardians).where(and(eq(guardians.schoolId, schoolId), eq(guardians.externalId, ext)))))!;
 
 async function api(who: keyof typeof tokens, url: string) {
   const res = await fetch(`${app.url}/api/v1${url}`, { headers: { authorization: `Bearer ${tokens[who]}` } });
@@ -134,14 +137,16 @@ async function importAs(who: keyof typeof tokens, file: { name: string; bytes: B
 const zipped = (files: Record<string, string>) => zip(Object.entries(files).map(([name, text]) => ({ name, data: Buffer.from(text, 'utf8') })));
 
 beforeAll(async () => {
-  app = await startTestApp('roster-scope', { clock, env: { DATABASE_URL: `file:${path.join(dataDir, 'familyline.db')}` } });
+  // On SQLite, a database file in a folder of its own keeps this run's uploads apart (importsDir).
+  const env: Record<string, string> = testDialect() === 'sqlite' ? { DATABASE_URL: `file:${path.join(dataDir, 'familyline.db')}` } : {};
+  app = await startTestApp('roster-scope', { clock, env });
   const now = new Date(clock.now()).toISOString();
   tokens.district = (await addStaffWithToken(db(), { email: EMAIL.district, role: 'district_admin' }, now)).token;
   const district = await importAs('district', { name: 'oneroster.zip', bytes: fs.readFileSync(path.join(FIXTURES, 'oneroster.zip')) }, { welcome: 'false' });
   expect(district.schools.created).toBe(2);
-  const schoolId = (ext: string) => db().select().from(schools).where(eq(schools.externalId, ext)).get()!.id;
-  alderCreek = schoolId('sch-ac');
-  birchHill = schoolId('sch-bh');
+  const schoolId = async (ext: string) => (await first(db().select().from(schools).where(eq(schools.externalId, ext))))!.id;
+  alderCreek = await schoolId('sch-ac');
+  birchHill = await schoolId('sch-bh');
   tokens.adminAC = (await addStaffWithToken(db(), { email: 'principal.ac@riverbend.example.org', role: 'school_admin', schoolId: alderCreek }, now)).token;
   tokens.adminBH = (await addStaffWithToken(db(), { email: EMAIL.adminBH, role: 'school_admin', schoolId: birchHill, name: 'Imani Brookes' }, now)).token;
   tokens.marisol = (await addStaffWithToken(db(), { email: 'marisol.vance@riverbend.example.org' }, now)).token; // tch-1, Alder Creek
@@ -153,8 +158,8 @@ afterAll(async () => {
 });
 
 test("a school admin's upload naming another school's rows is refused row by row, and that school is untouched", async () => {
-  const birchHillBefore = schoolRows(birchHill);
-  const staffBefore = staffRows();
+  const birchHillBefore = await schoolRows(birchHill);
+  const staffBefore = await staffRows();
   const marisolBefore = (await api('marisol', '/families?limit=500')).json.items;
   expect(marisolBefore.length).toBeGreaterThan(0);
 
@@ -162,9 +167,9 @@ test("a school admin's upload naming another school's rows is refused row by row
   expectRejections(report.errors);
 
   // Nothing of Birch Hill's moved, changed, left a class or joined one.
-  expect(schoolRows(birchHill)).toEqual(birchHillBefore);
+  expect(await schoolRows(birchHill)).toEqual(birchHillBefore);
   // No account but the new Alder Creek teacher's changed: no role, name, external id or switch.
-  const staffAfter = staffRows();
+  const staffAfter = await staffRows();
   expect(staffAfter.filter((s) => s.email !== EMAIL.newTeacher)).toEqual(staffBefore);
   expect(staffAfter.find((s) => s.email === EMAIL.newTeacher)).toMatchObject({ role: 'teacher', schoolId: alderCreek, externalId: 'tch-8', active: true });
   for (const who of ['district', 'adminBH'] as const) expect((await api(who, '/schools')).status).toBe(200);
@@ -175,16 +180,16 @@ test("a school admin's upload naming another school's rows is refused row by row
 
   // Alder Creek's own rows imported: a renamed student, its record of a parent both schools share, a new teacher in a class.
   expect(report.students).toMatchObject({ created: 0, updated: 1, deactivated: 0 });
-  expect(student('stu-011').lastName).toBe('Ferreira-Lopes');
-  expect(guardianIn(alderCreek, 'gdn-042').firstName).toBe('Ilsa');
-  expect(guardianIn(birchHill, 'gdn-042').firstName).toBe('Ilse');
+  expect((await student('stu-011')).lastName).toBe('Ferreira-Lopes');
+  expect((await guardianIn(alderCreek, 'gdn-042')).firstName).toBe('Ilsa');
+  expect((await guardianIn(birchHill, 'gdn-042')).firstName).toBe('Ilse');
   expect(report.classTeachers).toMatchObject({ added: 1, removed: 0 });
 });
 
 test('the CLI with --school acts like that school\'s admin', async () => {
   const dir = writeBundle(ATTACK);
-  const birchHillBefore = schoolRows(birchHill);
-  const staffBefore = staffRows();
+  const birchHillBefore = await schoolRows(birchHill);
+  const staffBefore = await staffRows();
   const { stdout } = await promisify(execFile)('npx', ['tsx', 'src/cli/main.ts', 'roster', 'import', dir, '--school', String(alderCreek), '--no-welcome'], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: app.config.databaseUrl, QUEUE_PREFIX: app.config.queuePrefix, LOG_LEVEL: 'silent' },
@@ -198,8 +203,8 @@ test('the CLI with --school acts like that school\'s admin', async () => {
     expect(l.slice(2, l.indexOf(': '))).toBe(`${file}:${line}`);
     expect(l.slice(l.indexOf(': ') + 2)).toMatch(reason);
   });
-  expect(schoolRows(birchHill)).toEqual(birchHillBefore);
-  expect(staffRows()).toEqual(staffBefore);
+  expect(await schoolRows(birchHill)).toEqual(birchHillBefore);
+  expect(await staffRows()).toEqual(staffBefore);
   for (const who of ['district', 'adminBH'] as const) expect((await api(who, '/schools')).status).toBe(200);
 }, 90_000); // a CLI process of its own, on a machine other test files share
 
@@ -222,7 +227,7 @@ test("a flat file into one school refuses another school's student and an admin'
 });
 
 test('only a district-wide import moves a student between schools, and it too never changes an admin', async () => {
-  const staffBefore = staffRows();
+  const staffBefore = await staffRows();
   const move = zipped(oneRosterDelta({
     users: [
       user({ id: 'stu-041', role: 'student', org: 'sch-ac', first: 'Vera', last: 'Abernathy', grade: '07' }),
@@ -235,12 +240,12 @@ test('only a district-wide import moves a student between schools, and it too ne
     [2, expect.stringMatching(/^student stu-041 belongs to another school/)],
     [3, expect.stringMatching(ADMIN)],
   ]);
-  expect(student('stu-041').schoolId).toBe(birchHill);
+  expect((await student('stu-041')).schoolId).toBe(birchHill);
 
   const report = await importAs('district', { name: 'changes.zip', bytes: move }, { welcome: 'false' });
   expect(report.errors).toEqual([{ file: 'users.csv', line: 3, kind: 'admin_account', reason: expect.stringMatching(new RegExp(`^teacher tch-x2 \\(${EMAIL.adminBH}\\) ${ADMIN.source}`)) }]);
   expect(report.students).toMatchObject({ updated: 1 });
-  expect(student('stu-041')).toMatchObject({ schoolId: alderCreek, active: true });
-  expect(staffRows()).toEqual(staffBefore);
+  expect(await student('stu-041')).toMatchObject({ schoolId: alderCreek, active: true });
+  expect(await staffRows()).toEqual(staffBefore);
   expect((await api('adminBH', '/schools')).status).toBe(200);
 });

@@ -99,8 +99,8 @@ beforeAll(async () => {
     roles: ['web', 'worker'],
     env: { PORT: String(webPort), PUBLIC_BASE_URL: webBase, SIM_URL: simUrl, QUEUE_PREFIX: prefix },
   });
-  const school = seedSchool(web.deps.db, { from: SCHOOL_FROM });
-  familyId = seedFamily(web.deps.db, school.id, { name: 'Okafor', guardians: [{ first: 'Ngozi', phone: PARENT }] }).family.id;
+  const school = await seedSchool(web.deps.db, { from: SCHOOL_FROM });
+  familyId = (await seedFamily(web.deps.db, school.id, { name: 'Okafor', guardians: [{ first: 'Ngozi', phone: PARENT }] })).family.id;
   ({ token } = await addStaffWithToken(web.deps.db, { email: 'office@familyline.test', role: 'school_admin', schoolId: school.id }, new Date(clock.now()).toISOString()));
 }, 60_000);
 

@@ -22,10 +22,10 @@ const message = async (id: number) =>
 
 beforeAll(async () => {
   app = await startTestApp('status-lookup', { clock });
-  const school = seedSchool(app.deps.db, { from: SCHOOL_FROM });
-  const { family } = seedFamily(app.deps.db, school.id, { name: 'Haddad', guardians: [{ first: 'Rania', phone: PARENT }] });
+  const school = await seedSchool(app.deps.db, { from: SCHOOL_FROM });
+  const { family } = await seedFamily(app.deps.db, school.id, { name: 'Haddad', guardians: [{ first: 'Rania', phone: PARENT }] });
   ({ token } = await addStaffWithToken(app.deps.db, { email: 'office@familyline.test', role: 'school_admin', schoolId: school.id }, new Date(clock.now()).toISOString()));
-  conversationId = app.deps.db.insert(conversations).values({ schoolId: school.id, familyId: family.id, createdAt: new Date(clock.now()).toISOString() }).returning().get().id;
+  [{ id: conversationId }] = await app.deps.db.insert(conversations).values({ schoolId: school.id, familyId: family.id, createdAt: new Date(clock.now()).toISOString() }).returning();
 });
 
 afterAll(async () => {

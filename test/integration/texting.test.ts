@@ -5,6 +5,7 @@ import { PUBLIC_BASE_URL, startTestApp, waitFor, type TestApp } from '../helpers
 import { TestClock } from '../helpers/clock';
 import { seedFamily, seedSchool, seedStaff } from '../helpers/seed';
 import { conversations, messageEvents, messages } from '../../db/schema';
+import { first } from '../../db/query';
 import { claimForSend } from '../../db/repositories/messages';
 import { textableNumbers } from '../../db/repositories/routing';
 import { deliverMessage, SEND_CLAIM_LEASE_MS } from '../../src/messaging/deliver';
@@ -64,7 +65,7 @@ const pendingFailures = async (to: string): Promise<{ errorCode: number; times: 
 const slowCarrierAnswers = async (ms: number) =>
   expect((await simPost('/settings', { apiDelayMs: ms, deliveryDelayMs: ms ? 0 : 100 })).status).toBe(200);
 
-const messageById = (id: number) => app.deps.db.select().from(messages).where(eq(messages.id, id)).get()!;
+const messageById = async (id: number) => (await first(app.deps.db.select().from(messages).where(eq(messages.id, id))))!;
 
 /** The send job of a message's round (0: its first job; n: its n-th carrier retry or recovery). */
 const sendJob = (id: number, round = 0) => app.deps.queues.send.getJob(sendJobId(id, round));
@@ -76,7 +77,11 @@ async function waitForJob(id: number, round: number, state: JobState) {
   });
   return (await sendJob(id, round))!;
 }
-const waitForStatus = (id: number, status: string) => waitFor(() => (messageById(id).status === status ? messageById(id) : null));
+const waitForStatus = (id: number, status: string) =>
+  waitFor(async () => {
+    const row = await messageById(id);
+    return row.status === status ? row : null;
+  });
 
 function inboundParams(sid: string, body: string, from = PARENT): Record<string, string> {
   return {
@@ -97,26 +102,26 @@ function inboundParams(sid: string, body: string, from = PARENT): Record<string,
 const sid = (n: number) => 'SM' + n.toString(16).padStart(32, '0');
 
 async function reply(body: string, family = familyId, urgent = false) {
-  const conv = app.deps.db.select().from(conversations).where(eq(conversations.familyId, family)).get()
-    ?? app.deps.db.insert(conversations).values({ schoolId: 1, familyId: family, createdAt: new Date().toISOString() }).returning().get();
+  const conv = (await first(app.deps.db.select().from(conversations).where(eq(conversations.familyId, family))))
+    ?? (await app.deps.db.insert(conversations).values({ schoolId: 1, familyId: family, createdAt: new Date().toISOString() }).returning())[0];
   const { messages: sent } = await sendStaffReply(app.deps, { conversationId: conv.id, staffId, body, urgent });
   return sent;
 }
 
 let phoneSeq = 0;
 /** A family of its own for a test, so no other test's texts or failures reach its phone. */
-function newFamily(name: string) {
+async function newFamily(name: string) {
   const phone = `+1555555${String(300 + ++phoneSeq).padStart(4, '0')}`;
-  return { phone, familyId: seedFamily(app.deps.db, 1, { name, guardians: [{ first: 'Sam', phone }] }).family.id };
+  return { phone, familyId: (await seedFamily(app.deps.db, 1, { name, guardians: [{ first: 'Sam', phone }] })).family.id };
 }
 
 beforeAll(async () => {
   app = await startTestApp('texting', { clock });
-  const school = seedSchool(app.deps.db, { name: 'Maple Street School' });
-  familyId = seedFamily(app.deps.db, school.id, { name: 'Rivera', guardians: [{ first: 'Ana', phone: PARENT }] }).family.id;
-  familyEsId = seedFamily(app.deps.db, school.id, { name: 'Lopez', language: 'es', guardians: [{ first: 'Rosa', phone: PARENT_ES }] }).family.id;
-  landlineFamilyId = seedFamily(app.deps.db, school.id, { name: 'Okafor', guardians: [{ first: 'Chidi', phone: LANDLINE }] }).family.id;
-  staffId = seedStaff(app.deps.db, { email: 'teacher@maple.test', role: 'teacher', schoolId: school.id }).id;
+  const school = await seedSchool(app.deps.db, { name: 'Maple Street School' });
+  familyId = (await seedFamily(app.deps.db, school.id, { name: 'Rivera', guardians: [{ first: 'Ana', phone: PARENT }] })).family.id;
+  familyEsId = (await seedFamily(app.deps.db, school.id, { name: 'Lopez', language: 'es', guardians: [{ first: 'Rosa', phone: PARENT_ES }] })).family.id;
+  landlineFamilyId = (await seedFamily(app.deps.db, school.id, { name: 'Okafor', guardians: [{ first: 'Chidi', phone: LANDLINE }] })).family.id;
+  staffId = (await seedStaff(app.deps.db, { email: 'teacher@maple.test', role: 'teacher', schoolId: school.id })).id;
   ({ token: adminToken } = await addStaffWithToken(app.deps.db, { email: 'office@maple.test', role: 'school_admin', schoolId: school.id }, START));
 });
 
@@ -137,8 +142,8 @@ describe('inbound webhook', () => {
     expect(res.status).toBe(200);
     const { sid: smSid } = await res.json();
     expect(smSid).toMatch(/^SM[0-9a-f]{32}$/);
-    const row = app.deps.db.select().from(messages).where(eq(messages.providerSid, smSid)).get()!;
-    const conv = app.deps.db.select().from(conversations).where(eq(conversations.id, row.conversationId)).get()!;
+    const row = (await first(app.deps.db.select().from(messages).where(eq(messages.providerSid, smSid))))!;
+    const conv = (await first(app.deps.db.select().from(conversations).where(eq(conversations.id, row.conversationId))))!;
     expect(conv.familyId).toBe(familyId);
     expect(conv.unreadCount).toBeGreaterThan(0);
     expect(row).toMatchObject({ direction: 'inbound', status: 'received', body: 'Is the field trip still on Friday?' });
@@ -150,7 +155,7 @@ describe('inbound webhook', () => {
     const second = await app.postWebhook('/webhooks/twilio/sms', params);
     expect([first.status, second.status]).toEqual([200, 200]);
     expect(await second.text()).toContain('<Response/>');
-    expect(app.deps.db.select().from(messages).where(eq(messages.providerSid, sid(1))).all()).toHaveLength(1);
+    expect(await app.deps.db.select().from(messages).where(eq(messages.providerSid, sid(1)))).toHaveLength(1);
   });
 
   test('a bad or missing signature gets 403 and stores nothing', async () => {
@@ -162,12 +167,12 @@ describe('inbound webhook', () => {
       body: new URLSearchParams(params).toString(),
     });
     expect(unsigned.status).toBe(403);
-    expect(app.deps.db.select().from(messages).where(eq(messages.providerSid, sid(2))).all()).toHaveLength(0);
+    expect(await app.deps.db.select().from(messages).where(eq(messages.providerSid, sid(2)))).toHaveLength(0);
   });
 
   test('a number no roster knows opens an unmatched conversation', async () => {
     await app.postWebhook('/webhooks/twilio/sms', inboundParams(sid(3), 'Who is this?', STRANGER));
-    const conv = app.deps.db.select().from(conversations).where(eq(conversations.unmatchedNumber, STRANGER)).get()!;
+    const conv = (await first(app.deps.db.select().from(conversations).where(eq(conversations.unmatchedNumber, STRANGER))))!;
     expect(conv.familyId).toBeNull();
     expect(conv.schoolId).not.toBeNull();
   });
@@ -228,7 +233,7 @@ describe('inbound webhook', () => {
       answers.push({ label: b.label, status: res.status });
     }
     expect(answers.filter((a) => a.status !== 400)).toEqual([]);
-    expect(app.deps.db.select().from(messages).where(eq(messages.providerSid, sid(4))).all()).toHaveLength(0);
+    expect(await app.deps.db.select().from(messages).where(eq(messages.providerSid, sid(4)))).toHaveLength(0);
     const status = await app.postWebhook('/webhooks/twilio/status', { MessageSid: 'nope', MessageStatus: 'teleported', AccountSid: app.config.twilio.accountSid });
     expect(status.status).toBe(400);
   });
@@ -241,7 +246,7 @@ describe('outbound texts', () => {
     const row = await waitForStatus(sent.id, 'delivered');
     expect(row.providerSid).toMatch(/^SM/);
     expect(await copiesOnPhone(PARENT, 'Yes, the trip is on. Bring a jacket!')).toHaveLength(1);
-    const events = app.deps.db.select().from(messageEvents).where(eq(messageEvents.messageId, sent.id)).all();
+    const events = await app.deps.db.select().from(messageEvents).where(eq(messageEvents.messageId, sent.id));
     expect(events.map((e) => e.status)).toEqual(expect.arrayContaining(['sent', 'delivered']));
   });
 
@@ -259,8 +264,8 @@ describe('outbound texts', () => {
       });
       expect(res.status).toBe(200);
     }
-    expect(messageById(sent.id).status).toBe('delivered');
-    const events = app.deps.db.select().from(messageEvents).where(eq(messageEvents.messageId, sent.id)).all();
+    expect((await messageById(sent.id)).status).toBe('delivered');
+    const events = await app.deps.db.select().from(messageEvents).where(eq(messageEvents.messageId, sent.id));
     expect(events.length).toBeGreaterThanOrEqual(order.length + 2);
     expect(events.filter((e) => e.applied).length).toBeLessThanOrEqual(3);
   });
@@ -281,7 +286,7 @@ describe('outbound texts', () => {
     const [sent] = await reply('Picture day is Thursday.');
     const job = await waitForJob(sent.id, 0, 'failed');
     expect(job.failedReason).toMatch(/permanent failure 21211/);
-    expect(messageById(sent.id)).toMatchObject({ status: 'failed', errorCode: 21211, attempts: 1 });
+    expect(await messageById(sent.id)).toMatchObject({ status: 'failed', errorCode: 21211, attempts: 1 });
     // The carrier was asked exactly once: one of the two refusals it had ready is left.
     expect(await pendingFailures(PARENT)).toEqual([{ errorCode: 21211, times: 1 }]);
   });
@@ -292,20 +297,20 @@ describe('outbound texts', () => {
     // The number is flagged once the callback has been acted on, so the next reply has nobody to go to.
     await waitFor(async () => (await textableNumbers(app.deps.db, landlineFamilyId)).length === 0);
     await expect(reply('Are you there?', landlineFamilyId)).rejects.toThrow(/no number/);
-    expect(messageById(sent.id)).toMatchObject({ status: 'undelivered', errorCode: 30006, attempts: 1, sendRound: 0 });
+    expect(await messageById(sent.id)).toMatchObject({ status: 'undelivered', errorCode: 30006, attempts: 1, sendRound: 0 });
     expect(await sendJob(sent.id, 1)).toBeUndefined();
     expect(await copiesOnPhone(LANDLINE, 'The book fair opens Monday.')).toHaveLength(1);
   });
 
   test('a phone that was off (30003) gets the text again 15 minutes later, once it is back', async () => {
-    const { phone, familyId: family } = newFamily('Nakamura');
+    const { phone, familyId: family } = await newFamily('Nakamura');
     const body = 'Field trip forms are due Friday.';
     await injectFailure(phone, 30003, 1);
     const [sent] = await reply(body, family);
     const failedAt = clock.now();
     // The carrier's "undelivered" puts the text back in line, held for its next try, on a job of its own.
     const retry = await waitForJob(sent.id, 1, 'delayed');
-    expect(messageById(sent.id)).toMatchObject({
+    expect(await messageById(sent.id)).toMatchObject({
       status: 'held',
       errorCode: 30003,
       attempts: 1,
@@ -318,12 +323,12 @@ describe('outbound texts', () => {
     const row = await waitForStatus(sent.id, 'delivered');
     expect(row.attempts).toBe(2);
     expect((await copiesOnPhone(phone, body)).map((m) => m.status)).toEqual(['undelivered', 'delivered']);
-    const sids = new Set(app.deps.db.select().from(messageEvents).where(eq(messageEvents.messageId, sent.id)).all().map((e) => e.providerSid));
+    const sids = new Set((await app.deps.db.select().from(messageEvents).where(eq(messageEvents.messageId, sent.id))).map((e) => e.providerSid));
     expect(sids.size).toBe(2); // two sends, each its own provider message, every callback kept
   });
 
   test('a phone that stays unreachable gets three tries in all, then the text ends undelivered', async () => {
-    const { phone, familyId: family } = newFamily('Ferreira');
+    const { phone, familyId: family } = await newFamily('Ferreira');
     await injectFailure(phone, 30003, 3);
     const [sent] = await reply('Conferences are next week.', family);
     for (const [round, wait] of [[1, 15], [2, 60]]) {
@@ -339,21 +344,21 @@ describe('outbound texts', () => {
 
   test('a retry that would fall after 20:00 waits for the morning, like any text', async () => {
     clock.set('2026-11-19T00:50:00Z'); // 19:50 in New York
-    const { phone, familyId: family } = newFamily('Osei');
+    const { phone, familyId: family } = await newFamily('Osei');
     await injectFailure(phone, 30003, 1);
     const [sent] = await reply('Tomorrow is a half day.', family);
     const retry = await waitForJob(sent.id, 1, 'delayed');
     clock.set('2026-11-19T01:05:00Z'); // 20:05: quiet hours
     await retry.promote();
-    await waitFor(() => messageById(sent.id).scheduledFor === '2026-11-19T13:00:00.000Z');
-    expect(messageById(sent.id)).toMatchObject({ status: 'held', attempts: 1 });
+    await waitFor(async () => (await messageById(sent.id)).scheduledFor === '2026-11-19T13:00:00.000Z');
+    expect(await messageById(sent.id)).toMatchObject({ status: 'held', attempts: 1 });
     await waitForJob(sent.id, 1, 'delayed');
   });
 
   test('a Spanish text with accents is sent as UCS-2 and counted in 67-unit parts', async () => {
     const body = 'Hola, Rosa: mañana habrá reunión de padres a las 6. ¡Gracias por su ayuda en la clase de matemáticas!';
     const [sent] = await reply(body, familyEsId);
-    const row = messageById(sent.id);
+    const row = await messageById(sent.id);
     expect(row.encoding).toBe('UCS-2');
     expect(row.segments).toBe(Math.ceil([...body].length / 67));
   });
@@ -361,13 +366,13 @@ describe('outbound texts', () => {
 
 describe('carrier callbacks that beat the send\'s own answer', () => {
   test('an early 30003 still puts the text back in line, and it reaches the phone on its retry', async () => {
-    const { phone, familyId: family } = newFamily('Tanaka');
+    const { phone, familyId: family } = await newFamily('Tanaka');
     const body = 'Lunch money is due Friday.';
     await injectFailure(phone, 30003, 1);
     await slowCarrierAnswers(2500);
     const [sent] = await reply(body, family);
     const retry = await waitForJob(sent.id, 1, 'delayed');
-    expect(messageById(sent.id)).toMatchObject({ status: 'held', errorCode: 30003, attempts: 1, providerSid: null });
+    expect(await messageById(sent.id)).toMatchObject({ status: 'held', errorCode: 30003, attempts: 1, providerSid: null });
     await slowCarrierAnswers(0);
     clock.advance(15 * 60_000);
     await retry.promote();
@@ -376,31 +381,31 @@ describe('carrier callbacks that beat the send\'s own answer', () => {
   });
 
   test('an early 30006 still flags the number as a landline', async () => {
-    const { phone, familyId: family } = newFamily('Abara');
+    const { phone, familyId: family } = await newFamily('Abara');
     await injectFailure(phone, 30006, 1);
     await slowCarrierAnswers(2500);
     const [sent] = await reply('The library is open late on Thursday.', family);
     await waitForJob(sent.id, 0, 'completed');
-    expect(messageById(sent.id)).toMatchObject({ status: 'undelivered', errorCode: 30006, attempts: 1 });
+    expect(await messageById(sent.id)).toMatchObject({ status: 'undelivered', errorCode: 30006, attempts: 1 });
     expect(await textableNumbers(app.deps.db, family)).toEqual([]);
     await expect(reply('Are you there?', family)).rejects.toThrow(/no number/);
   });
 
   test('a carrier retry is queued while the job that sent the text is still running, not a minute later', async () => {
-    const { phone, familyId: family } = newFamily('Haddad');
+    const { phone, familyId: family } = await newFamily('Haddad');
     await injectFailure(phone, 30008, 1);
     await slowCarrierAnswers(2500);
     const [sent] = await reply('Spirit week starts Monday.', family);
     const retry = await waitForJob(sent.id, 1, 'delayed');
     const first = await waitForJob(sent.id, 0, 'completed');
     expect(retry.timestamp).toBeLessThanOrEqual(first.finishedOn!);
-    expect(messageById(sent.id)).toMatchObject({ status: 'held', errorCode: 30008, sendRound: 1 });
+    expect(await messageById(sent.id)).toMatchObject({ status: 'held', errorCode: 30008, sendRound: 1 });
   });
 });
 
 describe('a send claims its message before it calls the carrier', () => {
   test('two sends of one message at once hand the carrier one text', async () => {
-    const { phone, familyId: family } = newFamily('Moreau');
+    const { phone, familyId: family } = await newFamily('Moreau');
     const body = 'The choir concert starts at 7.';
     await app.deps.queues.send.pause();
     const [sent] = await reply(body, family);
@@ -409,12 +414,12 @@ describe('a send claims its message before it calls the carrier', () => {
     await app.deps.queues.send.resume();
     await waitForJob(sent.id, 0, 'completed'); // the message's own job, a third send, found it taken
     await waitForStatus(sent.id, 'delivered');
-    expect(messageById(sent.id).attempts).toBe(1);
+    expect((await messageById(sent.id)).attempts).toBe(1);
     expect(await copiesOnPhone(phone, body)).toHaveLength(1);
   });
 
   test('a send whose process died after claiming is not sent again, and ends failed for staff to see', async () => {
-    const { phone, familyId: family } = newFamily('Lindqvist');
+    const { phone, familyId: family } = await newFamily('Lindqvist');
     const body = 'Report cards go home Tuesday.';
     await app.deps.queues.send.pause();
     const [sent] = await reply(body, family);
@@ -424,9 +429,9 @@ describe('a send claims its message before it calls the carrier', () => {
     // Its job runs again elsewhere and leaves the claimed message alone.
     await app.deps.queues.send.resume();
     await waitForJob(sent.id, 0, 'completed');
-    expect(messageById(sent.id)).toMatchObject({ status: 'sending', providerSid: null, attempts: 1 });
+    expect(await messageById(sent.id)).toMatchObject({ status: 'sending', providerSid: null, attempts: 1 });
     await recoverOutbound(app.deps);
-    expect(messageById(sent.id).status).toBe('sending'); // the claim is still young
+    expect((await messageById(sent.id)).status).toBe('sending'); // the claim is still young
 
     clock.advance(SEND_CLAIM_LEASE_MS + 1000);
     await recoverOutbound(app.deps);
@@ -434,7 +439,7 @@ describe('a send claims its message before it calls the carrier', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ id: sent.id, status: 'failed', failureReason: 'outcome_unknown', errorCode: null, providerSid: null });
     await recoverOutbound(app.deps);
-    expect(messageById(sent.id)).toMatchObject({ status: 'failed', sendRound: 0, attempts: 1 });
+    expect(await messageById(sent.id)).toMatchObject({ status: 'failed', sendRound: 0, attempts: 1 });
     expect(await sendJob(sent.id, 1)).toBeUndefined();
     expect(await copiesOnPhone(phone, body)).toEqual([]);
   });

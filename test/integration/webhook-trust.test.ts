@@ -5,6 +5,7 @@ import { TestClock } from '../helpers/clock';
 import { seedFamily, seedSchool } from '../helpers/seed';
 import { conversations, messageEvents, messages, optOuts, phones } from '../../db/schema';
 import { getOrCreateConversation } from '../../db/repositories/messages';
+import { first } from '../../db/query';
 import { addStaffWithToken } from '../../src/staff/accounts';
 import { sendStaffReply } from '../../src/messaging/outbound';
 import { createLogger } from '../../src/logger';
@@ -56,12 +57,12 @@ function statusCallback(sid: string, status: string, opts: { errorCode?: number;
 }
 
 const inboundRow = (sid: string) =>
-  db().select().from(messages).where(and(eq(messages.providerSid, sid), eq(messages.direction, 'inbound'))).get();
-const conversationOf = (sid: string) => {
-  const row = inboundRow(sid);
-  return row ? db().select().from(conversations).where(eq(conversations.id, row.conversationId)).get() : undefined;
+  first(db().select().from(messages).where(and(eq(messages.providerSid, sid), eq(messages.direction, 'inbound'))));
+const conversationOf = async (sid: string) => {
+  const row = await inboundRow(sid);
+  return row ? first(db().select().from(conversations).where(eq(conversations.id, row.conversationId))) : undefined;
 };
-const messageById = (id: number) => db().select().from(messages).where(eq(messages.id, id)).get()!;
+const messageById = async (id: number) => (await first(db().select().from(messages).where(eq(messages.id, id))))!;
 
 async function api(token: string, path: string): Promise<{ status: number; json: any }> {
   const res = await fetch(`${app.url}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
@@ -72,7 +73,10 @@ async function api(token: string, path: string): Promise<{ status: number; json:
 async function textFamily(schoolId: number, familyId: number, body: string) {
   const conv = await getOrCreateConversation(db(), { schoolId, familyId, unmatchedNumber: null }, new Date(clock.now()).toISOString());
   const { messages: [sent] } = await sendStaffReply(app.deps, { conversationId: conv.id, staffId: 1, body });
-  return waitFor(() => (messageById(sent.id).providerSid ? messageById(sent.id) : null));
+  return waitFor(async () => {
+    const row = await messageById(sent.id);
+    return row.providerSid ? row : null;
+  });
 }
 
 /** Posts a signed inbound text and waits until it is stored, answering its conversation. */
@@ -85,15 +89,15 @@ async function textIn(from: string, to: string, body: string) {
 beforeAll(async () => {
   app = await startTestApp('webhook-trust', { clock, logger });
   // The lowest id is a school none of these texts is for: nothing may fall back to it.
-  seedSchool(db(), { name: 'Aspen Academy', from: FROM.decoy });
-  ids.schoolA = seedSchool(db(), { name: 'Adams Elementary', from: FROM.A }).id;
-  ids.schoolB = seedSchool(db(), { name: 'Birch Middle', from: FROM.B }).id;
-  ids.schoolC = seedSchool(db(), { name: 'Cedar Primary' }).id;
-  seedSchool(db(), { name: 'Dogwood Primary' });
-  ids.famA = seedFamily(db(), ids.schoolA, { name: 'Garcia', guardians: [{ first: 'Ana', phone: PARENT_A }] }).family.id;
-  ids.famAB_A = seedFamily(db(), ids.schoolA, { name: 'Kim', guardians: [{ first: 'Min', phone: PARENT_AB }] }).family.id;
-  ids.famAB_B = seedFamily(db(), ids.schoolB, { name: 'Kim', guardians: [{ first: 'Min', phone: PARENT_AB }] }).family.id;
-  ids.famC = seedFamily(db(), ids.schoolC, { name: 'Osei', guardians: [{ first: 'Ama', phone: PARENT_C }] }).family.id;
+  await seedSchool(db(), { name: 'Aspen Academy', from: FROM.decoy });
+  ids.schoolA = (await seedSchool(db(), { name: 'Adams Elementary', from: FROM.A })).id;
+  ids.schoolB = (await seedSchool(db(), { name: 'Birch Middle', from: FROM.B })).id;
+  ids.schoolC = (await seedSchool(db(), { name: 'Cedar Primary' })).id;
+  await seedSchool(db(), { name: 'Dogwood Primary' });
+  ids.famA = (await seedFamily(db(), ids.schoolA, { name: 'Garcia', guardians: [{ first: 'Ana', phone: PARENT_A }] })).family.id;
+  ids.famAB_A = (await seedFamily(db(), ids.schoolA, { name: 'Kim', guardians: [{ first: 'Min', phone: PARENT_AB }] })).family.id;
+  ids.famAB_B = (await seedFamily(db(), ids.schoolB, { name: 'Kim', guardians: [{ first: 'Min', phone: PARENT_AB }] })).family.id;
+  ids.famC = (await seedFamily(db(), ids.schoolC, { name: 'Osei', guardians: [{ first: 'Ama', phone: PARENT_C }] })).family.id;
   const now = new Date(clock.now()).toISOString();
   tokens.district = (await addStaffWithToken(db(), { email: 'district@trust.test', role: 'district_admin' }, now)).token;
   tokens.adminC = (await addStaffWithToken(db(), { email: 'admin-c@trust.test', role: 'school_admin', schoolId: ids.schoolC }, now)).token;
@@ -109,9 +113,9 @@ describe('webhooks for another Twilio account', () => {
     const missing = newSid();
     expect((await app.postWebhook('/webhooks/twilio/sms', inbound(foreign, PARENT_FOREIGN, FROM.A, 'STOP', OTHER_ACCOUNT))).status).toBe(403);
     expect((await app.postWebhook('/webhooks/twilio/sms', inbound(missing, PARENT_FOREIGN, FROM.A, 'STOP', null))).status).toBe(403);
-    expect(db().select().from(messages).where(inArray(messages.providerSid, [foreign, missing])).all()).toEqual([]);
-    expect(db().select().from(optOuts).where(eq(optOuts.phoneNumber, PARENT_FOREIGN)).all()).toEqual([]);
-    expect(db().select().from(conversations).where(eq(conversations.unmatchedNumber, PARENT_FOREIGN)).all()).toEqual([]);
+    expect(await db().select().from(messages).where(inArray(messages.providerSid, [foreign, missing]))).toEqual([]);
+    expect(await db().select().from(optOuts).where(eq(optOuts.phoneNumber, PARENT_FOREIGN))).toEqual([]);
+    expect(await db().select().from(conversations).where(eq(conversations.unmatchedNumber, PARENT_FOREIGN))).toEqual([]);
     expect(logLines.some((l) => l.includes('another account') && l.includes(OTHER_ACCOUNT))).toBe(true);
   });
 
@@ -120,18 +124,21 @@ describe('webhooks for another Twilio account', () => {
     const res = await app.postWebhook('/webhooks/twilio/status', statusCallback(sent.providerSid!, 'failed', { errorCode: 30006, accountSid: OTHER_ACCOUNT }));
     expect(res.status).toBe(403);
     // The carrier's own callbacks for this text keep arriving; none of the kept ones is the foreign one.
-    const delivered = await waitFor(() => (messageById(sent.id).status === 'delivered' ? messageById(sent.id) : null));
+    const delivered = await waitFor(async () => {
+      const row = await messageById(sent.id);
+      return row.status === 'delivered' ? row : null;
+    });
     expect(delivered.errorCode).toBeNull();
-    const kept = db().select().from(messageEvents).where(eq(messageEvents.providerSid, sent.providerSid!)).all();
+    const kept = await db().select().from(messageEvents).where(eq(messageEvents.providerSid, sent.providerSid!));
     expect(kept.filter((e) => e.raw.includes(OTHER_ACCOUNT))).toEqual([]);
-    expect(db().select().from(phones).where(eq(phones.number, PARENT_A)).get()!.canReceive).toBe(true);
+    expect((await first(db().select().from(phones).where(eq(phones.number, PARENT_A))))!.canReceive).toBe(true);
   });
 });
 
 describe('status callbacks change only what FamilyLine sent', () => {
   test('a callback naming an inbound text, or a sid never sent, is kept for audit and changes nothing', async () => {
     const { id: conversationId } = await textIn(PARENT_A, FROM.A, 'See you at pickup');
-    const received = db().select().from(messages).where(eq(messages.conversationId, conversationId)).all().find((m) => m.direction === 'inbound')!;
+    const received = (await db().select().from(messages).where(eq(messages.conversationId, conversationId))).find((m) => m.direction === 'inbound')!;
     const neverSent = newSid();
     const callbacks = [
       statusCallback(received.providerSid!, 'undelivered', { errorCode: 30006, to: FROM.A, from: PARENT_A }),
@@ -140,15 +147,15 @@ describe('status callbacks change only what FamilyLine sent', () => {
     ];
     for (const params of callbacks) expect((await app.postWebhook('/webhooks/twilio/status', params)).status).toBe(200);
 
-    expect(messageById(received.id)).toMatchObject({ direction: 'inbound', status: 'received', errorCode: null });
-    const kept = db().select().from(messageEvents).where(inArray(messageEvents.providerSid, [received.providerSid!, neverSent])).orderBy(messageEvents.id).all();
+    expect(await messageById(received.id)).toMatchObject({ direction: 'inbound', status: 'received', errorCode: null });
+    const kept = await db().select().from(messageEvents).where(inArray(messageEvents.providerSid, [received.providerSid!, neverSent])).orderBy(messageEvents.id);
     expect(kept.map((e) => [e.status, e.errorCode, e.applied, e.messageId])).toEqual([
       ['undelivered', 30006, false, null],
       ['failed', 21610, false, null],
       ['failed', 21610, false, null],
     ]);
-    expect(db().select().from(optOuts).where(inArray(optOuts.phoneNumber, [PARENT_A, FROM.A])).all()).toEqual([]);
-    expect(db().select().from(phones).where(eq(phones.canReceive, false)).all()).toEqual([]);
+    expect(await db().select().from(optOuts).where(inArray(optOuts.phoneNumber, [PARENT_A, FROM.A]))).toEqual([]);
+    expect(await db().select().from(phones).where(eq(phones.canReceive, false))).toEqual([]);
   });
 });
 
@@ -159,13 +166,13 @@ describe('an inbound text whose sid an outbound text already has', () => {
     expect(res.status).toBe(200);
     const stored = await waitFor(() => inboundRow(sent.providerSid!));
     expect(stored).toMatchObject({ body: 'STOP', fromNumber: PARENT_A, toNumber: FROM.A, status: 'received' });
-    expect(db().select().from(optOuts).where(eq(optOuts.phoneNumber, PARENT_A)).all()).toEqual([
+    expect(await db().select().from(optOuts).where(eq(optOuts.phoneNumber, PARENT_A))).toEqual([
       expect.objectContaining({ sendingNumber: FROM.A, keyword: 'STOP', source: 'keyword' }),
     ]);
-    expect(messageById(sent.id).direction).toBe('outbound');
+    expect((await messageById(sent.id)).direction).toBe('outbound');
     // A retry of the same webhook stores nothing new.
     expect((await app.postWebhook('/webhooks/twilio/sms', inbound(sent.providerSid!, PARENT_A, FROM.A, 'STOP'))).status).toBe(200);
-    expect(db().select().from(messages).where(eq(messages.providerSid, sent.providerSid!)).all()).toHaveLength(2);
+    expect(await db().select().from(messages).where(eq(messages.providerSid, sent.providerSid!))).toHaveLength(2);
   });
 });
 
@@ -173,8 +180,8 @@ describe('From and To', () => {
   test('must be a phone number or a short code: anything else is 400, stores nothing, and is never logged whole', async () => {
     const long = '+1' + '5'.repeat(5004); // 5,005 digits
     const injection = "'; DROP TABLE messages;--";
-    const messagesBefore = db().select().from(messages).all().length;
-    const conversationsBefore = db().select().from(conversations).all().length;
+    const messagesBefore = (await db().select().from(messages)).length;
+    const conversationsBefore = (await db().select().from(conversations)).length;
     for (const [field, value] of [['From', long], ['From', injection], ['To', long], ['To', injection]]) {
       const params = { ...inbound(newSid(), PARENT_A, FROM.A, 'hello'), [field]: value };
       const res = await app.postWebhook('/webhooks/twilio/sms', params);
@@ -183,8 +190,8 @@ describe('From and To', () => {
       const status = await app.postWebhook('/webhooks/twilio/status', { ...statusCallback(newSid(), 'sent'), [field]: value });
       expect([field, value.slice(0, 8), status.status]).toEqual([field, value.slice(0, 8), 400]);
     }
-    expect(db().select().from(messages).all()).toHaveLength(messagesBefore);
-    expect(db().select().from(conversations).all()).toHaveLength(conversationsBefore);
+    expect(await db().select().from(messages)).toHaveLength(messagesBefore);
+    expect(await db().select().from(conversations)).toHaveLength(conversationsBefore);
     expect(logLines.filter((l) => l.includes('malformed webhook')).length).toBeGreaterThanOrEqual(8);
     expect(logLines.filter((l) => l.includes('5'.repeat(40)) || l.includes('DROP TABLE'))).toEqual([]);
 

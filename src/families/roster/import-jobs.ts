@@ -10,13 +10,15 @@ import { enqueueRosterImport } from '../../queue/queues';
 import { getSchool } from '../../staff/schools';
 import { importScopeOf, requireThat, type StaffPrincipal } from '../../staff/scope';
 import * as repo from '../../../db/repositories/roster-imports';
-import { importRoster } from './import';
+import { importRoster, type SyncFile } from './import';
 import { RosterFileError } from './model';
 
 /**
  * Roster imports uploaded through the API: recorded, queued, run by workers/roster-import.worker.ts.
  * The uploaded file waits on disk next to the database, which the web and worker roles already
- * share (SQLite); it is deleted once the import has run, whatever the outcome.
+ * share (SQLite), or in a folder per database in the system's temporary folder (PostgreSQL: the
+ * web and worker roles that take a school's uploads must share it); it is deleted once the
+ * import has run, whatever the outcome.
  */
 
 export type ImportRecord = repo.RosterImportRow;
@@ -39,8 +41,16 @@ export interface NewImport extends ImportOptions {
 
 export type ImportOutcome = { kind: 'succeeded' } | { kind: 'failed'; message: string } | { kind: 'skipped' };
 
-/** `<directory of the database file>/imports`: outside the repository, beside the data it feeds. */
+/**
+ * `<directory of the database file>/imports`: outside the repository, beside the data it feeds.
+ * PostgreSQL has no such directory: `<TMPDIR>/familyline-imports/<host>-<port>-<database>`.
+ */
 export function importsDir(config: Pick<Config, 'databaseUrl'>): string {
+  if (/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
+    const url = new URL(config.databaseUrl);
+    const name = `${url.hostname}-${url.port || '5432'}-${url.pathname.slice(1) || 'postgres'}`.replace(/[^\w.-]/g, '_');
+    return path.join(os.tmpdir(), 'familyline-imports', name);
+  }
   const file = config.databaseUrl.replace(/^file:/, '');
   return path.join(file === ':memory:' ? os.tmpdir() : path.dirname(path.resolve(file)), 'imports');
 }
@@ -112,14 +122,14 @@ export async function listImports(deps: Pick<Deps, 'db'>, who: StaffPrincipal, p
  * because the import is one transaction and a sync; on the last attempt it too becomes a
  * recorded failure.
  */
-export async function runImport(deps: Deps, importId: number, attempt: { lastAttempt: boolean }): Promise<ImportOutcome> {
+export async function runImport(deps: Deps, importId: number, attempt: { lastAttempt: boolean }, sync?: SyncFile): Promise<ImportOutcome> {
   const row = await repo.startImport(deps.db, importId);
   if (!row) return { kind: 'skipped' }; // already finished, or deleted: a duplicate delivery
   const options = JSON.parse(row.options) as ImportOptions;
   try {
     if (!row.filePath) throw new RosterFileError('The uploaded file is no longer stored; upload it again.', '');
     const { schoolId, ...rest } = options;
-    const report = await importRoster(deps, { ...rest, scope: { schoolId: schoolId ?? null }, path: row.filePath, dryRun: row.dryRun });
+    const report = await importRoster(deps, { ...rest, scope: { schoolId: schoolId ?? null }, path: row.filePath, dryRun: row.dryRun }, sync);
     await finish(deps, row, { status: 'succeeded', format: report.format, report: JSON.stringify(report) });
     return { kind: 'succeeded' };
   } catch (err) {

@@ -40,59 +40,59 @@ function majority(values: (string | null)[]): string | null {
 }
 
 /** The school's guardians: the file's, with their links here, and for a delta the stored ones it leaves out. */
-function membersOf(tx: Tx, schoolId: number, complete: RosterCompleteness): Map<string, Member> {
+async function membersOf(tx: Tx, schoolId: number, complete: RosterCompleteness): Promise<Map<string, Member>> {
   const members = new Map<string, Member>();
-  for (const r of staged.fileGuardiansOf(tx, schoolId)) {
+  for (const r of await staged.fileGuardiansOf(tx, schoolId)) {
     let m = members.get(r.ext);
     if (!m) {
       m = {
         externalId: r.ext, firstName: r.first_name, lastName: r.last_name, phone: r.phone, language: r.language,
-        household: r.household, relationship: r.relationship, active: r.active === 1, src: { file: r.file, line: r.line }, links: [], named: true,
+        household: r.household, relationship: r.relationship, active: r.active, src: { file: r.file, line: r.line }, links: [], named: true,
       };
       members.set(r.ext, m);
     }
-    m.links.push({ studentExternalId: r.student_ext, studentId: r.student_id, relationship: r.link_relationship, mayContact: r.link_may_contact === 1 });
+    m.links.push({ studentExternalId: r.student_ext, studentId: r.student_id, relationship: r.link_relationship, mayContact: r.link_may_contact });
   }
   if (complete.guardians) return members;
   // A delta only adds links: the stored ones stay, and the file's are added to them.
-  for (const g of staged.knownGuardiansOf(tx, schoolId)) {
+  for (const g of await staged.knownGuardiansOf(tx, schoolId)) {
     if (members.has(g.ext)) continue;
     members.set(g.ext, {
       externalId: g.ext, firstName: g.first_name, lastName: g.last_name, phone: g.phone, language: g.language,
-      household: g.household, relationship: g.relationship, active: g.active === 1,
-      src: g.in_file ? { file: g.file!, line: g.line! } : null, links: [], named: g.named === 1,
+      household: g.household, relationship: g.relationship, active: g.active,
+      src: g.in_file ? { file: g.file!, line: g.line! } : null, links: [], named: g.named,
     });
   }
-  const linkRows = [...staged.knownLinksOf(tx, schoolId), ...staged.fileLinksOfKnownGuardians(tx, schoolId)];
+  const linkRows = [...(await staged.knownLinksOf(tx, schoolId)), ...(await staged.fileLinksOfKnownGuardians(tx, schoolId))];
   for (const l of linkRows) {
     const m = members.get(l.guardian_ext);
     if (m && !m.links.some((x) => x.studentId === l.student_id)) {
-      m.links.push({ studentExternalId: l.student_ext, studentId: l.student_id, relationship: l.relationship, mayContact: l.may_contact === 1 });
+      m.links.push({ studentExternalId: l.student_ext, studentId: l.student_id, relationship: l.relationship, mayContact: l.may_contact });
     }
   }
   return members;
 }
 
 /** Guardians, households (families), phones and guardian–student links, school by school. */
-export function syncHouseholds(
+export async function syncHouseholds(
   tx: Tx,
   complete: RosterCompleteness,
   opts: SyncOptions,
   schoolIds: number[],
   report: ImportReport,
   reject: (e: RowError) => void,
-): number[] {
-  staged.resolveLinks(tx, complete).forEach(reject);
-  for (const g of staged.unlinkedGuardians(tx, complete)) {
+): Promise<number[]> {
+  (await staged.resolveLinks(tx, complete)).forEach(reject);
+  for (const g of await staged.unlinkedGuardians(tx, complete)) {
     reject({ file: g.file, line: g.line, kind: 'unlinked', reason: `guardian ${g.ext} is linked to no student in the file; not imported` });
   }
   const badPhones = new Set<string>();
   const newFamilyIds: number[] = [];
-  const schools = new Set(complete.guardians ? schoolIds : [...schoolIds, ...staged.schoolsOfKnownGuardians(tx)]);
-  for (const school of repo.allSchools(tx).filter((s) => schools.has(s.id))) {
-    const members = [...membersOf(tx, school.id, complete).values()];
+  const schools = new Set(complete.guardians ? schoolIds : [...schoolIds, ...(await staged.schoolsOfKnownGuardians(tx))]);
+  for (const school of (await repo.allSchools(tx)).filter((s) => schools.has(s.id))) {
+    const members = [...(await membersOf(tx, school.id, complete)).values()];
     const children = new Map<string, string[]>();
-    for (const c of staged.childrenOfSchoolGuardians(tx, school.id, complete)) children.set(c.guardian_ext, [...(children.get(c.guardian_ext) ?? []), c.student_ext]);
+    for (const c of await staged.childrenOfSchoolGuardians(tx, school.id, complete)) children.set(c.guardian_ext, [...(children.get(c.guardian_ext) ?? []), c.student_ext]);
     const phoneOf = new Map<string, string | null>();
     for (const g of members) {
       const e164 = g.phone ? toE164(g.phone, school.phoneRegion as CountryCode) : null;
@@ -102,7 +102,7 @@ export function syncHouseholds(
       }
       phoneOf.set(g.externalId, e164);
     }
-    const storedGuardians = repo.guardiansOf(tx, school.id);
+    const storedGuardians = await repo.guardiansOf(tx, school.id);
     const guardianByExt = byKey(storedGuardians, (g) => g.externalId);
     const active = members.filter((m) => m.active);
     const households = workOutHouseholds(
@@ -115,7 +115,7 @@ export function syncHouseholds(
         pinnedTo: m.named ? null : String(guardianByExt.get(m.externalId)!.familyId),
       })),
     );
-    const storedFamilies = repo.familiesOf(tx, school.id);
+    const storedFamilies = await repo.familiesOf(tx, school.id);
     const familyById = new Map(storedFamilies.map((f) => [f.id, f]));
     const pinned = new Set(active.filter((m) => !m.named).map((m) => m.externalId));
     const stored = new Map<string, StoredMember>([...guardianByExt].map(([ext, g]) => [ext, { familyId: g.familyId, rowId: g.id, pinned: pinned.has(ext) }]));
@@ -145,12 +145,12 @@ export function syncHouseholds(
       }
       claimed.add(family.id);
       if (differs(family, values)) {
-        repo.updateRow(tx, repo.rosterTables.families, family.id, { ...values, updatedAt: opts.now });
+        await repo.updateRow(tx, repo.rosterTables.families, family.id, { ...values, updatedAt: opts.now });
         report.families.updated++;
       } else report.families.unchanged++;
       for (const id of h.guardianIds) familyOf.set(id, family.id);
     }
-    const createdIds = repo.insertMany(tx, repo.rosterTables.families, created.map((c) => c.row));
+    const createdIds = await repo.insertMany(tx, repo.rosterTables.families, created.map((c) => c.row));
     created.forEach((c, n) => {
       for (const id of c.guardianIds) familyOf.set(id, createdIds[n]);
     });
@@ -160,15 +160,15 @@ export function syncHouseholds(
     // delta does so only to a family it took the last imported guardian from.
     const hadGuardians = new Set(storedGuardians.filter((g) => g.active && g.externalId !== null).map((g) => g.familyId));
     const emptied = (f: repo.FamilyRow) => !claimed.has(f.id) && (complete.guardians || hadGuardians.has(f.id));
-    deactivateMissing(tx, repo.rosterTables.families, storedFamilies, emptied, { updatedAt: opts.now }, report.families);
-    const guardianIds = syncGuardians(tx, school.id, active, familyOf, guardianByExt, storedGuardians, complete.guardians, opts, report);
-    syncPhones(tx, school.id, active.filter((m) => m.src !== null), phoneOf, guardianIds, opts.now, report);
-    syncLinks(tx, school.id, active, guardianIds, complete.guardians, report);
+    await deactivateMissing(tx, repo.rosterTables.families, storedFamilies, emptied, { updatedAt: opts.now }, report.families);
+    const guardianIds = await syncGuardians(tx, school.id, active, familyOf, guardianByExt, storedGuardians, complete.guardians, opts, report);
+    await syncPhones(tx, school.id, active.filter((m) => m.src !== null), phoneOf, guardianIds, opts.now, report);
+    await syncLinks(tx, school.id, active, guardianIds, complete.guardians, report);
   }
   return newFamilyIds;
 }
 
-function syncGuardians(
+async function syncGuardians(
   tx: Tx,
   schoolId: number,
   active: Member[],
@@ -178,21 +178,21 @@ function syncGuardians(
   complete: boolean,
   opts: SyncOptions,
   report: ImportReport,
-): Map<string, number> {
+): Promise<Map<string, number>> {
   const incoming = active.map((g) => ({
     key: g.externalId,
     values: { familyId: familyOf.get(g.externalId)!, schoolId, externalId: g.externalId, firstName: g.firstName, lastName: g.lastName, language: g.language, relationship: g.relationship, active: true },
   }));
   const plan = planUpsert(guardianByExt, incoming, report.guardians);
-  writePlan(tx, repo.rosterTables.guardians, plan, { createdAt: opts.now, updatedAt: opts.now });
-  const inactive = staged.inactiveInFile(tx, schoolId);
+  await writePlan(tx, repo.rosterTables.guardians, plan, { createdAt: opts.now, updatedAt: opts.now });
+  const inactive = await staged.inactiveInFile(tx, schoolId);
   const gone = (g: repo.GuardianRow) => inactive.has(g.externalId ?? '') || (complete && g.externalId !== null && !plan.ids.has(g.externalId));
-  deactivateMissing(tx, repo.rosterTables.guardians, stored, gone, { updatedAt: opts.now }, report.guardians);
+  await deactivateMissing(tx, repo.rosterTables.guardians, stored, gone, { updatedAt: opts.now }, report.guardians);
   return plan.ids;
 }
 
 /** One number per imported guardian. A number that leaves the roster loses its row; its opt-out (kept per number) stays. */
-function syncPhones(
+async function syncPhones(
   tx: Tx,
   schoolId: number,
   fromFile: Member[],
@@ -201,7 +201,7 @@ function syncPhones(
   now: string,
   report: ImportReport,
 ) {
-  const stored = repo.phonesOf(tx, schoolId);
+  const stored = await repo.phonesOf(tx, schoolId);
   const byGuardian = new Map<number, repo.PhoneRow[]>();
   for (const p of stored) byGuardian.set(p.guardianId, [...(byGuardian.get(p.guardianId) ?? []), p]);
   const remove: number[] = [];
@@ -214,15 +214,15 @@ function syncPhones(
     if (want && !have.some((p) => p.number === want)) add.push({ guardianId, number: want, createdAt: now });
     else if (want) report.phones.unchanged++;
   }
-  repo.deletePhones(tx, remove);
-  repo.insertLinks(tx, repo.rosterTables.phones, add);
+  await repo.deletePhones(tx, remove);
+  await repo.insertLinks(tx, repo.rosterTables.phones, add);
   report.phones.added += add.length;
   report.phones.removed += remove.length;
 }
 
 /** Links of the school's guardians. A complete file also removes the links it no longer lists; a delta only adds. */
-function syncLinks(tx: Tx, schoolId: number, active: Member[], guardianIds: Map<string, number>, complete: boolean, report: ImportReport) {
-  const stored = new Map(repo.linksOf(tx, schoolId).map((l) => [`${l.studentId}:${l.guardianId}`, l]));
+async function syncLinks(tx: Tx, schoolId: number, active: Member[], guardianIds: Map<string, number>, complete: boolean, report: ImportReport) {
+  const stored = new Map((await repo.linksOf(tx, schoolId)).map((l) => [`${l.studentId}:${l.guardianId}`, l]));
   const wanted = new Map<string, repo.LinkRow>();
   for (const m of active) {
     const guardianId = guardianIds.get(m.externalId)!;
@@ -233,7 +233,7 @@ function syncLinks(tx: Tx, schoolId: number, active: Member[], guardianIds: Map<
   const activeIds = new Set(guardianIds.values());
   for (const [key, link] of complete ? stored : []) {
     if (!wanted.has(key) && activeIds.has(link.guardianId)) {
-      repo.deleteLinks(tx, [[link.studentId, link.guardianId]]);
+      await repo.deleteLinks(tx, [[link.studentId, link.guardianId]]);
       report.studentGuardians.removed++;
     }
   }
@@ -245,8 +245,8 @@ function syncLinks(tx: Tx, schoolId: number, active: Member[], guardianIds: Map<
     else if (differs(have, link)) changed.push(link);
     else report.studentGuardians.unchanged++;
   }
-  repo.deleteLinks(tx, changed.map((l) => [l.studentId, l.guardianId]));
-  repo.insertLinks(tx, repo.rosterTables.studentGuardians, [...add, ...changed]);
+  await repo.deleteLinks(tx, changed.map((l) => [l.studentId, l.guardianId]));
+  await repo.insertLinks(tx, repo.rosterTables.studentGuardians, [...add, ...changed]);
   report.studentGuardians.added += add.length;
   report.studentGuardians.updated += changed.length;
 }

@@ -28,7 +28,7 @@ export interface SyncResult {
   newFamilyIds: number[];
 }
 
-/** What the sync needs of a staged roster; the stage itself is attached to `tx` as `stage`. */
+/** What the sync needs of a staged roster; the stage itself is readable inside `tx` (see db/repositories/roster-transaction.ts). */
 export interface SyncInput {
   format: ImportReport['format'];
   /** The parser's rejected rows; the sync adds its own. */
@@ -38,41 +38,41 @@ export interface SyncInput {
 
 /**
  * Writes a staged roster: a sync, not an append. Runs inside the import's one transaction with
- * the stage attached (see db/repositories/roster-stage.ts).
+ * the stage readable in it (see db/repositories/roster-transaction.ts).
  */
-export function syncRoster(tx: Tx, input: SyncInput, opts: SyncOptions, dryRun: boolean): SyncResult {
+export async function syncRoster(tx: Tx, input: SyncInput, opts: SyncOptions, dryRun: boolean): Promise<SyncResult> {
   const report = emptyReport(input.format, dryRun);
   const reject = (e: RowError) => input.errors.push(e);
   const step = opts.checkpoint ?? (() => undefined);
-  const schoolIdByExt = syncSchools(tx, input, opts, report);
+  const schoolIdByExt = await syncSchools(tx, input, opts, report);
   const schoolIds = [...new Set(schoolIdByExt.values())];
-  keepInsideScope(tx, opts.scope.schoolId).forEach(reject);
+  (await keepInsideScope(tx, opts.scope.schoolId)).forEach(reject);
 
   step();
   const knownLookedUp = opts.scope.schoolId === null && !input.complete.schools;
-  staged.outsideSchools(tx, staged.STUDENT_MAPPING, knownLookedUp).forEach(reject);
-  report.students = staged.syncEntity(tx, staged.STUDENT_MAPPING, opts.now, input.complete.students);
+  (await staged.outsideSchools(tx, staged.STUDENT_MAPPING, knownLookedUp)).forEach(reject);
+  report.students = await staged.syncEntity(tx, staged.STUDENT_MAPPING, opts.now, input.complete.students);
   step();
-  syncTeachers(tx, input.complete, opts, schoolIdByExt, schoolIds, report);
+  await syncTeachers(tx, input.complete, opts, schoolIdByExt, schoolIds, report);
   step();
-  staged.outsideSchools(tx, staged.CLASS_MAPPING, knownLookedUp).forEach(reject);
-  report.classes = staged.syncEntity(tx, staged.CLASS_MAPPING, opts.now, input.complete.classes);
+  (await staged.outsideSchools(tx, staged.CLASS_MAPPING, knownLookedUp)).forEach(reject);
+  report.classes = await staged.syncEntity(tx, staged.CLASS_MAPPING, opts.now, input.complete.classes);
   step();
-  const enrolled = staged.syncEnrollments(tx, input.complete);
+  const enrolled = await staged.syncEnrollments(tx, input.complete);
   enrolled.errors.forEach(reject);
   Object.assign(report.enrollments, enrolled.students);
   Object.assign(report.classTeachers, enrolled.teachers);
 
   step();
-  const newFamilyIds = syncHouseholds(tx, input.complete, opts, schoolIds, report, reject);
+  const newFamilyIds = await syncHouseholds(tx, input.complete, opts, schoolIds, report, reject);
   step();
   Object.assign(report, input.errors.summary());
   return { report, newFamilyIds };
 }
 
-function syncSchools(tx: Tx, input: SyncInput, opts: SyncOptions, report: ImportReport): Map<string, number> {
-  const existing = repo.allSchools(tx);
-  const inFile = staged.stagedSchools(tx);
+async function syncSchools(tx: Tx, input: SyncInput, opts: SyncOptions, report: ImportReport): Promise<Map<string, number>> {
+  const existing = await repo.allSchools(tx);
+  const inFile = await staged.stagedSchools(tx);
   if (opts.scope.schoolId !== null) {
     const school = existing.find((s) => s.id === opts.scope.schoolId);
     if (!school) throw AppError.notFound(`School ${opts.scope.schoolId}`);
@@ -88,7 +88,7 @@ function syncSchools(tx: Tx, input: SyncInput, opts: SyncOptions, report: Import
     report.schools,
   );
   const stamps = { createdAt: opts.now, updatedAt: opts.now };
-  const ids = writePlan(tx, repo.rosterTables.schools, plan, stamps, { timezone: opts.timezone, fromNumber: opts.from });
+  const ids = await writePlan(tx, repo.rosterTables.schools, plan, stamps, { timezone: opts.timezone, fromNumber: opts.from });
   return staged.mapSchools(tx, ids, { lookUpKnown: !input.complete.schools });
 }
 
@@ -97,29 +97,29 @@ function syncSchools(tx: Tx, input: SyncInput, opts: SyncOptions, report: Import
  * memory. Admins' accounts and other schools' teachers never reach here (keepInsideScope), and
  * a role is never changed: accounts are created as teachers and stay what they are.
  */
-function syncTeachers(
+async function syncTeachers(
   tx: Tx,
   complete: RosterCompleteness,
   opts: SyncOptions,
   schoolIdByExt: Map<string, number>,
   schoolIds: number[],
   report: ImportReport,
-): void {
-  const existing = repo.allStaff(tx);
+): Promise<void> {
+  const existing = await repo.allStaff(tx);
   const byEmail = byKey(existing, (s) => s.email);
-  const incoming = staged.stagedTeachers(tx).map((t) => {
+  const incoming = (await staged.stagedTeachers(tx)).map((t) => {
     const email = t.email;
     const current = byEmail.get(email);
     const schools = JSON.parse(t.schools) as string[];
     const schoolId = current?.schoolId ?? opts.scope.schoolId ?? schools.map((x) => schoolIdByExt.get(x)).find((x) => x !== undefined) ?? null;
-    return { key: email, values: { email, name: `${t.first_name} ${t.last_name}`.trim(), externalId: t.ext, schoolId, active: t.active === 1 } };
+    return { key: email, values: { email, name: `${t.first_name} ${t.last_name}`.trim(), externalId: t.ext, schoolId, active: t.active } };
   });
   const plan = planUpsert(byEmail, incoming, report.teachers);
-  writePlan(tx, repo.rosterTables.staff, plan, { createdAt: opts.now }, { role: 'teacher' });
+  await writePlan(tx, repo.rosterTables.staff, plan, { createdAt: opts.now }, { role: 'teacher' });
   if (complete.teachers) {
     const inFile = new Set(incoming.filter((i) => plan.ids.has(i.key)).map((i) => i.values.externalId));
     const missing = (s: repo.StaffRow) =>
       s.role === 'teacher' && s.externalId !== null && s.schoolId !== null && schoolIds.includes(s.schoolId) && !inFile.has(s.externalId);
-    deactivateMissing(tx, repo.rosterTables.staff, existing, missing, {}, report.teachers);
+    await deactivateMissing(tx, repo.rosterTables.staff, existing, missing, {}, report.teachers);
   }
 }

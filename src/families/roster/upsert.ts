@@ -1,4 +1,3 @@
-import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Tx } from '../../../db/client';
 import * as repo from '../../../db/repositories/roster';
 import type { Counts } from './report';
@@ -60,16 +59,16 @@ export function byKey<R>(rows: R[], key: (r: R) => string | null): Map<string, R
 }
 
 /** Writes a plan: changed rows updated, new rows inserted (with `onInsert` added), their ids recorded. */
-export function writePlan<T extends SQLiteTable>(
+export async function writePlan<T extends repo.TableWithId>(
   tx: Tx,
   table: T,
   plan: UpsertPlan<object>,
   stamps: { createdAt: string; updatedAt?: string },
   onInsert: object = {},
-): Map<string, number> {
+): Promise<Map<string, number>> {
   const updated = stamps.updatedAt === undefined ? {} : { updatedAt: stamps.updatedAt };
-  for (const u of plan.updates) repo.updateRow(tx, table, u.id, { ...u.values, ...updated });
-  const ids = repo.insertMany(
+  for (const u of plan.updates) await repo.updateRow(tx, table, u.id, { ...u.values, ...updated } as Partial<T['$inferInsert']>);
+  const ids = await repo.insertMany(
     tx,
     table,
     plan.inserts.map((i) => ({ ...i.values, ...onInsert, createdAt: stamps.createdAt, ...updated }) as T['$inferInsert']),
@@ -79,17 +78,17 @@ export function writePlan<T extends SQLiteTable>(
 }
 
 /** Deactivates stored rows the file no longer holds: never deleted, so their history stays. */
-export function deactivateMissing<T extends SQLiteTable>(
+export async function deactivateMissing<T extends repo.TableWithId>(
   tx: Tx,
   table: T,
   rows: { id: number; active: boolean }[],
   missing: (row: never) => boolean,
   patch: Partial<T['$inferInsert']>,
   c: Counts,
-): void {
+): Promise<void> {
   for (const row of rows) {
     if (row.active && missing(row as never)) {
-      repo.updateRow(tx, table, row.id, { active: false, ...patch });
+      await repo.updateRow(tx, table, row.id, { active: false, ...patch } as Partial<T['$inferInsert']>);
       c.deactivated++;
     }
   }

@@ -19,17 +19,18 @@ export type WelcomeDeps = Pick<Deps, 'db' | 'config' | 'clock' | 'queues'>;
 export async function welcomeFamilies(deps: WelcomeDeps): Promise<number> {
   let queued = 0;
   const at = isoNow(deps.clock);
-  for (const familyId of familiesAwaitingWelcome(deps.db)) {
+  for (const familyId of await familiesAwaitingWelcome(deps.db)) {
     const family = await getFamily(deps.db, familyId);
-    const fresh = family?.active
-      ? (await textableNumbers(deps.db, familyId)).filter((phoneNumber) => recordWelcome(deps.db, { phoneNumber, familyId, at }))
-      : [];
+    const fresh: string[] = [];
+    for (const phoneNumber of family?.active ? await textableNumbers(deps.db, familyId) : []) {
+      if (await recordWelcome(deps.db, { phoneNumber, familyId, at })) fresh.push(phoneNumber);
+    }
     if (!family || !fresh.length) {
-      welcomeDone(deps.db, familyId);
+      await welcomeDone(deps.db, familyId);
       continue;
     }
     const school = await getSchool(deps.db, family.schoolId);
-    const children = new Intl.ListFormat(family.language, { type: 'conjunction' }).format(childrenOf(deps.db, familyId));
+    const children = new Intl.ListFormat(family.language, { type: 'conjunction' }).format(await childrenOf(deps.db, familyId));
     const conversation = await getOrCreateConversation(deps.db, { schoolId: family.schoolId, familyId, unmatchedNumber: null }, at);
     const rows = await queueOutbound(deps, {
       conversationId: conversation.id,
@@ -38,8 +39,8 @@ export async function welcomeFamilies(deps: WelcomeDeps): Promise<number> {
       kind: 'system',
       language: family.language,
     });
-    for (const row of rows) setWelcomeMessage(deps.db, row.toNumber, row.id);
-    welcomeDone(deps.db, familyId);
+    for (const row of rows) await setWelcomeMessage(deps.db, row.toNumber, row.id);
+    await welcomeDone(deps.db, familyId);
     queued += rows.length;
   }
   return queued;

@@ -1,0 +1,63 @@
+/**
+ * Each SQL spelling that differs between the dialects, in one place. Repositories ask here and
+ * stay written once; the choice follows the dialect this process opened (schema/index.ts).
+ */
+import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { QueryBuilder as PgQueryBuilder } from 'drizzle-orm/pg-core';
+import { QueryBuilder as SqliteQueryBuilder } from 'drizzle-orm/sqlite-core';
+import { boundDialect } from '../schema';
+
+export interface DialectSql {
+  /** Builds subqueries (SELECTs that are part of a larger query, never run alone). */
+  queryBuilder: SqliteQueryBuilder;
+  /** `a` differs from `b`, a null equal to a null: SQLite's IS NOT, PostgreSQL's IS DISTINCT FROM. */
+  distinct(a: SQLWrapper | string, b: SQLWrapper | string): SQL;
+  /** A top-level field of a JSON document stored as text, as text. */
+  jsonText(column: SQLWrapper, field: string): SQL;
+  /**
+   * A roster import's staged table (db/repositories/roster-stage-tables.ts): on SQLite in the
+   * stage file attached as `stage`; on PostgreSQL a temporary table of the import's transaction,
+   * prefixed so that it never shadows the real table of that name (pg_temp is searched first).
+   */
+  stageTable(name: string): string;
+  /**
+   * A statement that makes transactions touching the same key wait for each other until the first
+   * commits, or null where one writer at a time is already the rule (SQLite).
+   */
+  keyLock(key: string): SQL | null;
+  /**
+   * The rows of a JSON array of objects, each keyed by `columns` of `table`, as a SELECT in array
+   * order: a bulk load's source, one bound value for thousands of rows. Values are JSON's: text,
+   * numbers, booleans, null.
+   */
+  jsonRecords(table: string, columns: string[], json: string): SQL;
+}
+
+const raw = (v: SQLWrapper | string) => (typeof v === 'string' ? sql.raw(v) : v);
+
+const sqlite: DialectSql = {
+  queryBuilder: new SqliteQueryBuilder(),
+  distinct: (a, b) => sql`${raw(a)} IS NOT ${raw(b)}`,
+  jsonText: (column, field) => sql`cast(json_extract(${column}, ${`$.${field}`}) as text)`,
+  stageTable: (name) => `stage.${name}`,
+  keyLock: () => null,
+  // json_extract gives a JSON true as 1, as SQLite keeps booleans.
+  jsonRecords: (_table, columns, json) =>
+    sql`SELECT ${sql.raw(columns.map((c) => `json_extract(j.value, '$.${c}') AS "${c}"`).join(', '))} FROM json_each(${json}) AS j ORDER BY j.key`,
+};
+
+const postgres: DialectSql = {
+  // The same builder API; its SQL is PostgreSQL's.
+  queryBuilder: new PgQueryBuilder() as unknown as SqliteQueryBuilder,
+  distinct: (a, b) => sql`${raw(a)} IS DISTINCT FROM ${raw(b)}`,
+  jsonText: (column, field) => sql`(${column}::json ->> ${field})`,
+  stageTable: (name) => `stage_${name}`,
+  keyLock: (key) => sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`,
+  // Typed by the table's own row type; a function scan gives its rows in array order.
+  jsonRecords: (table, columns, json) =>
+    sql`SELECT ${sql.raw(columns.map((c) => `r."${c}"`).join(', '))} FROM json_populate_recordset(NULL::${sql.raw(table)}, ${json}) AS r`,
+};
+
+export function dialectSql(): DialectSql {
+  return boundDialect() === 'postgres' ? postgres : sqlite;
+}

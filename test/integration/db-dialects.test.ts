@@ -1,0 +1,134 @@
+/**
+ * The database under the repositories: one schema description gives SQLite and PostgreSQL the
+ * same tables, transactions behave alike on both, and SQLite's one connection keeps an async
+ * transaction to itself.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import Database from 'better-sqlite3';
+import { drizzle as syncDrizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { openDatabase } from '../../db/client';
+import { openSqlite } from '../../db/dialects/sqlite';
+import { transaction } from '../../db/transaction';
+import { schools } from '../../db/schema';
+import { sqliteTables } from '../../db/schema/sqlite';
+import { pgTables } from '../../db/schema/pg';
+import { getTableConfig as sqliteConfig } from 'drizzle-orm/sqlite-core';
+import { getTableConfig as pgConfig, type PgTable } from 'drizzle-orm/pg-core';
+import type { OpenedDatabase } from '../../db/types';
+import { testDatabase, testDialect } from '../helpers/database';
+
+const school = (name: string) => ({ name, timezone: 'America/New_York', createdAt: '2026-11-18T15:00:00.000Z', updatedAt: '2026-11-18T15:00:00.000Z' });
+
+function deferred() {
+  let release!: () => void;
+  const promise = new Promise<void>((r) => (release = r));
+  return { promise, release };
+}
+
+describe('one schema description, two dialects', () => {
+  test('every table has the same columns, types and nullability on SQLite and PostgreSQL', () => {
+    const shape = (cols: { name: string; notNull: boolean; primary: boolean; dataType: string }[]) =>
+      cols.map((c) => `${c.name}:${c.dataType}:${c.notNull ? 'not null' : 'null'}${c.primary ? ':pk' : ''}`).sort();
+    const names = Object.keys(sqliteTables) as (keyof typeof sqliteTables)[];
+    expect(names.length).toBeGreaterThan(10);
+    for (const name of names) {
+      const lite = sqliteConfig(sqliteTables[name]);
+      const pgt = pgConfig(pgTables[name] as unknown as PgTable);
+      expect({ name: pgt.name, columns: shape(pgt.columns) }).toEqual({ name: lite.name, columns: shape(lite.columns) });
+      expect(pgt.indexes.map((i) => i.config.name).sort()).toEqual(lite.indexes.map((i) => i.config.name).sort());
+    }
+  });
+});
+
+describe('transactions, on the dialect of this pass', () => {
+  let database: { url: string; drop(): Promise<void> };
+  let opened: OpenedDatabase;
+  beforeEach(async () => {
+    database = await testDatabase('transactions');
+    opened = await openDatabase(database.url, { poolSize: 2 });
+  });
+  afterEach(async () => {
+    await opened.close();
+    await database.drop();
+  });
+
+  test("another request's write is not rolled back with a transaction that fails", async () => {
+    const { db } = opened;
+    const gate = deferred();
+    const failing = transaction(db, async (tx) => {
+      await tx.insert(schools).values(school('Rolled back'));
+      await gate.promise;
+      throw new Error('the import found a bad file');
+    });
+    const outsideWrite = db.insert(schools).values(school('Kept')).returning();
+    gate.release();
+    await expect(failing).rejects.toThrow('bad file');
+    expect((await outsideWrite).map((r) => r.name)).toEqual(['Kept']);
+    expect((await db.select().from(schools)).map((r) => r.name)).toEqual(['Kept']);
+  });
+
+  test('a transaction opened inside another joins it and rolls back with it', async () => {
+    const { db } = opened;
+    await expect(
+      transaction(db, async (tx) => {
+        await tx.insert(schools).values(school('Outer'));
+        await transaction(tx, async (inner) => {
+          await inner.insert(schools).values(school('Inner'));
+        });
+        throw new Error('undo both');
+      }),
+    ).rejects.toThrow('undo both');
+    expect(await db.select().from(schools)).toEqual([]);
+  });
+});
+
+if (testDialect() === 'sqlite') describe('SQLite: one connection, async transactions', () => {
+  let file: string;
+  let opened: OpenedDatabase;
+  beforeEach(() => {
+    file = path.join(os.tmpdir(), `familyline-dialects-${process.pid}-${crypto.randomBytes(3).toString('hex')}.db`);
+    opened = openSqlite(`file:${file}`);
+  });
+  afterEach(async () => {
+    await opened.close();
+    for (const s of ['', '-wal', '-shm']) fs.rmSync(file + s, { force: true });
+  });
+
+  test('a statement issued while another request awaits inside a transaction runs after it commits', async () => {
+    const { db } = opened;
+    const gate = deferred();
+    const order: string[] = [];
+    const inside = transaction(db, async (tx) => {
+      await tx.insert(schools).values(school('Inside'));
+      await gate.promise;
+      order.push('commit');
+    });
+    // Wait until the transaction holds the connection (its insert is visible from inside only).
+    const outside = db.select().from(schools).then((rows) => {
+      order.push('outside');
+      return rows.map((r) => r.name);
+    });
+    gate.release();
+    await inside;
+    expect(await outside).toEqual(['Inside']);
+    expect(order).toEqual(['commit', 'outside']);
+  });
+
+  test('a database made by the current version keeps its data', async () => {
+    await opened.close();
+    fs.rmSync(file, { force: true });
+    // As the synchronous client before the async one opened and migrated its file.
+    const old = new Database(file);
+    migrate(syncDrizzle(old), { migrationsFolder: path.join(__dirname, '../../db/migrations/sqlite') });
+    old.prepare("INSERT INTO schools (name, timezone, created_at, updated_at) VALUES ('Made before', 'America/New_York', 'x', 'x')").run();
+    old.close();
+    opened = openSqlite(`file:${file}`);
+    const rows = await opened.db.select().from(schools).where(eq(schools.name, 'Made before'));
+    expect(rows).toHaveLength(1);
+  });
+});
