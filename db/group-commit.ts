@@ -1,8 +1,11 @@
 import { isDatabaseBusy } from './client';
+import { sqliteConnectionOf } from './dialects/sqlite';
 import type { Db } from './types';
 import { transaction } from './transaction';
 
 const MAX_BATCH = 200;
+/** Transactions one kind of write may have open at once on PostgreSQL (three measured best for webhooks). */
+const PG_LANES = 3;
 /** One batcher per database and kind of write. */
 const batchers = new WeakMap<Db, Map<string, unknown>>();
 
@@ -20,11 +23,22 @@ export function groupCommit<I, O>(db: Db, key: string, write: (tx: Db, input: I)
   if (known) return known;
 
   let pending: { input: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
+  // SQLite runs one transaction at a time anyway; PostgreSQL runs a few side by side on the pool.
+  const lanes = sqliteConnectionOf(db) ? 1 : PG_LANES;
+  let flushing = 0;
   const alone = (input: I) => transaction(db, (tx) => write(tx, input));
+  // A few transactions at most per kind of write: what arrives while they commit waits for the
+  // next, so the busier it gets, the more each commit carries.
   const flush = async () => {
-    const batch = pending;
-    pending = [];
-    if (!batch.length) return;
+    if (flushing >= lanes) return;
+    flushing++;
+    try {
+      while (pending.length) await commit(pending.splice(0, MAX_BATCH));
+    } finally {
+      flushing--;
+    }
+  };
+  const commit = async (batch: typeof pending) => {
     let results: O[];
     try {
       results = await transaction(db, async (tx) => {
@@ -44,12 +58,15 @@ export function groupCommit<I, O>(db: Db, key: string, write: (tx: Db, input: I)
     }
     batch.forEach((b, i) => b.resolve(results[i]));
   };
-  const enqueue = (input: I) =>
-    new Promise<O>((resolve, reject) => {
+  const enqueue = (input: I): Promise<O> => {
+    // Called inside an open SQLite transaction (a PostgreSQL transaction is a handle of its own):
+    // joined at once, since a batch would wait for the lock that transaction holds.
+    if (sqliteConnectionOf(db)?.insideTransaction()) return write(db, input);
+    return new Promise<O>((resolve, reject) => {
       pending.push({ input, resolve, reject });
-      if (pending.length === 1) setImmediate(() => void flush());
-      else if (pending.length >= MAX_BATCH) void flush();
+      if (flushing < lanes) setImmediate(() => void flush());
     });
+  };
   byKey.set(key, enqueue);
   return enqueue;
 }

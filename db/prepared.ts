@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import { is } from 'drizzle-orm';
+import { PgDatabase, PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from './types';
 import { affectedRows } from './query';
 
@@ -15,7 +17,10 @@ interface DriverPrepared {
   execute(values?: Record<string, unknown>): Promise<unknown>;
 }
 
-const caches = new WeakMap<Db, Map<string, unknown>>();
+/** SQLite: per database handle (its statements belong to its one connection). */
+const sqliteCaches = new WeakMap<Db, Map<string, DriverPrepared>>();
+/** PostgreSQL: per process; the connection is supplied at each run (see onConnection). */
+const pgStatements = new Map<string, DriverPrepared & { client: unknown }>();
 
 /**
  * PostgreSQL keeps a named statement per connection; names are at most 63 bytes, so a key is
@@ -23,24 +28,48 @@ const caches = new WeakMap<Db, Map<string, unknown>>();
  */
 const statementName = (key: string) => `fl_${crypto.createHash('sha1').update(key).digest('hex').slice(0, 20)}`;
 
+interface PgHandle {
+  session: { client: unknown };
+}
+
 /**
- * A query built and prepared once per database handle. Building SQL and preparing it cost far
- * more than running it (tens of µs against one or two), so the hot paths (webhooks, sends,
- * status callbacks) reuse theirs. `build` returns the query unprepared; it is prepared here so
- * each dialect gets what it needs. A PostgreSQL transaction's handle keeps its own cache.
+ * drizzle's node-postgres prepared query runs on the client it was built with: the pool, or a
+ * transaction's own connection. Every transaction is a new handle, so building per handle would
+ * rebuild each hot statement for every transaction (most of a webhook's CPU time on PostgreSQL).
+ * It is built once, and each run borrows it with this handle's connection. node-postgres prepares
+ * a named statement on each connection the first time that connection sees the name.
+ */
+function onConnection(statement: DriverPrepared & { client: unknown }, db: Db): DriverPrepared {
+  const client = (db as unknown as PgHandle).session.client;
+  if (statement.client === client) return statement;
+  return Object.create(statement, { client: { value: client } }) as DriverPrepared;
+}
+
+/**
+ * A query built and prepared once. Building SQL and preparing it cost far more than running it
+ * (tens of µs against one or two), so the hot paths (webhooks, sends, status callbacks) reuse
+ * theirs. `build` returns the query unprepared; it is prepared here so each dialect gets what it
+ * needs. One key always names one statement text, whichever database it runs on.
  */
 export function prepared<Q extends PromiseLike<unknown>>(db: Db, key: string, build: () => Q): Prepared<RowOf<Q>> {
-  let cache = caches.get(db);
-  if (!cache) caches.set(db, (cache = new Map()));
-  let statement = cache.get(key) as Prepared<RowOf<Q>> | undefined;
-  if (statement === undefined) {
-    const query = (build() as unknown as { prepare(name: string): DriverPrepared }).prepare(statementName(key));
-    statement = {
-      all: async (values) => (await query.execute(values)) as RowOf<Q>[],
-      first: async (values) => ((await query.execute(values)) as RowOf<Q>[])[0],
-      affected: async (values) => affectedRows(await query.execute(values)),
-    };
-    cache.set(key, statement);
+  let query: DriverPrepared;
+  if (is(db, PgDatabase) || is(db, PgTransaction)) {
+    let statement = pgStatements.get(key);
+    if (!statement) {
+      statement = (build() as unknown as { prepare(name: string): DriverPrepared & { client: unknown } }).prepare(statementName(key));
+      pgStatements.set(key, statement);
+    }
+    query = onConnection(statement, db);
+  } else {
+    let cache = sqliteCaches.get(db);
+    if (!cache) sqliteCaches.set(db, (cache = new Map()));
+    let statement = cache.get(key);
+    if (!statement) cache.set(key, (statement = (build() as unknown as { prepare(name: string): DriverPrepared }).prepare(statementName(key))));
+    query = statement;
   }
-  return statement;
+  return {
+    all: async (values) => (await query.execute(values)) as RowOf<Q>[],
+    first: async (values) => ((await query.execute(values)) as RowOf<Q>[])[0],
+    affected: async (values) => affectedRows(await query.execute(values)),
+  };
 }

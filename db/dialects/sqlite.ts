@@ -72,6 +72,11 @@ export class SqliteConnection {
     return this.lock.runExclusive(() => this.whileBusy(work));
   }
 
+  /** True inside a transaction of this connection's (in its async context). */
+  insideTransaction(): boolean {
+    return this.owner !== null && this.context.getStore() === this.owner;
+  }
+
   /** Runs fn as one IMMEDIATE transaction that no other statement of this process can enter. */
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     if (this.owner !== null && this.context.getStore() === this.owner) return fn();

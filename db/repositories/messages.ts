@@ -77,15 +77,17 @@ const MESSAGE_COLUMNS = [
 ] as const;
 const MESSAGE_DEFAULTS = { language: null, encoding: null, segments: null, providerSid: null, errorCode: null, staffId: null, urgent: false, confirmsOptOut: false, attempts: 0, scheduledFor: null, sentAt: null };
 
-async function insertMessage(db: Db, row: NewMessage): Promise<MessageRow> {
+/** The new row, or undefined when its provider sid is already stored for its direction. */
+async function insertMessage(db: Db, row: NewMessage): Promise<MessageRow | undefined> {
   const statement = prepared(db, 'messages.insert', () =>
     db
       .insert(messages)
       .values(Object.fromEntries(MESSAGE_COLUMNS.map((c) => [c, P(c)])) as unknown as NewMessage)
+      .onConflictDoNothing()
       .returning(),
   );
   // Each placeholder is bound through its column, so a boolean reaches each dialect as it stores one.
-  return (await statement.first({ ...MESSAGE_DEFAULTS, ...row }))!;
+  return statement.first({ ...MESSAGE_DEFAULTS, ...row });
 }
 
 export interface StoreInbound {
@@ -101,10 +103,10 @@ export interface StoreInbound {
  */
 export async function storeInbound(db: Db, input: StoreInbound): Promise<{ message: MessageRow; created: boolean; optOutChanged: boolean }> {
   return groupCommit(db, 'storeInbound', async (tx, input: StoreInbound) => {
-    const existing = await messageBySid(tx, 'inbound', input.message.providerSid!);
-    if (existing) return { message: existing, created: false, optOutChanged: false };
     const conv = await conversationFor(tx, input.conversation, input.message.createdAt);
+    // The sid's unique index decides: a retried webhook inserts nothing and gets the first row.
     const message = await insertMessage(tx, { ...input.message, conversationId: conv.id });
+    if (!message) return { message: (await messageBySid(tx, 'inbound', input.message.providerSid!))!, created: false, optOutChanged: false };
     await prepared(tx, 'conversations.touchInbound', () =>
       tx
         .update(conversations)
@@ -124,7 +126,7 @@ export async function storeInbound(db: Db, input: StoreInbound): Promise<{ messa
 export async function insertOutbound(db: Db, conversationId: number, rows: Omit<NewMessage, 'conversationId'>[]): Promise<MessageRow[]> {
   return groupCommit(db, 'insertOutbound', async (tx, { conversationId, rows }: { conversationId: number; rows: Omit<NewMessage, 'conversationId'>[] }) => {
     const created: MessageRow[] = [];
-    for (const r of rows) created.push(await insertMessage(tx, { ...r, conversationId }));
+    for (const r of rows) created.push((await insertMessage(tx, { ...r, conversationId }))!);
     if (created.length) {
       await prepared(tx, 'conversations.touchOutbound', () =>
         tx.update(conversations).set({ lastMessageAt: sql`${P('at')}` }).where(eq(conversations.id, P('id'))),

@@ -12,11 +12,20 @@ export async function getSchool(db: Db, id: number): Promise<SchoolRow | undefin
   return prepared(db, 'schools.byId', () => db.select().from(schools).where(eq(schools.id, P('id')))).first({ id });
 }
 
-/** Schools an inbound text to `to` may be for: those sending from it, else those on the shared default sender. */
+/**
+ * Schools an inbound text to `to` may be for: those sending from it, else those on the shared
+ * default sender. One query for both (a webhook's every round trip counts).
+ */
 export async function schoolsForNumber(db: Db, to: string, isDefaultSender: boolean): Promise<SchoolRow[]> {
-  const own = await prepared(db, 'schools.byFrom', () => db.select().from(schools).where(eq(schools.fromNumber, P('to'))).orderBy(schools.id)).all({ to });
-  if (own.length || !isDefaultSender) return own;
-  return prepared(db, 'schools.onDefaultSender', () => db.select().from(schools).where(isNull(schools.fromNumber)).orderBy(schools.id)).all();
+  const rows = await prepared(db, 'schools.forNumber', () =>
+    db
+      .select()
+      .from(schools)
+      .where(or(eq(schools.fromNumber, P('to')), and(isNull(schools.fromNumber), eq(sql`${P('onDefaultSender')}`, 1))))
+      .orderBy(schools.id),
+  ).all({ to, onDefaultSender: isDefaultSender ? 1 : 0 });
+  const own = rows.filter((s) => s.fromNumber === to);
+  return own.length ? own : rows;
 }
 
 /**
