@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { SchemaKit } from './kit';
 import { createdAt, updatedAt } from './columns';
 import type { peopleTables } from './people';
@@ -53,6 +54,9 @@ export function messagingTables(k: SchemaKit, { families, schools, staff }: Retu
     (t) => [
       k.uniqueIndex('conversations_family_uq').on(t.schoolId, t.familyId),
       k.uniqueIndex('conversations_unmatched_uq').on(t.schoolId, t.unmatchedNumber),
+      // A unique index lets NULLs differ on both dialects, so the district's unmatched inbox (no
+      // school) needs its own: two hosts storing a first text from one unknown number share one.
+      k.uniqueIndex('conversations_unmatched_district_uq').on(t.unmatchedNumber).where(sql`school_id is null`),
       k.index('conversations_last_idx').on(t.schoolId, t.lastMessageAt),
     ],
   );

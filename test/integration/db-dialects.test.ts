@@ -14,7 +14,8 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { openDatabase } from '../../db/client';
 import { openSqlite } from '../../db/dialects/sqlite';
 import { transaction } from '../../db/transaction';
-import { schools } from '../../db/schema';
+import { conversations, schools } from '../../db/schema';
+import { getOrCreateConversation } from '../../db/repositories/messages';
 import { sqliteTables } from '../../db/schema/sqlite';
 import { pgTables } from '../../db/schema/pg';
 import { getTableConfig as sqliteConfig } from 'drizzle-orm/sqlite-core';
@@ -84,6 +85,23 @@ describe('transactions, on the dialect of this pass', () => {
       }),
     ).rejects.toThrow('undo both');
     expect(await db.select().from(schools)).toEqual([]);
+  });
+
+  test('two hosts opening the district inbox for one unknown number at once share one conversation', async () => {
+    // A second handle on the same database stands for another host (on SQLite, another process's connection).
+    const other = await openDatabase(database.url, { poolSize: 2 });
+    try {
+      const key = { schoolId: null, familyId: null, unmatchedNumber: '+15559000123' };
+      const at = '2026-11-18T15:00:00.000Z';
+      const opened2 = await Promise.all([
+        ...Array.from({ length: 4 }, () => getOrCreateConversation(opened.db, key, at)),
+        ...Array.from({ length: 4 }, () => getOrCreateConversation(other.db, key, at)),
+      ]);
+      expect(new Set(opened2.map((c) => c.id)).size).toBe(1);
+      expect(await opened.db.select().from(conversations).where(eq(conversations.unmatchedNumber, key.unmatchedNumber))).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
   });
 });
 

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX `conversations_unmatched_district_uq` ON `conversations` (`unmatched_number`) WHERE school_id is null;
