@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, isNull, not, or, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { prepared } from '../prepared';
+import type { ConversationRow } from './messages';
 import { conversations, families, guardians, messages, phones, schools, students, studentGuardians } from '../schema';
 
 export type SchoolRow = typeof schools.$inferSelect;
@@ -80,6 +81,21 @@ export async function textableNumbers(db: Db, familyId: number): Promise<string[
       .orderBy(phones.number),
   ).all({ familyId });
   return rows.map((r) => r.number);
+}
+
+/** A conversation with its school and family, in one round trip (every send reads them, twice). */
+export async function conversationWithAudience(
+  db: Db,
+  id: number,
+): Promise<{ conversation: ConversationRow; school: SchoolRow | null; family: FamilyRow | null } | undefined> {
+  return prepared(db, 'conversations.withAudience', () =>
+    db
+      .select({ conversation: conversations, school: schools, family: families })
+      .from(conversations)
+      .leftJoin(schools, eq(schools.id, conversations.schoolId))
+      .leftJoin(families, eq(families.id, conversations.familyId))
+      .where(eq(conversations.id, P('id'))),
+  ).first({ id });
 }
 
 export async function getFamily(db: Db, id: number): Promise<FamilyRow | undefined> {

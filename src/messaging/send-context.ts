@@ -1,7 +1,7 @@
 import type { Deps } from '../deps';
-import { getConversation, type MessageRow } from '../../db/repositories/messages';
+import type { ConversationRow, MessageRow } from '../../db/repositories/messages';
 import { isOptedOut } from '../../db/repositories/opt-outs';
-import { getFamily, getSchool, type FamilyRow, type SchoolRow } from '../../db/repositories/routing';
+import { conversationWithAudience, type FamilyRow, type SchoolRow } from '../../db/repositories/routing';
 import type { PolicyContext } from './policy';
 import { senderFor, type Sender } from './senders';
 
@@ -17,11 +17,9 @@ export interface Audience {
 }
 
 /** The school and family a conversation's texts go out for. */
-export async function audienceOf(deps: Pick<Deps, 'db'>, conversationId: number): Promise<Audience & { conversation: Awaited<ReturnType<typeof getConversation>> }> {
-  const conversation = await getConversation(deps.db, conversationId);
-  const school = conversation?.schoolId ? await getSchool(deps.db, conversation.schoolId) : undefined;
-  const family = conversation?.familyId ? await getFamily(deps.db, conversation.familyId) : undefined;
-  return { conversation, school, family };
+export async function audienceOf(deps: Pick<Deps, 'db'>, conversationId: number): Promise<Audience & { conversation: ConversationRow | undefined }> {
+  const found = await conversationWithAudience(deps.db, conversationId);
+  return { conversation: found?.conversation, school: found?.school ?? undefined, family: found?.family ?? undefined };
 }
 
 /** Everything the send policy needs about one outbound message, given its school and family. */
