@@ -2,6 +2,7 @@ import type { Db } from './client';
 import { findSchoolByExternalId, insertSchool } from './repositories/schools';
 import { findGuardianByExternalId, insertFamilyWithMembers, type NewFamily } from './repositories/families';
 import { findStaffByEmail, insertStaff } from './repositories/staff';
+import { findClassByExternalId, insertClassWithMembers } from './repositories/classes';
 
 /**
  * The demo school: invented people, numbers only in the +1 555 555 01xx fiction range, so the
@@ -11,6 +12,22 @@ import { findStaffByEmail, insertStaff } from './repositories/staff';
 
 export const DEMO_SCHOOL_EXTERNAL_ID = 'demo-lincoln-elementary';
 export const DEMO_ADMIN_EMAIL = 'office@lincoln-demo.example';
+export const DEMO_TEACHER_EMAIL = 'elena.rivera@lincoln-demo.example';
+export const DEMO_CLASS_EXTERNAL_ID = 'demo-class-reading';
+
+/**
+ * The demo's class: two Spanish-speaking families (one with two children in it, who get one text
+ * naming both), an English and a Portuguese one. The Nguyen and Oliveira children are not in it,
+ * so signing in as its teacher shows what a teacher may not see.
+ */
+export const DEMO_CLASS = {
+  externalId: DEMO_CLASS_EXTERNAL_ID,
+  title: 'Reading Group (K-5)',
+  grades: 'K 2 3 4 5',
+  subjects: ['Reading'],
+  teacher: { email: DEMO_TEACHER_EMAIL, name: 'Elena Rivera' },
+  studentExternalIds: ['demo-s1', 'demo-s2', 'demo-s3', 'demo-s4', 'demo-s6'],
+};
 
 type DemoFamily = Omit<NewFamily, 'schoolId'>;
 
@@ -71,6 +88,9 @@ export interface DemoResult {
   schoolCreated: boolean;
   familiesCreated: number;
   admin: { id: number; email: string; created: boolean };
+  /** The class's teacher; hasPassword false means the caller should give them a console password. */
+  teacher: { id: number; email: string; name: string; created: boolean; hasPassword: boolean };
+  class: { id: number; title: string; created: boolean; students: string[] };
   /** Numbers to text from in the simulator, with who they are. */
   phones: { number: string; who: string; language: string }[];
 }
@@ -105,6 +125,30 @@ export async function seedDemo(db: Db, now: string = new Date().toISOString()): 
   const adminCreated = !admin;
   if (!admin) admin = await insertStaff(db, { email: DEMO_ADMIN_EMAIL, name: 'Lincoln front office (demo)', role: 'school_admin', schoolId: school.id }, now);
 
+  let teacher = await findStaffByEmail(db, DEMO_CLASS.teacher.email);
+  const teacherCreated = !teacher;
+  if (!teacher) teacher = await insertStaff(db, { ...DEMO_CLASS.teacher, role: 'teacher', schoolId: school.id }, now);
+  let klass = await findClassByExternalId(db, DEMO_CLASS.externalId);
+  const classCreated = !klass;
+  if (!klass) {
+    klass = await insertClassWithMembers(
+      db,
+      {
+        schoolId: school.id,
+        externalId: DEMO_CLASS.externalId,
+        title: DEMO_CLASS.title,
+        grades: DEMO_CLASS.grades,
+        subjects: DEMO_CLASS.subjects,
+        teacherIds: [teacher.id],
+        studentExternalIds: DEMO_CLASS.studentExternalIds,
+      },
+      now,
+    );
+  }
+  const studentNames = DEMO_FAMILIES.flatMap((f) => f.students)
+    .filter((st) => DEMO_CLASS.studentExternalIds.includes(st.externalId!))
+    .map((st) => `${st.firstName} ${st.lastName}`);
+
   const phones = new Map<string, { number: string; who: string; language: string }>();
   for (const f of DEMO_FAMILIES) {
     for (const gu of f.guardians) {
@@ -120,6 +164,14 @@ export async function seedDemo(db: Db, now: string = new Date().toISOString()): 
     schoolCreated,
     familiesCreated,
     admin: { id: admin.id, email: admin.email, created: adminCreated },
+    teacher: {
+      id: teacher.id,
+      email: teacher.email,
+      name: teacher.name ?? DEMO_CLASS.teacher.name,
+      created: teacherCreated,
+      hasPassword: Boolean(teacher.passwordHash),
+    },
+    class: { id: klass.id, title: klass.title, created: classCreated, students: studentNames },
     phones: [...phones.values()],
   };
 }

@@ -10,6 +10,8 @@ import { createQueues } from './queue/queues';
 import { createTwilioChannel } from './channels/twilio/twilio-channel';
 import { SimHistory } from './channels/sim/history';
 import { createSimulator, type Simulator } from './channels/sim/simulator';
+import { poolNumberFor } from './channels/sim/context';
+import { guardianPhoneDirectory } from './families/sim-directory';
 import { createApp } from './app';
 import { startWorkers, type Workers } from '../workers';
 import { systemClock, type Clock } from './lib/clock';
@@ -53,6 +55,8 @@ export async function startFamilyLine(config: Config, opts: StartOptions = {}): 
   const simulator = roles.includes('sim') ? await startSimulator(config, redis, clock, logger) : null;
   let simUrl: string | null = null;
   const deps = roles.includes('web') || roles.includes('worker') ? await serviceDeps(config, redis, clock, logger, () => simUrl ?? config.simUrl) : null;
+  // With the database at hand the phone page lists the roster's (invented) parents' phones.
+  if (simulator && deps) simulator.setDirectory(guardianPhoneDirectory(deps.db, defaultSender(config)));
 
   let server: Server | null = null;
   let url: string | null = null;
@@ -122,9 +126,16 @@ async function startSimulator(config: Config, redis: Redis, clock: Clock, logger
     clock,
     logger,
     history: new SimHistory(redis, `${config.queuePrefix}:sim:history`, logger),
+    serviceNumber: defaultSender(config),
   });
   await simulator.restore();
   return simulator;
+}
+
+/** The number a school without its own texts from: TWILIO_FROM, or the simulator's number for the messaging service. */
+function defaultSender(config: Config): string | null {
+  if (config.twilio.from) return config.twilio.from;
+  return config.twilio.messagingServiceSid ? poolNumberFor(config.twilio.messagingServiceSid) : null;
 }
 
 function listen(app: express.Express, port: number): Promise<Server> {

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray } from 'drizzle-orm';
-import type { Db } from '../client';
+import { transaction, type Db } from '../client';
 import { first } from '../query';
 import { classes, classTeachers, enrollments, guardians, staff, students, studentGuardians } from '../schema';
 import { classCondition, studentCondition, type Visibility } from './schools';
@@ -129,4 +129,47 @@ export async function guardiansOfStudents(db: Db, studentIds: number[]): Promise
         .orderBy(asc(guardians.id))
     ).map(({ linkRelationship, guardianRelationship, ...g }) => ({ ...g, relationship: linkRelationship ?? guardianRelationship })),
   );
+}
+
+export interface NewClass {
+  schoolId: number;
+  externalId: string;
+  title: string;
+  /** Space-separated grades, as the roster import writes them. */
+  grades: string | null;
+  subjects: string[];
+  teacherIds: number[];
+  /** Students of the same school, by their external ids; unknown ids are skipped. */
+  studentExternalIds: string[];
+}
+
+export async function findClassByExternalId(db: Db, externalId: string): Promise<ClassRow | undefined> {
+  return first(db.select().from(classes).where(eq(classes.externalId, externalId)).limit(1));
+}
+
+/** A class, its teachers and its enrollments in one transaction (the demo's; the roster import has its own path). */
+export async function insertClassWithMembers(db: Db, input: NewClass, now: string): Promise<ClassRow> {
+  return transaction(db, async (tx) => {
+    const [row] = await tx
+      .insert(classes)
+      .values({
+        schoolId: input.schoolId,
+        externalId: input.externalId,
+        title: input.title,
+        grades: input.grades,
+        subjects: JSON.stringify(input.subjects),
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
+    for (const staffId of input.teacherIds) await tx.insert(classTeachers).values({ classId: row.id, staffId });
+    const enrolled = input.studentExternalIds.length
+      ? await tx
+          .select({ id: students.id })
+          .from(students)
+          .where(and(eq(students.schoolId, input.schoolId), inArray(students.externalId, input.studentExternalIds)))
+      : [];
+    for (const s of enrolled) await tx.insert(enrollments).values({ classId: row.id, studentId: s.id });
+    return row;
+  });
 }

@@ -1,7 +1,7 @@
-import { and, asc, count, eq, gt, inArray } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, like, or } from 'drizzle-orm';
 import { transaction, type Db } from '../client';
 import { first } from '../query';
-import { families, guardians, phones, students, studentGuardians } from '../schema';
+import { families, guardians, phones, schools, students, studentGuardians } from '../schema';
 import { familyCondition, type Visibility } from './schools';
 
 export type FamilyRow = typeof families.$inferSelect;
@@ -159,4 +159,39 @@ export async function familyCounts(db: Db, schoolId?: number): Promise<{ familie
         .where(inSchool),
     ),
   };
+}
+
+export interface GuardianPhoneRow {
+  number: string;
+  firstName: string;
+  lastName: string;
+  familyName: string;
+  language: string;
+  schoolFrom: string | null;
+  schoolMessagingServiceSid: string | null;
+}
+
+/**
+ * Active guardians' phones whose number starts with one of `prefixes`, oldest first, with who
+ * they are and the sender of their school (the simulator phone lists them).
+ */
+export async function guardianPhonesByPrefix(db: Db, prefixes: string[], limit: number): Promise<GuardianPhoneRow[]> {
+  if (!prefixes.length) return [];
+  return db
+    .select({
+      number: phones.number,
+      firstName: guardians.firstName,
+      lastName: guardians.lastName,
+      familyName: families.displayName,
+      language: families.language,
+      schoolFrom: schools.fromNumber,
+      schoolMessagingServiceSid: schools.messagingServiceSid,
+    })
+    .from(phones)
+    .innerJoin(guardians, eq(guardians.id, phones.guardianId))
+    .innerJoin(families, eq(families.id, guardians.familyId))
+    .innerJoin(schools, eq(schools.id, families.schoolId))
+    .where(and(eq(guardians.active, true), eq(families.active, true), or(...prefixes.map((p) => like(phones.number, `${p}%`)))))
+    .orderBy(asc(phones.id))
+    .limit(limit);
 }

@@ -1,7 +1,14 @@
+import crypto from 'node:crypto';
 import { seedDemo } from '../../db/seed-demo';
 import { isoNow, systemClock } from '../lib/clock';
 import { addStaffWithToken } from '../staff/accounts';
+import { setStaffPassword } from '../staff/passwords';
 import type { CommandContext } from './main';
+
+/** A password nobody has to invent for a demo: 96 random bits, printed once, stored as argon2id. */
+export function demoPassword(): string {
+  return crypto.randomBytes(12).toString('base64url');
+}
 
 export async function demo({ db, config, out }: CommandContext): Promise<void> {
   const r = await seedDemo(db, isoNow(systemClock));
@@ -13,8 +20,22 @@ export async function demo({ db, config, out }: CommandContext): Promise<void> {
   );
   out(`Families added: ${r.familiesCreated} (the demo has ${r.phones.length} parent numbers).`);
   out('');
-  out(`Text the school at ${sender} from the simulator phone (/sim) as one of:`);
+  out(`Text the school at ${sender} from the simulator phone (${config.publicBaseUrl}/sim) as one of:`);
   for (const p of r.phones) out(`  ${p.number}  ${p.who} (${p.language})`);
+  out('');
+  out(`Class #${r.class.id} "${r.class.title}", taught by ${r.teacher.name}: ${r.class.students.join(', ')}.`);
+  out('');
+  out(`Staff console: ${config.publicBaseUrl}/console`);
+  if (!r.teacher.hasPassword) {
+    // A teacher without a password (new, or from a demo run before there was a console) gets one.
+    const password = demoPassword();
+    await setStaffPassword(db, r.teacher.id, password);
+    out(`  Sign in as the teacher: ${r.teacher.email}`);
+    out(`  Password (shown once):  ${password}`);
+  } else {
+    out(`  Sign in as the teacher: ${r.teacher.email} (password set by an earlier run; for a new one:`);
+    out(`  npm run cli -- staff add --email ${r.teacher.email} --password <new password>)`);
+  }
   out('');
   if (r.admin.created) {
     // Only a new admin gets a token here; reruns add nothing, `staff add` issues another.

@@ -19,7 +19,7 @@ export const USAGE = `Usage: npm run cli -- <command>
                           a new API token alone on the last line
   staff revoke --email E  revoke every API token of that account
   staff list              list staff accounts
-  demo                    seed the demo school and families (safe to run twice)
+  demo                    seed the demo school, families and a class; prints the console sign-in (safe to run twice)
   roster import <path> [--format oneroster|flat] [--school ID] [--timezone TZ] [--from NUMBER]
                        [--dry-run] [--no-welcome]
                           sync a OneRoster folder or .zip, or a flat .csv, and print the report

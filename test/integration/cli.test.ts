@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { familyCounts } from '../../db/repositories/families';
 import { countStaff } from '../../db/repositories/staff';
+import { verifyPassword } from '../../src/staff/passwords';
 
 /** The CLI as an admin runs it, in its own process, against the running service's database. */
 
@@ -19,7 +20,13 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   try {
     const { stdout, stderr } = await run('npx', ['tsx', 'src/cli/main.ts', ...args], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: app.config.databaseUrl, LOG_LEVEL: 'silent', npm_config_loglevel: 'silent' },
+      env: {
+        ...process.env,
+        DATABASE_URL: app.config.databaseUrl,
+        PUBLIC_BASE_URL: app.config.publicBaseUrl,
+        LOG_LEVEL: 'silent',
+        npm_config_loglevel: 'silent',
+      },
       timeout: 60_000,
     });
     return { code: 0, stdout, stderr };
@@ -82,7 +89,7 @@ test('mistakes get one clear line and exit 1; unknown commands get usage and exi
   expect(unknown.stderr).toMatch(/Usage: npm run cli/);
 });
 
-test('demo seeds a school, families and an admin whose token works; twice adds nothing', async () => {
+test('demo seeds a school, families, a class with its teacher and an admin; prints a console sign-in that works; twice adds nothing', async () => {
   const first = await cli('demo');
   expect(first.code).toBe(0);
   const token = lastLine(first.stdout);
@@ -101,8 +108,35 @@ test('demo seeds a school, families and an admin whose token works; twice adds n
   const [school] = (await (await get(token, '/schools')).json()).items;
   expect(school).toMatchObject({ name: 'Lincoln Elementary (demo)', timezone: 'America/New_York', from: null });
 
+  // The console sign-in: its address, and a teacher whose printed password verifies.
+  expect(first.stdout).toContain(`Staff console: ${app.config.publicBaseUrl}/console`);
+  const email = /Sign in as the teacher: (\S+)/.exec(first.stdout)?.[1];
+  const password = /Password \(shown once\):\s+(\S+)/.exec(first.stdout)?.[1];
+  expect(email).toBeDefined();
+  expect(password!.length).toBeGreaterThanOrEqual(10);
+  const teacher = await verifyPassword(app.deps.db, email!, password!);
+  expect(teacher).toMatchObject({ email, role: 'teacher', schoolId: school.id });
+  expect(await verifyPassword(app.deps.db, email!, `${password}x`)).toBeNull();
+
+  // Their class: students enrolled, among them a Spanish-speaking family's two children.
+  const classes = (await (await get(token, '/classes')).json()).items;
+  expect(classes).toHaveLength(1);
+  const klass = await (await get(token, `/classes/${classes[0].id}`)).json();
+  expect(klass.teachers.map((t: any) => t.email)).toEqual([email]);
+  expect(klass.students.length).toBeGreaterThanOrEqual(4);
+  const inClass = new Set(klass.students.map((st: any) => st.id));
+  const spanish = families.items.filter((f: any) => f.language === 'es' && f.students.some((st: any) => inClass.has(st.id)));
+  expect(spanish.length).toBeGreaterThanOrEqual(1);
+  expect(first.stdout).toContain(klass.title);
+
   const second = await cli('demo');
   expect(second.code).toBe(0);
   expect(await familyCounts(app.deps.db)).toEqual(counts);
   expect(await countStaff(app.deps.db)).toBe(staff);
+  expect((await (await get(token, '/classes')).json()).items).toHaveLength(1);
+  // A rerun prints no password (it has none to show) and leaves the first one working.
+  expect(second.stdout).toContain(`Staff console: ${app.config.publicBaseUrl}/console`);
+  expect(second.stdout).toContain(`staff add --email ${email} --password`);
+  expect(second.stdout).not.toMatch(/Password \(shown once\)/);
+  expect(await verifyPassword(app.deps.db, email!, password!)).not.toBeNull();
 });

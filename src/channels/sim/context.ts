@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Clock } from '../../lib/clock';
 import type { Logger } from '../../logger';
 import type { Delivery } from './delivery';
+import type { SimDirectory } from './directory';
 import type { SimStore } from './store';
 import type { WebhookClient } from './webhook';
 
@@ -16,6 +17,10 @@ export interface SimContext {
   delivery: Delivery;
   /** Signs for the public URL, delivers to the local base (see setWebhookBase). */
   webhooks: WebhookClient;
+  /** The service's default sender (TWILIO_FROM), known before it has sent anything; null when unknown. */
+  serviceNumber: string | null;
+  /** Parents' phones to offer on the phone page; null when the simulator runs without a database beside it. */
+  directory: SimDirectory | null;
 }
 
 export const E164 = /^\+[1-9]\d{6,14}$/;

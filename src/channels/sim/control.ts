@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { maskPhone } from '../../lib/phone';
 import { E164, type SimContext } from './context';
 import { textService } from './inbound';
+import type { SimDirectoryPhone } from './directory';
 import type { SimMessage } from './store';
 
 /** JSON endpoints for tests, tools and the phone UI under /sim/api. */
@@ -28,9 +29,16 @@ export function controlApi(ctx: SimContext): express.Router {
     throw new ValidationError({ to: 'give ?to= or ?phone= as an E.164 number, like +15555550123' });
   });
 
-  router.get('/phones', (_req, res) => {
+  const known = knownPhones(ctx);
+  router.get('/phones', async (_req, res) => {
     const items = ctx.store.phones().map((p) => ({ ...p, lastMessageAt: new Date(p.lastMessageAt).toISOString() }));
-    res.json({ items, serviceNumbers: ctx.store.services() });
+    const directory = await known();
+    // Most used first; then the schools' own numbers and the default sender, so a phone that has
+    // never had a text still gets a "To" filled in.
+    const serviceNumbers = [...new Set([...ctx.store.services(), ...directory.map((p) => p.serviceNumber), ctx.serviceNumber])].filter(
+      (n): n is string => typeof n === 'string' && E164.test(n),
+    );
+    res.json({ items, known: directory, serviceNumbers });
   });
 
   router.get('/failures', (_req, res) => {
@@ -79,6 +87,29 @@ export function controlApi(ctx: SimContext): express.Router {
 
   router.use(errorAnswer(ctx));
   return router;
+}
+
+/**
+ * The directory's phones, read at most every few seconds (the page polls every 1.5 s). A failing
+ * directory (its database down) leaves the list empty: the phone still works by typed number.
+ */
+function knownPhones(ctx: SimContext): () => Promise<SimDirectoryPhone[]> {
+  const TTL_MS = 5000;
+  let cached: { at: number; phones: SimDirectoryPhone[] } | null = null;
+  let source: SimContext['directory'] = null;
+  return async () => {
+    if (!ctx.directory) return [];
+    const now = Date.now();
+    if (cached && source === ctx.directory && now - cached.at < TTL_MS) return cached.phones;
+    source = ctx.directory;
+    try {
+      cached = { at: now, phones: await ctx.directory.phones() };
+    } catch (err) {
+      ctx.logger.warn({ err: (err as Error).message }, 'sim directory unavailable');
+      cached = { at: now, phones: [] };
+    }
+    return cached.phones;
+  };
 }
 
 const phone = z.string().trim().regex(E164, 'must be a phone number in E.164 form, like +15555550123');

@@ -21,7 +21,10 @@ export const PHONE_PAGE = /* html */ `<!doctype html>
   button { background:var(--out); color:#fff; border-color:var(--out); cursor:pointer; flex:0 0 auto; }
   button:focus-visible, input:focus-visible, textarea:focus-visible { outline:3px solid #f59e0b; outline-offset:1px; }
   #phones { display:flex; gap:.4rem; flex-wrap:wrap; list-style:none; padding:0; margin:0; }
-  #phones button { background:#fff; color:var(--out); padding:.25rem .5rem; font-size:.85rem; }
+  #phones button { background:#fff; color:var(--out); padding:.25rem .5rem; font-size:.85rem; text-align:left; }
+  #phones .who { display:block; font-size:.75rem; color:var(--muted); }
+  #phones button[aria-current="true"] .who { color:#fff; }
+  #phones-hint { margin:0; font-size:.85rem; color:var(--muted); }
   #phones button[aria-current="true"] { background:var(--out); color:#fff; }
   #thread { list-style:none; margin:0; padding:.5rem; flex:1; display:flex; flex-direction:column; gap:.5rem; background:#fff; border:1px solid #d0d7de; border-radius:.6rem; min-height:12rem; overflow-y:auto; max-height:60vh; }
   #thread li { max-width:85%; padding:.5rem .7rem; border-radius:.8rem; white-space:pre-wrap; overflow-wrap:anywhere; }
@@ -42,12 +45,13 @@ export const PHONE_PAGE = /* html */ `<!doctype html>
     <datalist id="known"></datalist>
     <button type="submit">Open</button>
   </form>
-  <ul id="phones" aria-label="Phones seen"></ul>
+  <p id="phones-hint" hidden>Or pick a parent's phone:</p>
+  <ul id="phones" aria-label="Parents' phones"></ul>
   <h2 id="thread-title" style="font-size:1rem;margin:0">No phone open</h2>
   <ol id="thread" role="log" aria-live="polite" aria-labelledby="thread-title"></ol>
   <p id="notice" role="alert"></p>
   <form id="compose" aria-label="Send a text from this phone">
-    <label>To (school number) <input id="to" name="to" type="tel" placeholder="+15555550100" required></label>
+    <label>To (school number) <input id="to" name="to" type="tel" placeholder="+15555550100" autocomplete="off"></label>
     <label style="flex-basis:100%">Message <textarea id="body" name="body" rows="2" required></textarea></label>
     <button type="submit">Send text</button>
   </form>
@@ -60,6 +64,10 @@ export const PHONE_PAGE = /* html */ `<!doctype html>
   let current = decodeURIComponent(location.hash.slice(1)) || '';
   let toTouched = false;
   const rendered = new Map();
+  // Each listed parent's school number, to text back to; the list is redrawn only when it changes,
+  // so a keyboard user's focus is not lost to the 1.5 s refresh.
+  let serviceFor = new Map();
+  let listKey = '';
 
   const api = async (path, init) => {
     const res = await fetch(base + '/api' + path, init);
@@ -75,6 +83,7 @@ export const PHONE_PAGE = /* html */ `<!doctype html>
     notice('');
     current = phone;
     $('phone').value = phone;
+    if (!toTouched && serviceFor.get(phone)) $('to').value = serviceFor.get(phone);
     history.replaceState(null, '', '#' + encodeURIComponent(phone));
     $('thread').replaceChildren();
     rendered.clear();
@@ -115,16 +124,25 @@ export const PHONE_PAGE = /* html */ `<!doctype html>
 
   async function refresh() {
     try {
-      const { items, serviceNumbers } = await api('/phones');
-      $('known').replaceChildren(...items.map((p) => Object.assign(document.createElement('option'), { value: p.phone })));
-      $('phones').replaceChildren(...items.slice(0, 12).map((p) => {
-        const b = Object.assign(document.createElement('button'), { type: 'button', textContent: p.phone });
-        b.setAttribute('aria-current', String(p.phone === current));
-        b.onclick = () => open(p.phone);
-        const li = document.createElement('li');
-        li.append(b);
-        return li;
-      }));
+      const { items, known = [], serviceNumbers } = await api('/phones');
+      serviceFor = new Map(known.filter((p) => p.serviceNumber).map((p) => [p.phone, p.serviceNumber]));
+      const listed = new Set(known.map((p) => p.phone));
+      const entries = [...known, ...items.filter((p) => !listed.has(p.phone)).slice(0, 12).map((p) => ({ phone: p.phone, label: '' }))];
+      const key = JSON.stringify([current, entries]);
+      if (key !== listKey) {
+        listKey = key;
+        $('known').replaceChildren(...entries.map((p) => Object.assign(document.createElement('option'), { value: p.phone, label: p.label })));
+        $('phones-hint').hidden = !entries.length;
+        $('phones').replaceChildren(...entries.map((p) => {
+          const b = Object.assign(document.createElement('button'), { type: 'button', textContent: p.phone });
+          if (p.label) b.append(Object.assign(document.createElement('span'), { className: 'who', textContent: p.label }));
+          b.setAttribute('aria-current', String(p.phone === current));
+          b.onclick = () => open(p.phone);
+          const li = document.createElement('li');
+          li.append(b);
+          return li;
+        }));
+      }
       if (!toTouched && serviceNumbers[0] && !$('to').value) $('to').value = serviceNumbers[0];
       if (current) renderThread((await api('/messages?phone=' + encodeURIComponent(current))).items);
     } catch (err) {
@@ -139,9 +157,12 @@ export const PHONE_PAGE = /* html */ `<!doctype html>
   });
   $('compose').addEventListener('submit', async (e) => {
     e.preventDefault();
-    if (!current) return notice('Open a phone first: type its number above.');
+    // A number typed above but not yet opened is the phone the user means.
+    if ($('phone').value.trim() && $('phone').value.trim() !== current && E164.test($('phone').value.trim())) open($('phone').value);
+    if (!current) return notice('Choose this phone first: pick a parent above or type its number.');
     const to = $('to').value.trim();
     const body = $('body').value;
+    if (!to) return notice("Type the school's number in To, like +15555550100.");
     if (!E164.test(to)) return notice('The school number must be in E.164 form, like +15555550100.');
     if (!body.trim()) return;
     try {

@@ -5,6 +5,7 @@ import type { SimContext } from './context';
 import { messagesApi } from './api';
 import { controlApi } from './control';
 import { Delivery } from './delivery';
+import type { SimDirectory } from './directory';
 import { textService, type InboundResult } from './inbound';
 import { PHONE_PAGE } from './phone-ui';
 import type { SimHistory } from './history';
@@ -21,6 +22,8 @@ export interface SimulatorOptions {
   logger: Logger;
   /** Keeps the phones' messages across a restart; without it the simulator starts empty. */
   history?: SimHistory;
+  /** The number the service sends from by default (TWILIO_FROM): the phone page fills it in as "To". */
+  serviceNumber?: string | null;
 }
 
 /** A Twilio-compatible carrier in-process: Messages API, signed callbacks, pacing, a web phone. */
@@ -31,6 +34,8 @@ export interface Simulator {
   restore(): Promise<void>;
   /** Deliver webhooks to this local base (path and query kept) while signing the public URL. */
   setWebhookBase(url: string): void;
+  /** Parents' phones for the phone page to list (runtime wiring supplies one when a database is at hand). */
+  setDirectory(directory: SimDirectory | null): void;
   /** Messages per second per sender, counted in segments; null switches pacing off. With `from`, for that sender only. */
   setPacing(mps: number | null, from?: string): void;
   /** Time between "sent" and the final status callback. */
@@ -65,6 +70,8 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     store,
     delivery,
     webhooks,
+    serviceNumber: opts.serviceNumber ?? null,
+    directory: null,
   };
 
   const router = express.Router();
@@ -87,6 +94,9 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     },
     setWebhookBase(url) {
       localBase = url.replace(/\/+$/, '');
+    },
+    setDirectory(directory) {
+      ctx.directory = directory;
     },
     setPacing(mps, from) {
       if (from) delivery.mpsBySender.set(from, mps);
