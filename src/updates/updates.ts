@@ -14,7 +14,7 @@ import { contactLinks, familiesByIds, optedOutNumbers, phonesOfGuardians } from 
 import { workOutAudience } from './audience';
 import { checkLength, composeText, renderPart, TranslationSession } from './compose';
 import type { FamilyUpdate, UpdateItem, UpdatePreview, UpdateRequest, UpdateSendResult } from './model';
-import { isUpdateTemplate, renderUpdate, updateTemplates } from './sentence-bank';
+import { isUpdateTemplate, renderUpdate, updateTemplates, type UpdateSlot } from './sentence-bank';
 import { sendOnce } from './send-once';
 import { isoWeekStart } from './week';
 
@@ -24,6 +24,8 @@ import { isoWeekStart } from './week';
  * conversation, through the same outbound path as a staff reply, and one progress record per item).
  * Callers: the API (src/http/api/updates.ts) and the console's composer.
  */
+
+const SLOT_NAMES = new Set<string>(['subject', 'skill', 'count', 'date', 'teacher'] satisfies UpdateSlot[]);
 
 export type UpdateDeps = Pick<Deps, 'db' | 'config' | 'clock' | 'queues' | 'redis'>;
 
@@ -40,7 +42,6 @@ async function load(deps: UpdateDeps, who: StaffPrincipal, req: UpdateRequest): 
   if (!klass) throw AppError.notFound(`Class ${req.classId}`);
   const roll = new Map((await studentsOfClass(deps.db, klass.id)).map((s) => [s.id, s]));
   const fields: Record<string, string> = {};
-  const slotsOf = new Map(updateTemplates().map((t) => [t.key, t.slots as string[]]));
   req.items.forEach((item, i) => {
     const student = roll.get(item.studentId);
     if (!student) fields[`items.${i}.studentId`] = `student ${item.studentId} is not in this class`;
@@ -49,16 +50,17 @@ async function load(deps: UpdateDeps, who: StaffPrincipal, req: UpdateRequest): 
       fields[`items.${i}.template`] = `is not a template of the sentence bank ("${item.template}")`;
       return;
     }
-    const takes = slotsOf.get(item.template) ?? [];
-    const extra = Object.keys(item.slots).filter((k) => !takes.includes(k));
-    if (extra.length) {
-      fields[`items.${i}.slots`] = `${extra.join(', ')} ${extra.length > 1 ? 'are not slots' : 'is not a slot'} of ${item.template} (it takes ${takes.join(', ') || 'none'})`;
+    // Slots a template does not use are ignored (a form may send them all); names no template has are a mistake.
+    const unknown = Object.keys(item.slots).filter((k) => !SLOT_NAMES.has(k));
+    if (unknown.length) {
+      fields[`items.${i}.slots`] = `${unknown.join(', ')} ${unknown.length > 1 ? 'are not slots' : 'is not a slot'} (slots are ${[...SLOT_NAMES].join(', ')})`;
       return;
     }
     try {
       renderUpdate({ language: 'en', template: item.template, child: student?.firstName ?? 'Sam', slots: item.slots });
     } catch (err) {
-      fields[`items.${i}.slots`] = (err as Error).message;
+      if (!(err instanceof AppError) || !err.fields) throw err;
+      for (const [k, v] of Object.entries(err.fields)) fields[`items.${i}.${k}`] = v;
     }
   });
   if (Object.keys(fields).length) throw AppError.validation(fields, 'Some updates cannot be sent as they are');
