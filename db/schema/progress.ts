@@ -1,7 +1,6 @@
 import type { SchemaKit } from './kit';
 import { createdAt } from './columns';
 import type { peopleTables } from './people';
-import type { messagingTables } from './messaging';
 
 /**
  * What a progress record says. `update` is a teacher's update (src/updates); the others come from
@@ -14,11 +13,7 @@ export const PROGRESS_SOURCES = ['update', 'api', 'csv'] as const;
 export type ProgressSource = (typeof PROGRESS_SOURCES)[number];
 
 /** Per student and week: what the weekend nudges read to say how a child is doing. */
-export function progressTables(
-  k: SchemaKit,
-  { schools, staff, students }: ReturnType<typeof peopleTables>,
-  { messages }: Pick<ReturnType<typeof messagingTables>, 'messages'>,
-) {
+export function progressTables(k: SchemaKit, { schools, staff, students }: ReturnType<typeof peopleTables>) {
   const progressRecords = k.table(
     'progress_records',
     {
@@ -32,8 +27,12 @@ export function progressTables(
       /** JSON: a template key and its slots, or the free text and its language. */
       details: k.text('details'),
       staffId: k.integer('staff_id').references(() => staff.id),
-      /** The text that carried it to the family (the first, when several families got one). */
-      messageId: k.integer('message_id').references(() => messages.id),
+      /**
+       * The text that carried it to the family (the first, when several families got one). No foreign
+       * key, as welcomes.message_id: on PostgreSQL the key's share lock on the message row would
+       * deadlock with a worker's batch of status updates to those rows.
+       */
+      messageId: k.integer('message_id'),
       source: k.text('source', { enum: PROGRESS_SOURCES }).notNull(),
       createdAt: createdAt(k),
     },

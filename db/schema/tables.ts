@@ -7,8 +7,7 @@ import { rosterTables } from './roster';
 /** Every table of FamilyLine, built with one dialect's kit. */
 export function buildTables(k: SchemaKit) {
   const people = peopleTables(k);
-  const messaging = messagingTables(k, people);
-  return { ...people, ...messaging, ...rosterTables(k, people), ...progressTables(k, people, messaging) };
+  return { ...people, ...messagingTables(k, people), ...rosterTables(k, people), ...progressTables(k, people) };
 }
 
 export type Tables = ReturnType<typeof buildTables>;
