@@ -6,6 +6,7 @@ const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<void
   ingest: () => import('./ingest'),
   send: () => import('./send'),
   import: () => import('./import'),
+  updates: () => import('./updates'),
 };
 
 async function run(): Promise<void> {
@@ -20,7 +21,10 @@ every benchmark: --db sqlite|postgres (default sqlite; PostgreSQL at BENCH_POSTG
            default postgres://postgres@127.0.0.1:5432/postgres, in a database of its own)
   import   a generated district (20,000 students, 30,000 guardians) imported, then re-imported;
            rows/s and peak RSS, beside a half-size district to show how memory grows
-           --students N  district size; --no-half  skip the half-size run`);
+           --students N  district size; --no-half  skip the half-size run
+  updates  a teacher's updates for a class of 35 and a school of 2,000 students: preview ms per
+           student, send messages/s to "delivered" (web, worker and sim as three processes)
+           --students N  school size; --class-size N  students per class`);
     process.exit(2);
   }
   await (await load()).main(args);

@@ -100,10 +100,11 @@ export async function runWithChildren(
   name: string,
   dialect: BenchDialect,
   run: (ws: Workspace, children: ServerChild[]) => Promise<object>,
+  opts: { watchdogMs?: number } = {},
 ): Promise<void> {
   const ws = await createWorkspace(name, dialect);
   const children: ServerChild[] = [];
-  watchdog(90_000, async () => children.forEach((c) => c.kill()));
+  watchdog(opts.watchdogMs ?? 90_000, async () => children.forEach((c) => c.kill()));
   let ok = false;
   try {
     const result = await run(ws, children);

@@ -1,12 +1,13 @@
 import type { SchemaKit } from './kit';
 import { messagingTables } from './messaging';
 import { peopleTables } from './people';
+import { progressTables } from './progress';
 import { rosterTables } from './roster';
 
 /** Every table of FamilyLine, built with one dialect's kit. */
 export function buildTables(k: SchemaKit) {
   const people = peopleTables(k);
-  return { ...people, ...messagingTables(k, people), ...rosterTables(k, people) };
+  return { ...people, ...messagingTables(k, people), ...rosterTables(k, people), ...progressTables(k, people) };
 }
 
 export type Tables = ReturnType<typeof buildTables>;

@@ -19,6 +19,8 @@ export interface OutboundRequest {
   urgent?: boolean;
   confirmsOptOut?: boolean;
   language?: string | null;
+  /** What staff wrote when `body` is its translation, kept beside it for staff to see. */
+  original?: { body: string; language: string } | null;
 }
 
 export interface QueuedText {
@@ -47,6 +49,8 @@ export async function queueOutbound(deps: Pick<Deps, 'db' | 'config' | 'clock' |
       kind: req.kind,
       body: req.body,
       language: req.language ?? null,
+      originalBody: req.original?.body ?? null,
+      originalLanguage: req.original?.language ?? null,
       encoding: seg.encoding,
       segments: seg.segments,
       fromNumber: sender.from ?? sender.key,

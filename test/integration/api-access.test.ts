@@ -159,6 +159,25 @@ function list(kind: string, query = '', only?: (name: string) => boolean) {
 }
 
 const schoolB = () => `&schoolId=${rows.schoolB.id}`;
+
+/** A teacher's updates for each class (about a student enrolled in it): only callers who see the class may preview or send. */
+const CLASS_STUDENT: Record<string, string> = { classA1: 'mia', classA2: 'noah', classOld: 'noah', classB1: 'zoe' };
+function perClassUpdate(path: string, ok: number) {
+  return async (who: Role) => {
+    for (const [name, r] of ofKind('classes')) {
+      const body = { classId: r.id, items: [{ studentId: rows[CLASS_STUDENT[name]].id, text: 'Great week in class!' }] };
+      const res = await api(who, 'POST', path, body);
+      expect([name, res.status]).toEqual([name, status(r, who, ok)]);
+      if (res.status === 404) {
+        const absent = await api(who, 'POST', path, { ...body, classId: MISSING });
+        expect(absent.json).toEqual({ error: { ...res.json.error, message: expect.any(String) } });
+        expect(JSON.stringify(res.json)).not.toMatch(/Garcia|Lopez|Nguyen|Ito|Zimmer|Mia|Noah|Zoe|\+1555/);
+      }
+      // Rafa is under a no-contact order for Mia, and Leo's only tie to her is one: neither is ever texted.
+      if (res.status === ok) expect(JSON.stringify(res.json)).not.toMatch(new RegExp(`\\${P.rafa}|\\${P.leo}`));
+    }
+  };
+}
 let phoneSeq = 6000;
 const MATRIX: Record<string, (who: Role) => Promise<void>> = {
   'GET /schools': list('schools'),
@@ -209,6 +228,8 @@ const MATRIX: Record<string, (who: Role) => Promise<void>> = {
   'GET /students/:id': perRow('students', 'GET', '', 200),
   'GET /roster/imports': list('roster/imports'),
   'GET /roster/imports/:id': perRow('roster/imports', 'GET', '', 200),
+  'POST /updates/preview': perClassUpdate('/updates/preview', 200),
+  'POST /updates': perClassUpdate('/updates', 202),
   'POST /roster/imports': async (who) => {
     for (const school of [rows.schoolA, rows.schoolB]) {
       const form = new FormData();

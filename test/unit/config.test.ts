@@ -28,6 +28,17 @@ describe('config', () => {
     expect(raised).toMatchObject({ maxRows: 3_000_000, maxSeconds: 900, maxLineChars: 10_000 });
   });
 
+  test('translation is off unless TRANSLATE_URL names an http(s) service', () => {
+    expect(loadConfig({}).translate).toEqual({ url: null, apiKey: null, timeoutMs: 4000 });
+    expect(loadConfig({ TRANSLATE_URL: 'https://translate.example.org', TRANSLATE_API_KEY: 'k-123', TRANSLATE_TIMEOUT_MS: '2500' }).translate).toEqual({
+      url: 'https://translate.example.org',
+      apiKey: 'k-123',
+      timeoutMs: 2500,
+    });
+    expect(() => loadConfig({ TRANSLATE_URL: 'libretranslate' })).toThrow(/TRANSLATE_URL must be an http\(s\) URL/);
+    expect(() => loadConfig({ TRANSLATE_TIMEOUT_MS: '5' })).toThrow(/TRANSLATE_TIMEOUT_MS must be at least 100/);
+  });
+
   test('Twilio credentials switch the provider to twilio; SMS_PROVIDER=sim keeps the simulator with them', () => {
     const creds = { TWILIO_ACCOUNT_SID: 'AC' + 'a'.repeat(32), TWILIO_AUTH_TOKEN: 'secret-token-123', TWILIO_FROM: '+15005550006' };
     expect(loadConfig(creds).smsProvider).toBe('twilio');
