@@ -9,6 +9,10 @@ import { consoleSecurity } from './session';
 import { pageRenderer, type Page } from './page';
 import { renderPage } from './render';
 import { loadStaff, requireSignedIn, signInRoutes } from './sign-in';
+import { inboxRoutes } from './inbox';
+import { conversationRoutes } from './conversation';
+import { familyRoutes } from './families';
+import { liveEvents } from './events';
 
 /**
  * The staff console (/console): server-rendered Eta pages, sessions in Redis, CSRF on every form.
@@ -76,7 +80,12 @@ export function consoleRouter(deps: Deps): ConsoleApp {
   r.get('/', (_req, res) => res.redirect(303, '/console/inbox'));
   const closers: (() => Promise<void>)[] = [];
   // Pages are mounted here (see above).
-  r.get('/inbox', (req, res) => page(req, res, 'inbox', { title: 'Inbox', section: 'inbox' }));
+  inboxRoutes(r, deps, page);
+  conversationRoutes(r, deps, page);
+  familyRoutes(r, deps, page);
+  const live = liveEvents(deps);
+  r.get('/events', live.route);
+  closers.push(() => live.close());
 
   r.use((req, _res, next) => next(AppError.notFound(`Page ${req.path}`)));
   r.use(consoleErrors(deps, page, security));

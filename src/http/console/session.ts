@@ -26,6 +26,8 @@ declare module 'express-session' {
     staffId?: number;
     /** Set on the sign-in page, so an anonymous visitor keeps one session id for its CSRF token. */
     visitedAt?: number;
+    /** One line for the next page ("Reply sent."), shown once after a form's redirect. */
+    flash?: string;
   }
 }
 
