@@ -40,6 +40,12 @@ const envSchema = z.object({
     .default('America/New_York')
     .refine((v) => IANAZone.isValidZone(v), 'must be an IANA time zone such as America/New_York'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRANSLATE_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, like https://libretranslate.example.org' })),
+  TRANSLATE_API_KEY: optional(z.string().max(500, 'is too long')),
+  TRANSLATE_TIMEOUT_MS: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(100, 'must be at least 100').max(60_000, 'must be at most 60000').default(4000),
+  ),
   METRICS_TOKEN: optional(z.string().regex(/^\S{16,}$/, 'must be at least 16 characters, without spaces')),
   // Roster import limits. A 50,000-student district exports ~95 MB of CSV (~20 MB zipped), at
   // most ~300,000 rows in one file, lines under 400 characters, and imports in ~25 s.
@@ -67,6 +73,8 @@ export interface Config {
   logLevel: string;
   /** A bearer token a scraper with no staff account may read /metrics with; district admins' tokens work too. */
   metricsToken: string | null;
+  /** A LibreTranslate-compatible service for free-text updates (src/translation); url null: none. */
+  translate: { url: string | null; apiKey: string | null; timeoutMs: number };
   rosterLimits: RosterLimits;
 }
 
@@ -127,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultTimezone: v.DEFAULT_TIMEZONE,
     logLevel: v.LOG_LEVEL,
     metricsToken: v.METRICS_TOKEN ?? null,
+    translate: { url: v.TRANSLATE_URL ?? null, apiKey: v.TRANSLATE_API_KEY ?? null, timeoutMs: v.TRANSLATE_TIMEOUT_MS },
     rosterLimits: {
       maxUploadBytes: v.ROSTER_MAX_UPLOAD_BYTES,
       maxExpandedBytes: v.ROSTER_MAX_EXPANDED_BYTES,

@@ -72,10 +72,10 @@ function messageBySid(db: Db, direction: MessageRow['direction'], sid: string): 
 
 /** Every column of a message, so one prepared insert serves every kind. */
 const MESSAGE_COLUMNS = [
-  'conversationId', 'direction', 'kind', 'body', 'language', 'encoding', 'segments', 'fromNumber', 'toNumber', 'status',
+  'conversationId', 'direction', 'kind', 'body', 'language', 'originalBody', 'originalLanguage', 'encoding', 'segments', 'fromNumber', 'toNumber', 'status',
   'providerSid', 'errorCode', 'staffId', 'urgent', 'confirmsOptOut', 'attempts', 'scheduledFor', 'sentAt', 'createdAt', 'updatedAt',
 ] as const;
-const MESSAGE_DEFAULTS = { language: null, encoding: null, segments: null, providerSid: null, errorCode: null, staffId: null, urgent: false, confirmsOptOut: false, attempts: 0, scheduledFor: null, sentAt: null };
+const MESSAGE_DEFAULTS = { language: null, originalBody: null, originalLanguage: null, encoding: null, segments: null, providerSid: null, errorCode: null, staffId: null, urgent: false, confirmsOptOut: false, attempts: 0, scheduledFor: null, sentAt: null };
 
 async function insertMessage(db: Db, row: NewMessage): Promise<MessageRow> {
   const statement = prepared(db, 'messages.insert', () =>

@@ -8,6 +8,7 @@ import type { Tables } from './tables';
 
 export { EVENT_SOURCES, MESSAGE_KINDS, MESSAGE_STATUSES, type EventSource, type MessageKind, type MessageStatus } from './messaging';
 export type { Tables } from './tables';
+export { PROGRESS_KINDS, PROGRESS_SOURCES, type ProgressKind, type ProgressSource } from './progress';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -28,6 +29,7 @@ export let classTeachers = sqliteTables.classTeachers;
 export let enrollments = sqliteTables.enrollments;
 export let rosterImports = sqliteTables.rosterImports;
 export let welcomes = sqliteTables.welcomes;
+export let progressRecords = sqliteTables.progressRecords;
 
 let bound: Dialect | null = null;
 
@@ -56,4 +58,5 @@ export function bindTables(dialect: Dialect, tables: Tables): void {
   enrollments = tables.enrollments;
   rosterImports = tables.rosterImports;
   welcomes = tables.welcomes;
+  progressRecords = tables.progressRecords;
 }

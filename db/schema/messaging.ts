@@ -64,8 +64,12 @@ export function messagingTables(k: SchemaKit, { families, schools, staff }: Retu
       conversationId: k.integer('conversation_id').notNull().references(() => conversations.id),
       direction: k.text('direction', { enum: ['inbound', 'outbound'] }).notNull(),
       kind: k.text('kind', { enum: MESSAGE_KINDS }).notNull(),
+      /** What the family got: for a translated text, the translation. */
       body: k.text('body').notNull(),
       language: k.text('language'),
+      /** What staff wrote, when the family got a translation of it (else null). */
+      originalBody: k.text('original_body'),
+      originalLanguage: k.text('original_language'),
       encoding: k.text('encoding'),
       segments: k.integer('segments'),
       fromNumber: k.text('from_number').notNull(),

@@ -7,4 +7,5 @@ export const {
   schools, staff, apiTokens, families, guardians, phones, students, studentGuardians,
   optOuts, conversations, messages, messageEvents,
   classes, classTeachers, enrollments, rosterImports, welcomes,
+  progressRecords,
 } = pgTables;

@@ -73,14 +73,19 @@ export function templatedLanguages(): string[] {
  */
 export function t(lng: string, key: string, vars: Record<string, unknown> = {}): string {
   const code = normalizeLanguage(lng) ?? DEFAULT_LANGUAGE;
-  if (!instance.exists(key, { lng: code })) throw new Error(`no template "${key}" for ${code} or ${DEFAULT_LANGUAGE}`);
+  // vars go along so a plural key ("…_one", "…_other") is found by its count.
+  if (!instance.exists(key, { ...vars, lng: code })) throw new Error(`no template "${key}" for ${code} or ${DEFAULT_LANGUAGE}`);
   return instance.t(key, { ...vars, lng: code }) as string;
 }
 
-/** Whether `lng` has its own text for `key` (false when it would fall back to English). */
+/**
+ * Whether `lng` has its own text for `key` (false when it would fall back to English). A plural
+ * key ("updates:missing.assignments") counts when its `_other` form is there.
+ */
 export function hasOwnTemplate(lng: string, key: string): boolean {
   const [ns, keyPath] = key.includes(':') ? key.split(':', 2) : ['system', key];
-  return instance.getResource(lng, ns, keyPath) !== undefined;
+  const own = (k: string) => typeof instance.getResource(lng, ns, k) === 'string';
+  return own(keyPath) || own(`${keyPath}_other`);
 }
 
 export { TEMPLATES_DIR };

@@ -20,6 +20,8 @@ export interface OutboundRequest {
   urgent?: boolean;
   confirmsOptOut?: boolean;
   language?: string | null;
+  /** What staff wrote when `body` is its translation, kept beside it for staff to see. */
+  original?: { body: string; language: string } | null;
 }
 
 export interface QueuedText {
@@ -52,6 +54,8 @@ export async function queueOutbound(
       kind: req.kind,
       body: req.body,
       language: req.language ?? null,
+      originalBody: req.original?.body ?? null,
+      originalLanguage: req.original?.language ?? null,
       encoding: seg.encoding,
       segments: seg.segments,
       fromNumber: sender.from ?? sender.key,

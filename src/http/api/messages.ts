@@ -12,6 +12,8 @@ export function presentMessage(m: MessageRow) {
     direction: m.direction,
     kind: m.kind,
     body: m.body,
+    /** What staff wrote, when the family got a translation of it. */
+    original: m.originalBody === null ? null : { body: m.originalBody, language: m.originalLanguage },
     status: m.status,
     from: m.fromNumber,
     to: m.toNumber,

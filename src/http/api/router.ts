@@ -8,6 +8,7 @@ import { messagesRouter } from './messages';
 import { classesRouter } from './classes';
 import { studentsRouter } from './students';
 import { rosterImportsRouter } from './roster-imports';
+import { updatesRouter } from './updates';
 
 /**
  * The staff JSON API (/api/v1). Every route needs a bearer token (`npm run cli -- staff add`).
@@ -23,6 +24,8 @@ import { rosterImportsRouter } from './roster-imports';
  *   GET /classes, GET /classes/:id    (with teachers and students; read-only, the roster import writes them)
  *   GET /students, GET /students/:id  (?classId= ?schoolId=; with classIds and guardians incl. no-contact)
  *   POST/GET /roster/imports, GET /roster/imports/:id  (multipart upload run as a queued import; its report)
+ *   POST /updates/preview, POST /updates  (a teacher's updates for a class: one text per family, in its
+ *                                          language; items or a CSV; see src/http/api/updates.ts)
  *
  * Lists answer {"items":[...],"nextCursor":null|"..."} and take ?limit= (1..500, default 50)
  * and ?cursor= (copied from nextCursor).
@@ -39,5 +42,6 @@ export function apiRouter(deps: Deps): Router {
   r.use('/classes', classesRouter(deps));
   r.use('/students', studentsRouter(deps));
   r.use('/roster/imports', rosterImportsRouter(deps));
+  r.use('/updates', updatesRouter(deps));
   return r;
 }
