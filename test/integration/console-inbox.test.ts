@@ -127,3 +127,24 @@ test('a live event reaches a signed-in page for a new text it may see', async ()
   controller.abort();
   expect((await c.get(`/console/conversations/${kimConv.id}/thread`)).html).toContain('Thank you!');
 });
+
+test('at night the reply box warns when a reply will leave, and a reply is held until then', async () => {
+  const c = new ConsoleClient(app.url);
+  await c.signIn('lee@inbox.test', PASSWORD);
+  const conv = await conversationOf(ids.garcia);
+  expect((await c.get(`/console/conversations/${conv.id}`)).html).not.toContain('Quiet hours at the school');
+  clock.set('2026-11-19T02:30:00Z'); // 21:30 in New York
+  try {
+    const page = await c.get(`/console/conversations/${conv.id}`);
+    expect(page.html).toContain('a reply sent now will be delivered at 8:00 AM tomorrow (school time)');
+    const check = await c.get(`/console/conversations/${conv.id}/quiet-hours`, { accept: 'application/json' });
+    expect(JSON.parse(check.html).warning).toContain('8:00 AM tomorrow');
+    const sent = await c.post(`/console/conversations/${conv.id}/reply`, { body: 'Of course, call me tomorrow.' });
+    expect(sent.status).toBe(303);
+    expect((await c.get(`/console/conversations/${conv.id}`)).html).toContain('Quiet hours: it will be delivered at 8:00 AM tomorrow.');
+    const held = (await api(adminToken, 'GET', `/conversations/${conv.id}/messages?limit=500`)).json.items.at(-1);
+    expect(held).toMatchObject({ status: 'held', body: expect.stringContaining('Of course, call me tomorrow.') });
+  } finally {
+    clock.set('2026-11-18T15:00:00Z');
+  }
+});
