@@ -13,6 +13,7 @@ import { inboxRoutes } from './inbox';
 import { conversationRoutes } from './conversation';
 import { familyRoutes } from './families';
 import { liveEvents } from './events';
+import { composerRoutes } from './composer';
 
 /**
  * The staff console (/console): server-rendered Eta pages, sessions in Redis, CSRF on every form.
@@ -83,6 +84,7 @@ export function consoleRouter(deps: Deps): ConsoleApp {
   inboxRoutes(r, deps, page);
   conversationRoutes(r, deps, page);
   familyRoutes(r, deps, page);
+  composerRoutes(r, deps, page);
   const live = liveEvents(deps);
   r.get('/events', live.route);
   closers.push(() => live.close());
