@@ -17,7 +17,8 @@ const PASSWORD = 'console access passphrase';
 type Actor = 'district' | 'adminA' | 'teacherA' | 'teacherA2' | 'adminB' | 'teacherB';
 const ACTORS: Actor[] = ['district', 'adminA', 'teacherA', 'teacherA2', 'adminB', 'teacherB'];
 const clients = {} as Record<Actor, ConsoleClient>;
-const ids = { classA: 0, classA2: 0, familyA: 0, familyA2: 0, familyB: 0, convA: 0, convB: 0, unmatchedA: 0 };
+const ids = { classA: 0, classA2: 0, familyA: 0, familyA2: 0, familyB: 0, convA: 0, convB: 0, unmatchedA: 0, studentA: 0, schoolA: 0, importA: 0 };
+const ROSTER = 'student_id,student_first_name,student_last_name,grade,school,class,teacher_email,guardian_id,guardian_first_name,guardian_last_name,guardian_phone\nacc-1,Ivy,Lane,3,School A,Grade 3 Reading,teacher-a@access.test,acc-g1,Ian,Lane,+15555550521\n';
 
 beforeAll(async () => {
   app = await startTestApp('console-access', { clock });
@@ -39,6 +40,8 @@ beforeAll(async () => {
   ids.familyA = a.family.id;
   ids.familyA2 = a2.family.id;
   ids.familyB = b.family.id;
+  ids.studentA = a.students[0].id;
+  ids.schoolA = schoolA.id;
   ids.classA = (await seedClass(db, schoolA.id, { title: 'Grade 3 Reading', teacherIds: [teacherA.id] })).id;
   ids.classA2 = (await seedClass(db, schoolA.id, { title: 'Grade 4 Math', teacherIds: [teacherA2.id] })).id;
   const classB = await seedClass(db, schoolB.id, { title: 'Grade 3 B', teacherIds: [teacherB.id] });
@@ -71,13 +74,29 @@ beforeAll(async () => {
     clients[actor] = new ConsoleClient(app.url);
     expect((await clients[actor].signIn(emails[actor], PASSWORD)).status).toBe(303);
   }
+  await clients.adminA.get('/console/imports');
+  const imported = await clients.adminA.upload('/console/imports', { dryRun: 'true' }, { name: 'roster.csv', content: ROSTER });
+  expect(imported.status).toBe(303);
+  ids.importA = Number(/\/console\/imports\/(\d+)$/.exec(imported.location!)![1]);
 });
 
 afterAll(async () => {
   await app.stop();
 });
 
-type Probe = [string, 'GET' | 'POST', () => string, Actor[]];
+/**
+ * [what, method, path, who may, options]: `ok` is the allowed actors' status (default 200 for a
+ * GET, 303 for a POST); `forbidden` actors get 403 (they see the thing but may not use it:
+ * admin-only pages); everyone else gets 404, exactly as for a missing id.
+ */
+interface ProbeOptions {
+  form?: () => Record<string, string>;
+  upload?: boolean;
+  ok?: number;
+  forbidden?: Actor[];
+}
+type Probe = [string, 'GET' | 'POST', () => string, Actor[], ProbeOptions?];
+const TEACHERS: Actor[] = ['teacherA', 'teacherA2', 'teacherB'];
 const probes: Probe[] = [
   ['class page', 'GET', () => `/console/classes/${ids.classA}`, ['district', 'adminA', 'teacherA']],
   ['family page', 'GET', () => `/console/families/${ids.familyA}`, ['district', 'adminA', 'teacherA']],
@@ -88,20 +107,52 @@ const probes: Probe[] = [
   ["another class's family", 'GET', () => `/console/families/${ids.familyA2}`, ['district', 'adminA', 'teacherA2']],
   ['reply', 'POST', () => `/console/conversations/${ids.convA}/reply`, ['district', 'adminA', 'teacherA']],
   ['write to a family', 'POST', () => `/console/families/${ids.familyA2}/messages`, ['district', 'adminA', 'teacherA2']],
+  ['update composer', 'GET', () => `/console/classes/${ids.classA}/updates`, ['district', 'adminA', 'teacherA']],
+  ['preview updates', 'POST', () => `/console/classes/${ids.classA}/updates`, ['district', 'adminA', 'teacherA'], { ok: 200, form: () => ({ action: 'preview', language: 'en', [`s${ids.studentA}_template`]: 'praise.kindness' }) }],
+  ['same for everyone', 'POST', () => `/console/classes/${ids.classA}/updates`, ['district', 'adminA', 'teacherA'], { ok: 200, form: () => ({ action: 'fill', all_template: 'praise.kindness' }) }],
+  // A stale digest: the allowed see the preview again (409) and nothing is sent to anyone.
+  ['send updates', 'POST', () => `/console/classes/${ids.classA}/updates/send`, ['district', 'adminA', 'teacherA'], {
+    ok: 409,
+    form: () => ({ items: JSON.stringify([{ studentId: ids.studentA, template: 'praise.kindness', slots: {} }]), language: 'en', requestId: `probe-${Math.random().toString(36).slice(2)}xxxxxxxx`, digest: 'stale-digest-stale-digest-stale' }),
+  }],
+  ['updates CSV', 'POST', () => `/console/classes/${ids.classA}/updates/csv`, ['district', 'adminA', 'teacherA'], { ok: 200, upload: true }],
+  ['roster imports', 'GET', () => '/console/imports', ['district', 'adminA', 'adminB'], { forbidden: TEACHERS }],
+  ['roster import upload', 'POST', () => '/console/imports', ['district', 'adminA', 'adminB'], { upload: true, forbidden: TEACHERS }],
+  ['roster import page', 'GET', () => `/console/imports/${ids.importA}`, ['district', 'adminA'], { forbidden: TEACHERS }],
+  ['roster import report', 'GET', () => `/console/imports/${ids.importA}/report`, ['district', 'adminA'], { forbidden: TEACHERS }],
+  ['school settings list', 'GET', () => '/console/settings', ['district', 'adminA', 'adminB'], { ok: -303, forbidden: TEACHERS }],
+  ['school settings', 'GET', () => `/console/schools/${ids.schoolA}/settings`, ['district', 'adminA'], { forbidden: ['teacherA', 'teacherA2'] }],
+  ['save school settings', 'POST', () => `/console/schools/${ids.schoolA}/settings`, ['district', 'adminA'], {
+    forbidden: ['teacherA', 'teacherA2'],
+    form: () => ({ timezone: 'America/New_York', from: FROM_A, mps: '1', phoneRegion: 'US' }),
+  }],
 ];
 
 describe.each(ACTORS)('%s', (actor) => {
-  test.each(probes)('%s', async (_what, method, path, allowed) => {
+  test.each(probes)('%s', async (_what, method, path, allowed, opts = {}) => {
     const c = clients[actor];
     await c.get('/console/inbox'); // a fresh CSRF token for the form
-    const res = method === 'GET' ? await c.get(path()) : await c.post(path(), { body: `Checking in (${actor})` });
-    const missing = method === 'GET' ? await c.get(path().replace(/\/\d+/, '/999999')) : await c.post(path().replace(/\/\d+/, '/999999'), { body: 'x' });
+    const send = (p: string) =>
+      method === 'GET'
+        ? c.get(p)
+        : opts.upload
+          ? c.upload(p, { dryRun: 'true' }, { name: 'roster.csv', content: p.includes('/updates/') ? `student_id,template\n${ids.studentA},praise.kindness\n` : ROSTER })
+          : c.post(p, opts.form ? opts.form() : { body: `Checking in (${actor})` });
+    const res = await send(path());
+    await c.get('/console/inbox');
+    const missing = await send(path().replace(/\/\d+/, '/999999'));
     if (allowed.includes(actor)) {
-      expect(res.status).toBe(method === 'GET' ? 200 : 303);
+      // ok -303: a GET that redirects (a school admin's one school) or shows a list (the district).
+      if (opts.ok === -303) expect([200, 303]).toContain(res.status);
+      else expect(res.status).toBe(opts.ok ?? (method === 'GET' ? 200 : 303));
+    } else if (opts.forbidden?.includes(actor)) {
+      expect(res.status).toBe(403);
+      expect([403, 404]).toContain(missing.status);
+      expect(res.html).not.toMatch(/Adams|Abbott|Ari|Ada|Ivy/);
     } else {
       expect(res.status).toBe(404);
       expect(missing.status).toBe(404);
-      expect(res.html).not.toMatch(/Adams|Abbott|Ari|Ada/);
+      expect(res.html).not.toMatch(/Adams|Abbott|Ari|Ada|Ivy/);
     }
   });
 });

@@ -14,6 +14,8 @@ import { conversationRoutes } from './conversation';
 import { familyRoutes } from './families';
 import { liveEvents } from './events';
 import { composerRoutes } from './composer';
+import { importRoutes } from './imports';
+import { settingsRoutes } from './settings';
 
 /**
  * The staff console (/console): server-rendered Eta pages, sessions in Redis, CSRF on every form.
@@ -85,6 +87,8 @@ export function consoleRouter(deps: Deps): ConsoleApp {
   conversationRoutes(r, deps, page);
   familyRoutes(r, deps, page);
   composerRoutes(r, deps, page);
+  importRoutes(r, deps, page);
+  settingsRoutes(r, deps, page);
   const live = liveEvents(deps);
   r.get('/events', live.route);
   closers.push(() => live.close());
