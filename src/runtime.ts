@@ -60,8 +60,10 @@ export async function startFamilyLine(config: Config, opts: StartOptions = {}): 
 
   let server: Server | null = null;
   let url: string | null = null;
+  let webApp: express.Express | null = null;
   if (deps && roles.includes('web')) {
-    server = await listen(createApp(deps, simulator ? [{ path: '/sim', router: simulator.router }] : []), config.port);
+    webApp = createApp(deps, simulator ? [{ path: '/sim', router: simulator.router }] : []);
+    server = await listen(webApp, config.port);
     url = localUrl(server);
     logger.info({ port: portOf(server), smsProvider: config.smsProvider, publicBaseUrl: config.publicBaseUrl }, 'web role listening');
   } else if (simulator) {
@@ -89,6 +91,7 @@ export async function startFamilyLine(config: Config, opts: StartOptions = {}): 
         server.closeAllConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
+      await webApp?.locals.close?.();
       await workers?.close();
       await simulator?.close();
       if (redis.status === 'ready') {

@@ -93,6 +93,11 @@ async function insertMessage(db: Db, row: NewMessage): Promise<MessageRow | unde
 export interface StoreInbound {
   message: Omit<NewMessage, 'conversationId'>;
   conversation: ConversationKey;
+  /**
+   * False for a keyword FamilyLine answers by itself (STOP, HELP, a language name...): the text is
+   * kept in the thread, but nobody needs to read it, so it does not count as unread.
+   */
+  countsAsUnread?: boolean;
   optOut: { add: OptOutChange } | { remove: { phoneNumber: string; sendingNumber: string } } | null;
 }
 
@@ -110,9 +115,9 @@ export async function storeInbound(db: Db, input: StoreInbound): Promise<{ messa
     await prepared(tx, 'conversations.touchInbound', () =>
       tx
         .update(conversations)
-        .set({ lastMessageAt: sql`${P('at')}`, unreadCount: sql`${conversations.unreadCount} + 1` })
+        .set({ lastMessageAt: sql`${P('at')}`, unreadCount: sql`${conversations.unreadCount} + ${P('unread')}` })
         .where(eq(conversations.id, P('id'))),
-    ).affected({ at: message.createdAt, id: conv.id });
+    ).affected({ at: message.createdAt, id: conv.id, unread: input.countsAsUnread === false ? 0 : 1 });
     let optOutChanged = false;
     if (input.optOut && 'add' in input.optOut) optOutChanged = await addOptOut(tx, input.optOut.add);
     if (input.optOut && 'remove' in input.optOut) {

@@ -8,6 +8,7 @@ import { reserveSendSlot } from './pacing';
 import { decideSend } from './policy';
 import { loadSendContext } from './send-context';
 import { applyCarrierAction, applyEarlyCallbacks, statusPatch } from './status-callback';
+import { publishLive } from './live';
 
 export type DeliverOutcome =
   | { kind: 'done'; status: string }
@@ -46,6 +47,7 @@ export async function deliverMessage(
   if (decision.action === 'block') {
     if (await updateUnsent(deps.db, message.id, { status: 'blocked', updatedAt: at })) {
       deps.logger.info({ messageId, to: maskPhone(message.toNumber), reason: decision.reason }, 'send blocked');
+      publishLive(deps, { conversationId: message.conversationId, change: 'status' });
     }
     return { kind: 'done', status: 'blocked' };
   }
@@ -90,6 +92,7 @@ export async function deliverMessage(
     }
     await applyCarrierAction(deps, err.action, message.toNumber, ctx.sender.key, err.code);
     deps.logger.warn(base, 'send failed permanently');
+    publishLive(deps, { conversationId: message.conversationId, change: 'status' });
     return { kind: 'failed', code: err.code, message: err.message };
   }
   // The carrier has the text now: its sid must be stored, even if that means waiting out a
@@ -105,6 +108,7 @@ export async function deliverMessage(
   );
   deps.logger.info({ messageId, to: maskPhone(message.toNumber), providerSid: result.providerSid }, 'sent to provider');
   await applyEarlyCallbacks(deps, stored, early);
+  publishLive(deps, { conversationId: message.conversationId, change: 'status' });
   return { kind: 'done', status: stored.status };
 }
 

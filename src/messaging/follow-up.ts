@@ -5,6 +5,7 @@ import { getFamily, getSchool, updateFamily, type FamilyRow } from '../../db/rep
 import { parseKeyword } from '../i18n/keywords';
 import { t } from '../i18n/i18n';
 import { queueOutbound } from './outbound';
+import { publishLive } from './live';
 
 const DAY = 86_400_000;
 export const PAUSE_DAYS = 28;
@@ -25,7 +26,10 @@ export async function followUpInbound(deps: Deps, job: { messageId: number; optO
 
   const since = new Date(now - ASSIGNMENT_WINDOW_DAYS * DAY).toISOString();
   const assignee = await lastStaffSender(deps.db, conversation.id, since);
-  if (assignee !== conversation.assignedStaffId) await setConversationAssignee(deps.db, conversation.id, assignee);
+  if (assignee !== conversation.assignedStaffId) {
+    await setConversationAssignee(deps.db, conversation.id, assignee);
+    publishLive(deps, { conversationId: conversation.id, change: 'assigned' });
+  }
 
   const keyword = parseKeyword(message.body, family?.language);
   if (!keyword) return;

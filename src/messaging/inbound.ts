@@ -9,6 +9,8 @@ import { enqueueInbound } from '../queue/queues';
 import { parseKeyword } from '../i18n/keywords';
 import { segmentInfo } from '../i18n/segments';
 import { isDefaultSender, senderFor } from './senders';
+import { publishLive } from './live';
+import type { Keyword } from '../i18n/keywords';
 
 export interface Route {
   school: SchoolRow | null;
@@ -53,6 +55,7 @@ export async function receiveInbound(deps: Deps, sms: InboundSms, receivedAt?: s
     optOut = { remove: { phoneNumber: sms.from, sendingNumber: sender } };
   }
   const seg = segmentInfo(sms.body);
+  const answered = answeredByFamilyLine(keyword, route, optOut);
   const { message, created, optOutChanged } = await storeInbound(deps.db, {
     message: {
       direction: 'inbound',
@@ -72,6 +75,7 @@ export async function receiveInbound(deps: Deps, sms: InboundSms, receivedAt?: s
       familyId: route.family?.id ?? null,
       unmatchedNumber: route.family ? null : sms.from,
     },
+    countsAsUnread: !answered,
     optOut,
   });
   if (created) {
@@ -79,8 +83,31 @@ export async function receiveInbound(deps: Deps, sms: InboundSms, receivedAt?: s
       { messageId: message.id, from: maskPhone(sms.from), conversationId: message.conversationId, matched: Boolean(route.family), optOutChanged },
       'inbound text stored',
     );
+    publishLive(deps, { conversationId: message.conversationId, change: 'message' });
   }
   // Queued even for a retried webhook: the job id makes it once, and a lost enqueue gets a second chance.
   await enqueueInbound(deps.queues, { messageId: message.id, optOutChanged });
   return { messageId: message.id, created };
+}
+
+/**
+ * A keyword FamilyLine acts on by itself (follow-up.ts answers or records it), so no person needs
+ * to read it: STOP, HELP, PAUSE and a language name from a known family, START when it opts the
+ * number back in. A yes-like START word from a number that never opted out is an ordinary answer
+ * ("SÍ" to a teacher's question) and stays unread, as do PAUSE or a language name from a number no
+ * roster knows, which nothing answers.
+ */
+export function answeredByFamilyLine(keyword: { type: Keyword['type'] | string } | null, route: Route, optOut: StoreInbound['optOut']): boolean {
+  switch (keyword?.type) {
+    case 'stop':
+    case 'help':
+      return true;
+    case 'start':
+      return optOut !== null;
+    case 'pause':
+    case 'language':
+      return route.family !== null;
+    default:
+      return false;
+  }
 }

@@ -9,6 +9,7 @@ import { segmentInfo } from '../i18n/segments';
 import { decideSend } from './policy';
 import { audienceOf, sendContextFor } from './send-context';
 import { senderFor } from './senders';
+import { publishLive } from './live';
 
 export interface OutboundRequest {
   conversationId: number;
@@ -34,7 +35,11 @@ export interface QueuedText {
  * Every outbound text is a message row first, then a send job keyed by its id. The policy is
  * checked now so the caller can say when it will leave, and again by the worker at send time.
  */
-export async function queueOutbound(deps: Pick<Deps, 'db' | 'config' | 'clock' | 'queues'>, req: OutboundRequest): Promise<MessageRow[]> {
+export async function queueOutbound(
+  // Without redis and logger (a roster import in a process of its own) no live event goes out.
+  deps: Pick<Deps, 'db' | 'config' | 'clock' | 'queues'> & Partial<Pick<Deps, 'redis' | 'logger'>>,
+  req: OutboundRequest,
+): Promise<MessageRow[]> {
   const audience = await audienceOf(deps, req.conversationId);
   const conversation = audience.conversation;
   if (!conversation) throw AppError.notFound('Conversation');
@@ -65,6 +70,7 @@ export async function queueOutbound(deps: Pick<Deps, 'db' | 'config' | 'clock' |
   );
   const now = deps.clock.now();
   const result: MessageRow[] = [];
+  if (deps.redis && deps.logger) publishLive({ redis: deps.redis, logger: deps.logger, config: deps.config }, { conversationId: conversation.id, change: 'message' });
   for (const row of rows) {
     const ctx = await sendContextFor(deps, row, audience);
     const decision = decideSend(row, ctx.policy, now);

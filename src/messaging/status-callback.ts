@@ -8,6 +8,7 @@ import type { EventSource } from '../../db/schema';
 import { markNumberUnreachable } from '../../db/repositories/routing';
 import { retryAfterCarrierFailure } from './carrier-retry';
 import { isMessageStatus, movesForward } from './status';
+import { publishLive } from './live';
 
 /** The change a callback makes to a message: none when it is late, repeated or unknown. */
 export function statusPatch(current: MessageRow, event: Pick<StatusEvent, 'status' | 'errorCode'>, at: string): StatusPatch | null {
@@ -55,6 +56,7 @@ export async function applyStatusCallback(
     (current, event) => statusPatch(current, event, at),
   );
   if (!message || !applied) return;
+  publishLive(deps, { conversationId: message.conversationId, change: 'status' });
   await actOnCarrierFailure(deps, message, update, at);
 }
 

@@ -53,3 +53,16 @@ export async function updateSchool(ctx: Ctx, who: StaffPrincipal, id: number, pa
   if (!updated) throw AppError.notFound(`School ${id}`);
   return updated;
 }
+
+/** A school whose settings the caller may change: hidden ones are 404, visible but not theirs to edit 403. */
+export async function schoolForSettings(ctx: Ctx, who: StaffPrincipal, id: number): Promise<SchoolRow> {
+  const school = await getSchool(ctx, who, id);
+  requireThat(may.editSchool(who, school.id), 'Only an admin of this school may change its settings');
+  return school;
+}
+
+/** The schools whose settings the caller may change (a teacher: none, 403). */
+export async function schoolsForSettings(ctx: Ctx, who: StaffPrincipal): Promise<SchoolRow[]> {
+  requireThat(who.role !== 'teacher', 'Only a school or district admin may change school settings');
+  return (await listSchools(ctx, who, { limit: 500 })).filter((s) => may.editSchool(who, s.id));
+}

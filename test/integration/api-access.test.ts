@@ -201,6 +201,8 @@ const MATRIX: Record<string, (who: Role) => Promise<void>> = {
   },
   'GET /families/:id': perRow('families', 'GET', '', 200),
   'PATCH /families/:id': perRow('families', 'PATCH', '', 200, { body: { language: 'en' }, allowed: isAdmin }),
+  // A family that never texted is written to as a conversation is answered (its conversation opened or reused).
+  'POST /families/:id/messages': perRow('families', 'POST', '/messages', 202, { body: { body: 'Hello from school.' }, except: { famA1x: 409 } }),
   'GET /conversations': async (who) => {
     await list('conversations')(who);
     await list('conversations', schoolB(), (n) => n === 'convB')(who);

@@ -1,15 +1,19 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../deps';
-import { getConversation, listConversations, readMessages, replyToConversation, type ConversationRow } from '../../staff/inbox';
+import { getConversation, listConversations, readMessages, replyToConversation, summarize, type ConversationRow } from '../../staff/inbox';
+import type { ConversationSummary } from '../../../db/repositories/conversation-reads';
 import { staffOf } from '../middleware/auth';
 import { presentMessage } from './messages';
 import { DEFAULT_LIMIT, decodeCursor, idCursor, idParam, page, pageQuery, parseBody, parseQuery, queryBool, queryId } from './validate';
 
-export function presentConversation(c: ConversationRow) {
+export function presentConversation(c: ConversationRow & Pick<ConversationSummary, 'familyName' | 'children'>) {
   return {
     id: c.id,
     familyId: c.familyId,
+    /** The family's display name and its children's first names (null and [] for an unknown number). */
+    familyName: c.familyName,
+    children: c.children,
     schoolId: c.schoolId,
     unmatchedNumber: c.unmatchedNumber,
     assignedStaffId: c.assignedStaffId,
@@ -51,11 +55,12 @@ export function conversationsRouter(deps: Deps): Router {
       limit,
       after: after ? { activity: after[0], id: after[1] } : undefined,
     });
-    res.json(page(rows, limit, presentConversation, (c) => [c.activity, c.id]));
+    res.json(page(await summarize(deps, rows), limit, presentConversation, (c) => [c.activity, c.id]));
   });
 
   r.get('/:id', async (req, res) => {
-    res.json(presentConversation(await getConversation(deps, staffOf(req), idParam(req, 'Conversation'))));
+    const [c] = await summarize(deps, [await getConversation(deps, staffOf(req), idParam(req, 'Conversation'))]);
+    res.json(presentConversation(c));
   });
 
   // Reading the page that reaches the newest message marks the conversation read (unreadCount 0);

@@ -2,7 +2,9 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../deps';
 import { createFamily, getFamily, listFamilies, updateFamily, type FamilyView } from '../../families/families';
+import { messageFamily } from '../../staff/inbox';
 import { staffOf } from '../middleware/auth';
+import { replyBody } from './conversations';
 import { bodyId, gradeField, languageField, nameField, phoneField } from './fields';
 import { DEFAULT_LIMIT, decodeCursor, idCursor, idParam, page, pageQuery, parseBody, parseQuery, queryId } from './validate';
 
@@ -77,6 +79,14 @@ export function familiesRouter(deps: Deps): Router {
 
   r.get('/:id', async (req, res) => {
     res.json(presentFamily(await getFamily(deps, staffOf(req), idParam(req, 'Family'))));
+  });
+
+  // A text to a family that may never have texted: its conversation is opened or reused; the answer
+  // is a conversation reply's (202) with the conversation's id added.
+  r.post('/:id/messages', async (req, res) => {
+    const id = idParam(req, 'Family');
+    const body = parseBody(replyBody, req);
+    res.status(202).json(await messageFamily(deps, staffOf(req), id, { body: body.body, urgent: body.urgent ?? false }));
   });
 
   r.patch('/:id', async (req, res) => {

@@ -36,8 +36,8 @@ export function presentImport(row: ImportRecord, withReport = true) {
   };
 }
 
-// Form fields arrive as strings, so booleans and ids are parsed like query strings.
-const form = z.strictObject({
+// Form fields arrive as strings, so booleans and ids are parsed like query strings. The console's upload form uses it too.
+export const importForm = z.strictObject({
   format: z.enum(['oneroster', 'flat'], { error: 'must be oneroster or flat' }).optional(),
   schoolId: queryId.optional(),
   timezone: timezoneField.optional(),
@@ -114,12 +114,12 @@ export function rosterImportsRouter(deps: Deps): Router {
 }
 
 /** Every problem at once: the form's fields and a missing or empty file. */
-function parseForm(req: Request): z.output<typeof form> {
+function parseForm(req: Request): z.output<typeof importForm> {
   const fields: Record<string, string> = {};
-  let parsed: z.output<typeof form> = {};
+  let parsed: z.output<typeof importForm> = {};
   req.body = { ...(req.body ?? {}) }; // multer's body has no prototype; JSON bodies are ignored here
   try {
-    parsed = parseBody(form, req);
+    parsed = parseBody(importForm, req);
   } catch (err) {
     if (!(err instanceof AppError && err.fields)) throw err;
     Object.assign(fields, err.fields);

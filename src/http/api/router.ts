@@ -16,6 +16,7 @@ import { updatesRouter } from './updates';
  *
  *   POST/GET /schools, GET/PATCH /schools/:id
  *   POST/GET /families, GET/PATCH /families/:id
+ *   POST /families/:id/messages     (202: as a conversation reply, opening the family's conversation if needed)
  *   GET /conversations, GET /conversations/:id
  *   GET /conversations/:id/messages   (oldest first; the page reaching the newest marks it read)
  *   POST /conversations/:id/messages  (202: a staff reply to every textable number)

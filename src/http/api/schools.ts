@@ -24,7 +24,8 @@ export function presentSchool(s: SchoolRow) {
   };
 }
 
-const fields = {
+/** Shared with the console's school settings form, so both accept exactly the same values. */
+export const schoolFields = {
   name: nameField(),
   timezone: timezoneField,
   from: phoneField.nullable().optional(),
@@ -37,6 +38,7 @@ const fields = {
     .refine((v) => isSupportedCountry(v), 'must be a country code such as US or CA')
     .optional(),
 };
+const fields = schoolFields;
 const createBody = z.strictObject(fields);
 const patchBody = z.strictObject({ ...fields, name: fields.name.optional(), timezone: fields.timezone.optional() });
 const listQuery = z.strictObject(pageQuery);

@@ -1,0 +1,40 @@
+/*
+ * Live updates: /console/events says which conversation changed; every part of the page marked
+ * data-live-src is fetched again from the server and swapped in. Without JS the page still works
+ * (reload to see new texts).
+ */
+(function () {
+  'use strict';
+  var parts = Array.prototype.slice.call(document.querySelectorAll('[data-live-src]'));
+  if (!parts.length || !window.EventSource) return;
+  var status = document.getElementById('live-status');
+
+  function refresh(part, event) {
+    var only = part.getAttribute('data-conversation-id');
+    if (only && String(event.conversationId) !== only) return;
+    fetch(part.getAttribute('data-live-src'), { headers: { accept: 'text/html' }, credentials: 'same-origin' })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (html === null) return;
+        // Keep keyboard focus on the same link if it is still there after the swap.
+        var focused = part.contains(document.activeElement) ? document.activeElement.getAttribute('href') : null;
+        part.innerHTML = html;
+        if (focused) {
+          var again = part.querySelector('[href="' + focused + '"]');
+          if (again) again.focus();
+        }
+        if (status && event.change === 'message') status.textContent = 'New message at ' + new Date().toLocaleTimeString();
+        part.setAttribute('data-live-updated', String(Date.now()));
+      })
+      .catch(function () { /* the next event fetches again */ });
+  }
+
+  var source = new EventSource('/console/events');
+  source.addEventListener('conversation', function (e) {
+    var event;
+    try { event = JSON.parse(e.data); } catch (err) { return; }
+    parts.forEach(function (part) { refresh(part, event); });
+  });
+  document.documentElement.setAttribute('data-live', 'connecting');
+  source.addEventListener('open', function () { document.documentElement.setAttribute('data-live', 'open'); });
+})();
