@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser';
+import { expectAccessible, launchChromium } from '../helpers/browser';
 import { startTestApp, waitFor, type TestApp } from '../helpers/app';
 import { TestClock } from '../helpers/clock';
 import { enroll, seedClass, seedFamily, seedSchool } from '../helpers/seed';
@@ -19,7 +19,6 @@ const FROM = '+15555550901';
 const ROSA = '+15555550911';
 const PASSWORD = 'composer chromium passphrase';
 const SHOTS = path.join(__dirname, 'screenshots');
-const AXE = require.resolve('axe-core/axe.min.js');
 const SCHOOL = 'Maple Street School';
 
 let app: TestApp;
@@ -60,18 +59,6 @@ async function signedIn(email: string): Promise<{ context: BrowserContext; page:
   await page.keyboard.press('Enter');
   await page.waitForURL(/\/console\/inbox$/);
   return { context, page };
-}
-
-/** axe-core in the page; no serious or critical violation. */
-async function expectAccessible(p: Page): Promise<void> {
-  await p.evaluate(fs.readFileSync(AXE, 'utf8'));
-  const violations = await p.evaluate(async () => {
-    const result = await (window as any).axe.run(document, { resultTypes: ['violations'] });
-    return result.violations
-      .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`);
-  });
-  expect(violations).toEqual([]);
 }
 
 test('a teacher writes updates for a class, sees the Spanish preview and its segments, sends, and sees it delivered', async () => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser';
+import { expectAccessible, launchChromium } from '../helpers/browser';
 import { startTestApp, waitFor, type TestApp } from '../helpers/app';
 import { TestClock } from '../helpers/clock';
 import { enroll, seedClass, seedFamily, seedSchool } from '../helpers/seed';
@@ -13,7 +13,6 @@ const FROM = '+15555550701';
 const PARENT = '+15555550711';
 const PASSWORD = 'chromium test passphrase';
 const SHOTS = path.join(__dirname, 'screenshots');
-const AXE = require.resolve('axe-core/axe.min.js');
 
 let app: TestApp;
 let browser: Browser;
@@ -48,18 +47,6 @@ afterAll(async () => {
   await browser?.close();
   await app?.stop();
 });
-
-/** axe-core in the page; no serious or critical violation. */
-async function expectAccessible(p: Page): Promise<void> {
-  await p.evaluate(fs.readFileSync(AXE, 'utf8'));
-  const violations = await p.evaluate(async () => {
-    const result = await (window as any).axe.run(document, { resultTypes: ['violations'] });
-    return result.violations
-      .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`);
-  });
-  expect(violations).toEqual([]);
-}
 
 const simReceived = async (): Promise<{ body: string; status: string }[]> =>
   (await (await fetch(`${app.url}/sim/api/messages?to=${encodeURIComponent(PARENT)}`)).json()).items;
