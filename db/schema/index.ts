@@ -27,6 +27,7 @@ export let classes = sqliteTables.classes;
 export let classTeachers = sqliteTables.classTeachers;
 export let enrollments = sqliteTables.enrollments;
 export let rosterImports = sqliteTables.rosterImports;
+export let rosterImportChunks = sqliteTables.rosterImportChunks;
 export let welcomes = sqliteTables.welcomes;
 
 let bound: Dialect | null = null;
@@ -55,5 +56,6 @@ export function bindTables(dialect: Dialect, tables: Tables): void {
   classTeachers = tables.classTeachers;
   enrollments = tables.enrollments;
   rosterImports = tables.rosterImports;
+  rosterImportChunks = tables.rosterImportChunks;
   welcomes = tables.welcomes;
 }

@@ -6,7 +6,7 @@ import multer from 'multer';
 import { z } from 'zod';
 import type { Deps } from '../../deps';
 import { AppError } from '../../errors';
-import { createImport, getImport, importsDir, listImports, mayImport, type ImportOptions, type ImportRecord } from '../../families/roster/import-jobs';
+import { createImport, getImport, listImports, mayImport, type ImportOptions, type ImportRecord } from '../../families/roster/import-jobs';
 import { megabytes } from '../../families/roster/limits';
 import { requireThat } from '../../staff/scope';
 import { staffOf } from '../middleware/auth';
@@ -68,9 +68,10 @@ export function rosterImportsRouter(deps: Deps): Router {
   const r = Router();
   const maxBytes = deps.config.rosterLimits.maxUploadBytes;
   const upload = multer({
+    // This host's temporary folder: createImport stores the file in the database, where any
+    // worker host finds it, and deletes this copy.
     storage: multer.diskStorage({
-      destination: importsDir(deps.config),
-      filename: (_req, _file, cb) => cb(null, `upload-${crypto.randomBytes(8).toString('hex')}.part`),
+      filename: (_req, _file, cb) => cb(null, `familyline-upload-${crypto.randomBytes(8).toString('hex')}.part`),
     }),
     limits: { fileSize: maxBytes, files: 1, fields: 20, fieldSize: 1000, parts: 30 },
     defParamCharset: 'utf8',
