@@ -76,6 +76,7 @@ export async function createImport(deps: Pick<Deps, 'db' | 'clock' | 'queues'>, 
     await repo.updateImport(deps.db, row.id, { fileBytes });
     row = { ...row, fileBytes };
   } catch (err) {
+    // Best effort: the database that refused a piece may refuse this too; the caller hears the first error.
     if (row) await abandon(deps, row.id, 'The uploaded file could not be stored; upload it again.').catch(() => undefined);
     throw err;
   } finally {

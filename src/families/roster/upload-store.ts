@@ -4,7 +4,9 @@
  * (PostgreSQL), and the database is the one thing every host shares. The file goes in pieces of
  * CHUNK_BYTES, each its own statement, so neither side holds a 100 MB upload in memory and a
  * SQLite writer never waits behind one long transaction; the worker writes the pieces back to a
- * private file of its own host, which the import reads as it reads any file.
+ * private file of its own host, which the import reads as it reads any file (in the worker's
+ * process: each piece is an awaited query and a file write, nothing that holds its event loop,
+ * and the import's own process then reads the file as the CLI's imports do).
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
