@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
 import { dialectSql } from '../dialects/differences';
 import { affectedRows, first } from '../query';
-import { rosterImports } from '../schema';
+import { rosterImportChunks, rosterImports } from '../schema';
 
 export type RosterImportRow = typeof rosterImports.$inferSelect;
 export type NewRosterImport = Omit<typeof rosterImports.$inferInsert, 'id'>;
@@ -66,7 +66,27 @@ export async function startImport(db: Db, id: number): Promise<RosterImportRow |
 export async function failUnfinishedImport(db: Db, id: number, patch: { error: string; finishedAt: string }): Promise<boolean> {
   const changed = await db
     .update(rosterImports)
-    .set({ status: 'failed', error: patch.error, finishedAt: patch.finishedAt, filePath: null })
+    .set({ status: 'failed', error: patch.error, finishedAt: patch.finishedAt })
     .where(and(eq(rosterImports.id, id), inArray(rosterImports.status, ['queued', 'running'])));
   return affectedRows(changed) > 0;
+}
+
+/** One piece of an import's uploaded file; `seq` counts from 0 in file order. */
+export async function insertChunk(db: Db, importId: number, seq: number, data: Buffer): Promise<void> {
+  await db.insert(rosterImportChunks).values({ importId, seq, data });
+}
+
+/** The piece `seq` of an import's file, or undefined past its last one. One at a time keeps memory flat. */
+export async function findChunk(db: Db, importId: number, seq: number): Promise<Buffer | undefined> {
+  const row = await first(
+    db
+      .select({ data: rosterImportChunks.data })
+      .from(rosterImportChunks)
+      .where(and(eq(rosterImportChunks.importId, importId), eq(rosterImportChunks.seq, seq))),
+  );
+  return row?.data;
+}
+
+export async function deleteChunks(db: Db, importId: number): Promise<void> {
+  await db.delete(rosterImportChunks).where(eq(rosterImportChunks.importId, importId));
 }

@@ -70,15 +70,16 @@ export interface StagedRecords {
   enrollments: RosterEnrollment[];
 }
 
-const PREFIX = 'familyline-roster-';
+/** Stages, and the copies of uploaded files imports read (src/families/roster/upload-store.ts), start with this. */
+export const ROSTER_TEMP_PREFIX = 'familyline-roster-';
 /** An import takes seconds to minutes; a stage this old was left by a process that died mid-import. */
 const STALE_AFTER_MS = 6 * 60 * 60_000;
 
-/** Deletes stages that processes which died mid-import left behind; returns how many. */
+/** Deletes stages and upload copies that processes which died mid-import left behind; returns how many. */
 export function removeStaleStages(now = Date.now(), dir = tmpdir()): number {
   let removed = 0;
   for (const name of readdirSync(dir)) {
-    if (!name.startsWith(PREFIX)) continue;
+    if (!name.startsWith(ROSTER_TEMP_PREFIX)) continue;
     const path = join(dir, name);
     const info = statSync(path, { throwIfNoEntry: false });
     if (info && now - info.mtimeMs > STALE_AFTER_MS) {
@@ -96,7 +97,7 @@ export class RosterStage {
   private readonly statements = new Map<string, Database.Statement>();
 
   constructor() {
-    this.dir = mkdtempSync(join(tmpdir(), PREFIX));
+    this.dir = mkdtempSync(join(tmpdir(), ROSTER_TEMP_PREFIX));
     this.path = join(this.dir, 'stage.sqlite');
     this.sqlite = new Database(this.path);
     this.sqlite.pragma('journal_mode = OFF');

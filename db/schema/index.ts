@@ -28,6 +28,7 @@ export let classes = sqliteTables.classes;
 export let classTeachers = sqliteTables.classTeachers;
 export let enrollments = sqliteTables.enrollments;
 export let rosterImports = sqliteTables.rosterImports;
+export let rosterImportChunks = sqliteTables.rosterImportChunks;
 export let welcomes = sqliteTables.welcomes;
 export let progressRecords = sqliteTables.progressRecords;
 
@@ -57,6 +58,7 @@ export function bindTables(dialect: Dialect, tables: Tables): void {
   classTeachers = tables.classTeachers;
   enrollments = tables.enrollments;
   rosterImports = tables.rosterImports;
+  rosterImportChunks = tables.rosterImportChunks;
   welcomes = tables.welcomes;
   progressRecords = tables.progressRecords;
 }

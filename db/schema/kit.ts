@@ -15,6 +15,8 @@ export interface SchemaKit {
   integer: (name: string) => ReturnType<typeof liteInteger>;
   text: typeof lite.text;
   bool: (name: string) => ReturnType<typeof liteBool>;
+  /** Bytes, read back as a Buffer: SQLite's blob, PostgreSQL's bytea. */
+  bytes: (name: string) => ReturnType<typeof liteBytes>;
   index: typeof lite.index;
   uniqueIndex: typeof lite.uniqueIndex;
   primaryKey: typeof lite.primaryKey;
@@ -23,6 +25,9 @@ export interface SchemaKit {
 const liteId = () => lite.integer('id').primaryKey({ autoIncrement: true });
 const liteInteger = (name: string) => lite.integer(name);
 const liteBool = (name: string) => lite.integer(name, { mode: 'boolean' });
+const liteBytes = (name: string) => lite.blob(name, { mode: 'buffer' });
+/** drizzle's pg-core has no bytea builder; node-postgres reads and writes bytea as a Buffer. */
+const pgBytes = pg.customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
 export const sqliteKit: SchemaKit = {
   table: lite.sqliteTable,
@@ -30,6 +35,7 @@ export const sqliteKit: SchemaKit = {
   integer: liteInteger,
   text: lite.text,
   bool: liteBool,
+  bytes: liteBytes,
   index: lite.index,
   uniqueIndex: lite.uniqueIndex,
   primaryKey: lite.primaryKey,
@@ -46,6 +52,7 @@ export const pgKit = {
   integer: (name: string) => pg.integer(name),
   text: pg.text,
   bool: (name: string) => pg.boolean(name),
+  bytes: (name: string) => pgBytes(name),
   index: pg.index,
   uniqueIndex: pg.uniqueIndex,
   primaryKey: pg.primaryKey,

@@ -46,14 +46,29 @@ export function rosterTables(k: SchemaKit, { families, schools, staff, students 
     dryRun: k.bool('dry_run').notNull().default(false),
     /** The options the import ran with (school, time zone, sender, welcome), as JSON. */
     options: k.text('options').notNull(),
-    /** The uploaded file, kept until the import has run. */
-    filePath: k.text('file_path'),
+    /** The uploaded file's name as the uploader knows it (messages say "roster.csv:12"), and its size. */
+    fileName: k.text('file_name'),
+    fileBytes: k.integer('file_bytes'),
     report: k.text('report'),
     error: k.text('error'),
     staffId: k.integer('staff_id').references(() => staff.id),
     createdAt: createdAt(k),
     finishedAt: k.text('finished_at'),
   });
+
+  /**
+   * An uploaded file, in pieces of about a megabyte, kept until its import has run: any worker
+   * host reads it from the database, and neither side ever holds the whole file in memory.
+   */
+  const rosterImportChunks = k.table(
+    'roster_import_chunks',
+    {
+      importId: k.integer('import_id').notNull().references(() => rosterImports.id),
+      seq: k.integer('seq').notNull(),
+      data: k.bytes('data').notNull(),
+    },
+    (t) => [k.primaryKey({ columns: [t.importId, t.seq] })],
+  );
 
   /** One welcome per phone number, ever: re-imports and second households never text it again. */
   const welcomes = k.table(
@@ -68,5 +83,5 @@ export function rosterTables(k: SchemaKit, { families, schools, staff, students 
     (t) => [k.uniqueIndex('welcomes_phone_uq').on(t.phoneNumber)],
   );
 
-  return { classes, classTeachers, enrollments, rosterImports, welcomes };
+  return { classes, classTeachers, enrollments, rosterImports, rosterImportChunks, welcomes };
 }

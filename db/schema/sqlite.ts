@@ -6,6 +6,6 @@ export const sqliteTables = buildTables(sqliteKit);
 export const {
   schools, staff, apiTokens, families, guardians, phones, students, studentGuardians,
   optOuts, conversations, messages, messageEvents,
-  classes, classTeachers, enrollments, rosterImports, welcomes,
+  classes, classTeachers, enrollments, rosterImports, rosterImportChunks, welcomes,
   progressRecords,
 } = sqliteTables;

@@ -1,14 +1,17 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { eq } from 'drizzle-orm';
 import { startTestApp, waitFor, type TestApp } from '../helpers/app';
 import { TestClock } from '../helpers/clock';
 import { addStaffWithToken } from '../../src/staff/accounts';
-import { importsDir, runImport } from '../../src/families/roster/import-jobs';
-import { findImport, insertImport } from '../../db/repositories/roster-imports';
-import { families } from '../../db/schema';
+import { runImport } from '../../src/families/roster/import-jobs';
+import { CHUNK_BYTES, fetchUpload, storeUpload } from '../../src/families/roster/upload-store';
+import { findImport, insertImport, updateImport } from '../../db/repositories/roster-imports';
+import { families, rosterImportChunks } from '../../db/schema';
+import type { Db } from '../../db/client';
 import type { Deps } from '../../src/deps';
-import { testDialect } from '../helpers/database';
 import { QUEUE, rosterImportJobId } from '../../src/queue/names';
 import { ROSTER_IMPORT_ATTEMPTS } from '../../src/queue/queues';
 import { startRosterImportWorker } from '../../workers/roster-import.worker';
@@ -22,7 +25,6 @@ const clock = new TestClock('2026-11-18T15:00:00Z'); // a Wednesday, 10:00 in Ne
 const tokens: Record<'district' | 'adminA' | 'adminB' | 'teacherA', string> = { district: '', adminA: '', adminB: '', teacherA: '' };
 let schoolA: number;
 let schoolB: number;
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'familyline-imports-'));
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'roster');
 const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name));
@@ -68,12 +70,12 @@ async function importAndWait(who: keyof typeof tokens, file: { name: string; byt
 
 const familyCount = async () => (await api('district', 'GET', '/families?limit=500')).json.items.length;
 const unchangedOnly = (c: Record<string, number>) => c.created === 0 && c.updated === 0 && c.deactivated === 0;
+/** How many pieces of an import's uploaded file the database still holds. */
+const storedPieces = async (db: Db, importId: number) =>
+  (await db.select({ seq: rosterImportChunks.seq }).from(rosterImportChunks).where(eq(rosterImportChunks.importId, importId))).length;
 
 beforeAll(async () => {
-  // A database of its own folder, so this run's imports folder is its own too (not the shared tmpdir's).
-  // On SQLite, a database file in a folder of its own keeps this run's uploads apart (importsDir).
-  const env: Record<string, string> = testDialect() === 'sqlite' ? { DATABASE_URL: `file:${path.join(dataDir, 'familyline.db')}` } : {};
-  app = await startTestApp('api-roster-imports', { clock, env });
+  app = await startTestApp('api-roster-imports', { clock });
   const now = new Date(clock.now()).toISOString();
   const db = app.deps.db;
   tokens.district = (await addStaffWithToken(db, { email: 'district@familyline.test', role: 'district_admin' }, now)).token;
@@ -92,7 +94,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('POST /api/v1/roster/imports', () => {
@@ -128,8 +129,9 @@ describe('POST /api/v1/roster/imports', () => {
       return items.length ? items : null;
     });
     expect(inbox).toHaveLength(1);
-    // The uploaded file is gone once the import has run.
-    expect(fs.readdirSync(importsDir(app.config)).filter((n) => n.startsWith(`${done.id}-`))).toEqual([]);
+    // The uploaded file is kept under its own name and is gone from the database once the import has run.
+    expect(await findImport(app.deps.db, done.id)).toMatchObject({ fileName: 'maple.csv', fileBytes: Buffer.byteLength(FLAT) });
+    expect(await storedPieces(app.deps.db, done.id)).toBe(0);
   });
 
   test('the same file again changes nothing', async () => {
@@ -173,6 +175,23 @@ describe('POST /api/v1/roster/imports', () => {
     });
     expect(job.attemptsMade).toBe(1);
     expect(await familyCount()).toBe(before);
+    expect(await storedPieces(app.deps.db, done.id)).toBe(0); // deleted after a failure too
+  });
+
+  test('a file of several megabytes arrives whole: its last row is read, after every piece before it', async () => {
+    const row = (id: string, first: string, phone: string) =>
+      `${id},${first},North,4,Maple Street School,Room 30,room30.teacher@maple.example.org,g-${id},Ida,North,${phone},en,mother,true`;
+    // 650 rows whose 5,000-character first names are rejected one by one, between two good ones.
+    const padded = Array.from({ length: 650 }, (_, i) => row(`s-pad-${i}`, 'N'.repeat(5000), '+1 555-555-0191'));
+    const big = [FLAT.split('\r\n')[0], row('s-first', 'Ada', '+1 555-555-0190'), ...padded, row('s-last', 'Zoe', '+1 555-555-0192')].join('\r\n');
+    expect(Buffer.byteLength(big)).toBeGreaterThan(3 * 1024 * 1024);
+    const done = await importAndWait('district', { name: 'big.csv', bytes: big }, { dryRun: 'true' });
+    expect(done).toMatchObject({ status: 'succeeded', dryRun: true });
+    expect(done.report.students.created).toBe(2); // s-first and s-last
+    expect(done.report.rejected.total).toBe(650);
+    expect(done.report.errors[649]).toMatchObject({ file: 'big.csv', line: 652 });
+    expect(await findImport(app.deps.db, done.id)).toMatchObject({ fileName: 'big.csv', fileBytes: Buffer.byteLength(big) });
+    expect(await storedPieces(app.deps.db, done.id)).toBe(0);
   });
 
   test('fields are validated together, naming each one; a missing file is fields.file', async () => {
@@ -209,23 +228,46 @@ describe('POST /api/v1/roster/imports', () => {
 });
 
 test('an unexpected error is retried; only the last attempt records a failure, in words of our own', async () => {
-  const dir = path.join(importsDir(app.config), `0-retry-${process.pid}`);
-  fs.mkdirSync(dir, { recursive: true });
-  const filePath = path.join(dir, 'maple.csv');
-  fs.writeFileSync(filePath, FLAT);
   const options = JSON.stringify({ schoolId: schoolA, welcome: true });
-  const row = await insertImport(app.deps.db, { status: 'queued', dryRun: false, options, filePath, staffId: null, createdAt: new Date(clock.now()).toISOString() });
+  const row = await insertImport(app.deps.db, { status: 'queued', dryRun: false, options, fileName: 'maple.csv', fileBytes: null, staffId: null, createdAt: new Date(clock.now()).toISOString() });
+  const upload = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'familyline-retry-')), 'upload.part');
+  fs.writeFileSync(upload, FLAT);
+  await updateImport(app.deps.db, row.id, { fileBytes: await storeUpload(app.deps.db, row.id, upload) });
+  fs.rmSync(path.dirname(upload), { recursive: true, force: true });
   // Redis gone: welcome texts cannot be queued, a plain Error rather than a bad file.
   const noRedis = { ...app.deps, queues: undefined } as unknown as Deps;
   await expect(runImport(noRedis, row.id, { lastAttempt: false })).rejects.toThrow(/Redis/);
   expect((await api('district', 'GET', `/roster/imports/${row.id}`)).json.status).toBe('queued');
-  expect(fs.existsSync(filePath)).toBe(true); // kept for the retry
+  expect(await storedPieces(app.deps.db, row.id)).toBe(1); // kept for the retry
   expect(await runImport(noRedis, row.id, { lastAttempt: true })).toMatchObject({ kind: 'failed' });
   const { json } = await api('district', 'GET', `/roster/imports/${row.id}`);
   expect(json).toMatchObject({ status: 'failed', report: null, error: expect.stringMatching(/error on our side/) });
   expect(json.error).not.toMatch(/Redis/);
-  expect(fs.existsSync(dir)).toBe(false);
+  expect(await storedPieces(app.deps.db, row.id)).toBe(0);
   expect(await runImport(app.deps, row.id, { lastAttempt: true })).toEqual({ kind: 'skipped' }); // finished imports never rerun
+});
+
+test('an upload is stored in pieces of about a megabyte and read back byte for byte', async () => {
+  const bytes = crypto.randomBytes(3 * CHUNK_BYTES + 12345);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'familyline-pieces-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'upload.part'), bytes);
+    const options = JSON.stringify({ welcome: false });
+    const row = await insertImport(app.deps.db, { status: 'failed', dryRun: true, options, fileName: 'district.zip', fileBytes: null, staffId: null, createdAt: new Date(clock.now()).toISOString() });
+    const fileBytes = await storeUpload(app.deps.db, row.id, path.join(dir, 'upload.part'));
+    expect(fileBytes).toBe(bytes.length);
+    expect(await storedPieces(app.deps.db, row.id)).toBe(4);
+    const copy = await fetchUpload(app.deps.db, { importId: row.id, fileName: 'district.zip', fileBytes });
+    expect(path.basename(copy.path)).toBe('district.zip');
+    expect(fs.readFileSync(copy.path).equals(bytes)).toBe(true);
+    await copy.dispose();
+    expect(fs.existsSync(path.dirname(copy.path))).toBe(false);
+    // A file whose pieces are not all there is never imported as if it were whole.
+    await app.deps.db.delete(rosterImportChunks).where(eq(rosterImportChunks.importId, row.id));
+    await expect(fetchUpload(app.deps.db, { importId: row.id, fileName: 'district.zip', fileBytes })).rejects.toThrow(/no longer stored/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('GET /api/v1/roster/imports', () => {
@@ -253,7 +295,11 @@ describe('GET /api/v1/roster/imports', () => {
 
 describe('limits on uploads (small ones, set through ROSTER_MAX_* as a district would)', () => {
   const MB = 1024 * 1024;
-  const limitsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'familyline-import-limits-'));
+  // This host's temporary folder, its own for these tests, so what an upload leaves there shows.
+  const hostTmp = fs.mkdtempSync(path.join(os.tmpdir(), 'familyline-import-limits-'));
+  const tmpBefore = process.env.TMPDIR;
+  const leftInTmp = () => fs.readdirSync(hostTmp);
+  const allPieces = async () => (await limited.deps.db.select({ seq: rosterImportChunks.seq }).from(rosterImportChunks)).length;
   let limited: TestApp;
   let token = '';
   const call = async (method: string, url: string) => {
@@ -283,10 +329,10 @@ describe('limits on uploads (small ones, set through ROSTER_MAX_* as a district 
   const oneRoster = (users: Buffer | string) => zip([{ name: 'orgs.csv', data: Buffer.from(ORGS) }, { name: 'users.csv', data: Buffer.from(users) }]);
 
   beforeAll(async () => {
+    process.env.TMPDIR = hostTmp; // os.tmpdir() reads it on every call: multer's copy, the import's copy and its stage go here
     limited = await startTestApp('api-roster-limits', {
       clock,
       env: {
-        ...(testDialect() === 'sqlite' ? { DATABASE_URL: `file:${path.join(limitsDir, 'familyline.db')}` } : {}),
         ROSTER_MAX_UPLOAD_BYTES: String(MB),
         ROSTER_MAX_EXPANDED_BYTES: String(2 * MB),
         ROSTER_MAX_EXPANSION_RATIO: '100',
@@ -298,7 +344,9 @@ describe('limits on uploads (small ones, set through ROSTER_MAX_* as a district 
   });
   afterAll(async () => {
     await limited.stop();
-    fs.rmSync(limitsDir, { recursive: true, force: true });
+    if (tmpBefore === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = tmpBefore;
+    fs.rmSync(hostTmp, { recursive: true, force: true });
   });
 
   test('a file over ROSTER_MAX_UPLOAD_BYTES is refused with a 413 naming the limit, and nothing is kept', async () => {
@@ -310,7 +358,9 @@ describe('limits on uploads (small ones, set through ROSTER_MAX_* as a district 
       fields: { file: 'must be at most 1 MB' },
     });
     expect(JSON.parse((await call('GET', '/roster/imports')).text).items).toEqual([]);
-    expect(fs.readdirSync(importsDir(limited.config))).toEqual([]); // no partial upload left behind
+    // No partial upload left behind, on disk or in the database.
+    expect(leftInTmp()).toEqual([]);
+    expect(await allPieces()).toBe(0);
   });
 
   test.each([
@@ -329,7 +379,9 @@ describe('limits on uploads (small ones, set through ROSTER_MAX_* as a district 
     });
     expect(job.attemptsMade).toBe(1);
     expect(JSON.parse((await call('GET', '/families')).text).items).toEqual([]);
-    expect(fs.readdirSync(importsDir(limited.config)).filter((n) => n.startsWith(`${json.id}-`))).toEqual([]);
+    // The stored file is deleted, and so are the web role's and the worker's copies.
+    expect(await allPieces()).toBe(0);
+    expect(leftInTmp()).toEqual([]);
   });
 
   test('a file of 3,000 malformed rows imports what it can; its report counts them all and lists the first 1,000', async () => {
@@ -346,9 +398,8 @@ describe('limits on uploads (small ones, set through ROSTER_MAX_* as a district 
 });
 
 test('an import cut short again and again (FamilyLine restarting under it) is given up and recorded failed, not started forever', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'familyline-import-restarts-'));
   // The web role alone: the runs below stand in for worker processes that die mid-import.
-  const web = await startTestApp('api-roster-restarts', { clock, roles: ['web'], env: testDialect() === 'sqlite' ? { DATABASE_URL: `file:${path.join(dir, 'familyline.db')}` } : {} });
+  const web = await startTestApp('api-roster-restarts', { clock, roles: ['web'] });
   const worker = new Worker(QUEUE.rosterImport, undefined, { connection: web.deps.redis.duplicate(), prefix: web.config.queuePrefix, autorun: false });
   let started: ReturnType<typeof startRosterImportWorker> | null = null;
   try {
@@ -374,11 +425,10 @@ test('an import cut short again and again (FamilyLine restarting under it) is gi
     const job = (await web.deps.queues.rosterImport.getJob(rosterImportJobId(id)))!;
     expect(await job.isFailed()).toBe(true);
     expect(await web.deps.db.select().from(families)).toEqual([]); // the fourth start did not run the import
-    expect(fs.readdirSync(importsDir(web.config)).filter((n) => n.startsWith(`${id}-`))).toEqual([]);
+    expect(await storedPieces(web.deps.db, id)).toBe(0);
   } finally {
     await started?.close();
     await worker.close();
     await web.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -51,9 +51,8 @@ async function uploadDistrict(): Promise<number> {
 }
 
 beforeAll(async () => {
-  // On SQLite, a database file in a folder of its own keeps this run's uploads apart (importsDir).
   const sqlite = testDialect() === 'sqlite';
-  app = await startTestApp('roster-import-event-loop', { clock, env: sqlite ? { DATABASE_URL: `file:${path.join(dataDir, 'familyline.db')}` } : {} });
+  app = await startTestApp('roster-import-event-loop', { clock });
   token = (await addStaffWithToken(app.deps.db, { email: 'it@district.example.org', role: 'district_admin' }, new Date(clock.now()).toISOString())).token;
   if (sqlite) {
     const probe = new Database(app.config.databaseUrl.replace(/^file:/, ''), { timeout: 0 });

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { and, eq, inArray, or } from 'drizzle-orm';
@@ -11,7 +10,6 @@ import { zip } from '../fixtures/roster/zip-writer';
 import { classes, classTeachers, enrollments, families, guardians, phones, schools, staff, students, studentGuardians } from '../../db/schema';
 import { addStaffWithToken } from '../../src/staff/accounts';
 import { first } from '../../db/query';
-import { testDialect } from '../helpers/database';
 
 /**
  * A roster import acts only inside the schools its caller administers. The attack as it was
@@ -21,7 +19,6 @@ import { testDialect } from '../helpers/database';
 
 const ROOT = path.resolve(__dirname, '../..');
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'roster');
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'familyline-roster-scope-'));
 const clock = new TestClock('2026-11-18T15:00:00Z');
 let app: TestApp;
 let alderCreek: number;
@@ -137,9 +134,7 @@ async function importAs(who: keyof typeof tokens, file: { name: string; bytes: B
 const zipped = (files: Record<string, string>) => zip(Object.entries(files).map(([name, text]) => ({ name, data: Buffer.from(text, 'utf8') })));
 
 beforeAll(async () => {
-  // On SQLite, a database file in a folder of its own keeps this run's uploads apart (importsDir).
-  const env: Record<string, string> = testDialect() === 'sqlite' ? { DATABASE_URL: `file:${path.join(dataDir, 'familyline.db')}` } : {};
-  app = await startTestApp('roster-scope', { clock, env });
+  app = await startTestApp('roster-scope', { clock });
   const now = new Date(clock.now()).toISOString();
   tokens.district = (await addStaffWithToken(db(), { email: EMAIL.district, role: 'district_admin' }, now)).token;
   const district = await importAs('district', { name: 'oneroster.zip', bytes: fs.readFileSync(path.join(FIXTURES, 'oneroster.zip')) }, { welcome: 'false' });
@@ -154,7 +149,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 test("a school admin's upload naming another school's rows is refused row by row, and that school is untouched", async () => {

@@ -1,8 +1,4 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import type { Config } from '../../config';
 import type { Deps } from '../../deps';
 import { AppError } from '../../errors';
 import { isoNow } from '../../lib/clock';
@@ -12,13 +8,14 @@ import { importScopeOf, requireThat, type StaffPrincipal } from '../../staff/sco
 import * as repo from '../../../db/repositories/roster-imports';
 import { importRoster, type SyncFile } from './import';
 import { RosterFileError } from './model';
+import { deleteUpload, fetchUpload, safeName, storeUpload, type FetchedUpload } from './upload-store';
 
 /**
  * Roster imports uploaded through the API: recorded, queued, run by workers/roster-import.worker.ts.
- * The uploaded file waits on disk next to the database, which the web and worker roles already
- * share (SQLite), or in a folder per database in the system's temporary folder (PostgreSQL: the
- * web and worker roles that take a school's uploads must share it); it is deleted once the
- * import has run, whatever the outcome.
+ * The uploaded file is stored in the database with its import (upload-store.ts), so whichever
+ * worker host takes the job reads it there: web and worker roles on different hosts share
+ * nothing but the database and Redis. The stored file is deleted once the import has run,
+ * whatever the outcome, or when it is given up.
  */
 
 export type ImportRecord = repo.RosterImportRow;
@@ -35,25 +32,11 @@ export interface ImportOptions {
 
 export interface NewImport extends ImportOptions {
   dryRun: boolean;
-  /** The file as received; createImport takes it over (moves it, or deletes it on failure). */
+  /** The file as received; createImport takes it over (stores it in the database, then deletes it). */
   upload: { path: string; originalName: string };
 }
 
 export type ImportOutcome = { kind: 'succeeded' } | { kind: 'failed'; message: string } | { kind: 'skipped' };
-
-/**
- * `<directory of the database file>/imports`: outside the repository, beside the data it feeds.
- * PostgreSQL has no such directory: `<TMPDIR>/familyline-imports/<host>-<port>-<database>`.
- */
-export function importsDir(config: Pick<Config, 'databaseUrl'>): string {
-  if (/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
-    const url = new URL(config.databaseUrl);
-    const name = `${url.hostname}-${url.port || '5432'}-${url.pathname.slice(1) || 'postgres'}`.replace(/[^\w.-]/g, '_');
-    return path.join(os.tmpdir(), 'familyline-imports', name);
-  }
-  const file = config.databaseUrl.replace(/^file:/, '');
-  return path.join(file === ':memory:' ? os.tmpdir() : path.dirname(path.resolve(file)), 'imports');
-}
 
 /** Checked before an upload is read, so a teacher's 200 MB file is refused without storing it. */
 export const mayImport = (who: StaffPrincipal) => who.role === 'district_admin' || who.role === 'school_admin';
@@ -68,41 +51,50 @@ function importVisibility(who: StaffPrincipal): repo.ImportVisibility {
   return { staffId: who.id, schoolIds };
 }
 
-export async function createImport(deps: Pick<Deps, 'db' | 'clock' | 'queues' | 'config'>, who: StaffPrincipal, input: NewImport): Promise<ImportRecord> {
-  let dir: string | null = null;
+export async function createImport(deps: Pick<Deps, 'db' | 'clock' | 'queues'>, who: StaffPrincipal, input: NewImport): Promise<ImportRecord> {
+  let row: ImportRecord | null = null;
   try {
     requireThat(mayImport(who), 'Only a school or district admin may import a roster');
     if (input.schoolId !== undefined) await getSchool(deps, who, input.schoolId); // outside the caller's scope: 404, like any hidden row
     const scope = importScopeOf(who, input.schoolId);
     const { upload, dryRun, ...rest } = input;
     const options: ImportOptions = { ...rest, schoolId: scope.schoolId ?? undefined };
-    const row = await repo.insertImport(deps.db, {
+    row = await repo.insertImport(deps.db, {
       format: options.format ?? null,
       status: 'queued',
       dryRun,
       options: JSON.stringify(options),
-      filePath: null,
+      // The uploader's file name, kept so the import's messages and row errors name the file
+      // the data manager knows ("roster.csv:12"), not a storage name.
+      fileName: safeName(upload.originalName),
+      // Set once every piece is stored: an import without it never had its whole file.
+      fileBytes: null,
       staffId: who.id,
       createdAt: isoNow(deps.clock),
     });
-    // One folder per import keeps the uploader's file name, so the import's messages and row
-    // errors name the file the data manager knows ("roster.csv:12"), not a storage name.
-    dir = path.join(importsDir(deps.config), `${row.id}-${crypto.randomBytes(6).toString('hex')}`);
-    await fs.mkdir(dir, { recursive: true });
-    const filePath = path.join(dir, safeName(upload.originalName));
-    await fs.rename(upload.path, filePath);
-    await repo.updateImport(deps.db, row.id, { filePath });
-    try {
-      await enqueueRosterImport(deps.queues, row.id);
-    } catch (err) {
-      await repo.updateImport(deps.db, row.id, { status: 'failed', error: 'The import could not be queued; upload the file again.', filePath: null, finishedAt: isoNow(deps.clock) });
-      throw err;
-    }
-    return { ...row, filePath };
+    const fileBytes = await storeUpload(deps.db, row.id, upload.path);
+    await repo.updateImport(deps.db, row.id, { fileBytes });
+    row = { ...row, fileBytes };
   } catch (err) {
-    await Promise.all([fs.rm(input.upload.path, { force: true }), dir ? fs.rm(dir, { recursive: true, force: true }) : null]);
+    // Best effort: the database that refused a piece may refuse this too; the caller hears the first error.
+    if (row) await abandon(deps, row.id, 'The uploaded file could not be stored; upload it again.').catch(() => undefined);
+    throw err;
+  } finally {
+    await fs.rm(input.upload.path, { force: true });
+  }
+  try {
+    await enqueueRosterImport(deps.queues, row.id);
+  } catch (err) {
+    await abandon(deps, row.id, 'The import could not be queued; upload the file again.');
     throw err;
   }
+  return row;
+}
+
+/** An import that never reached the queue: its stored pieces deleted, recorded failed with why. */
+async function abandon(deps: Pick<Deps, 'db' | 'clock'>, importId: number, error: string): Promise<void> {
+  await deleteUpload(deps.db, importId);
+  await repo.updateImport(deps.db, importId, { status: 'failed', error, finishedAt: isoNow(deps.clock) });
 }
 
 export async function getImport(deps: Pick<Deps, 'db'>, who: StaffPrincipal, id: number): Promise<ImportRecord> {
@@ -126,10 +118,11 @@ export async function runImport(deps: Deps, importId: number, attempt: { lastAtt
   const row = await repo.startImport(deps.db, importId);
   if (!row) return { kind: 'skipped' }; // already finished, or deleted: a duplicate delivery
   const options = JSON.parse(row.options) as ImportOptions;
+  let file: FetchedUpload | null = null;
   try {
-    if (!row.filePath) throw new RosterFileError('The uploaded file is no longer stored; upload it again.', '');
+    file = await fetchUpload(deps.db, { importId: row.id, fileName: row.fileName, fileBytes: row.fileBytes });
     const { schoolId, ...rest } = options;
-    const report = await importRoster(deps, { ...rest, scope: { schoolId: schoolId ?? null }, path: row.filePath, dryRun: row.dryRun }, sync);
+    const report = await importRoster(deps, { ...rest, scope: { schoolId: schoolId ?? null }, path: file.path, dryRun: row.dryRun }, sync);
     await finish(deps, row, { status: 'succeeded', format: report.format, report: JSON.stringify(report) });
     return { kind: 'succeeded' };
   } catch (err) {
@@ -146,43 +139,31 @@ export async function runImport(deps: Deps, importId: number, attempt: { lastAtt
       : `The import stopped because of an error on our side (import ${importId}). Upload the file again; importing the same file twice is safe.`;
     await finish(deps, row, { status: 'failed', error: message });
     return { kind: 'failed', message };
+  } finally {
+    // This host's copy goes every time; the stored file stays for a retry until finish().
+    await file?.dispose();
   }
 }
 
 /**
  * An import whose job the queue gave up on without it running to the end: BullMQ starts a job
  * again after the process running it died (a restart, memory), but only so often (see
- * roster-import.worker.ts). Recorded failed with the reason, its file deleted, so it neither
+ * roster-import.worker.ts). Recorded failed with the reason, its stored file deleted, so it neither
  * runs again nor shows as running forever. False when the import had finished already.
  */
-export async function giveUpImport(deps: Pick<Deps, 'db' | 'clock' | 'logger' | 'config'>, importId: number, starts: number): Promise<boolean> {
+export async function giveUpImport(deps: Pick<Deps, 'db' | 'clock' | 'logger'>, importId: number, starts: number): Promise<boolean> {
   const error =
     `Import ${importId} was cut short before it finished as often as an import may be (FamilyLine was restarted or stopped while it ran), ` +
     'so it is not run again. Upload the file again; importing the same file twice is safe.';
   const row = await repo.findImport(deps.db, importId);
   if (!row || (row.status !== 'queued' && row.status !== 'running')) return false;
   deps.logger.error({ importId, starts }, 'roster import given up: it never ran to the end');
-  await removeUpload(deps, row);
+  await deleteUpload(deps.db, importId);
   return repo.failUnfinishedImport(deps.db, importId, { error, finishedAt: isoNow(deps.clock) });
 }
 
-/** Deletes the upload, then records the outcome: a finished import has left no file behind. */
-async function finish(deps: Pick<Deps, 'db' | 'clock' | 'logger' | 'config'>, row: ImportRecord, patch: repo.RosterImportPatch): Promise<void> {
-  await removeUpload(deps, row);
-  await repo.updateImport(deps.db, row.id, { ...patch, filePath: null, finishedAt: isoNow(deps.clock) });
-}
-
-async function removeUpload(deps: Pick<Deps, 'logger' | 'config'>, row: ImportRecord): Promise<void> {
-  // The folder is removed whole, so make sure it is one createImport made.
-  if (row.filePath && path.dirname(path.dirname(row.filePath)) === importsDir(deps.config)) {
-    // A leftover file is untidy, not a failed import: log it and keep the outcome.
-    await fs.rm(path.dirname(row.filePath), { recursive: true, force: true }).catch((err) => deps.logger.warn({ importId: row.id, err }, 'could not delete an imported roster file'));
-  }
-}
-
-/** The uploader's base name, limited to characters that are safe in any file system. */
-function safeName(original: string): string {
-  const base = path.posix.basename(original.replace(/\\/g, '/')).normalize('NFC');
-  const safe = base.replace(/[^\p{L}\p{N}._ -]/gu, '_').replace(/^[.\s]+/, '').slice(-120);
-  return safe || 'roster.csv';
+/** Deletes the stored file, then records the outcome: a finished import has left no file behind. */
+async function finish(deps: Pick<Deps, 'db' | 'clock'>, row: ImportRecord, patch: repo.RosterImportPatch): Promise<void> {
+  await deleteUpload(deps.db, row.id);
+  await repo.updateImport(deps.db, row.id, { ...patch, finishedAt: isoNow(deps.clock) });
 }

@@ -6,10 +6,11 @@ import multer from 'multer';
 import { z } from 'zod';
 import type { Deps } from '../../deps';
 import { AppError } from '../../errors';
-import { createImport, getImport, importsDir, listImports, mayImport, type ImportOptions, type ImportRecord } from '../../families/roster/import-jobs';
+import { createImport, getImport, listImports, mayImport, type ImportOptions, type ImportRecord } from '../../families/roster/import-jobs';
 import { megabytes } from '../../families/roster/limits';
 import { requireThat } from '../../staff/scope';
 import { staffOf } from '../middleware/auth';
+import { rosterUpload } from '../roster-upload';
 import { phoneField, timezoneField } from './fields';
 import { DEFAULT_LIMIT, decodeCursor, idCursor, idParam, page, pageQuery, parseBody, parseQuery, queryBool, queryId } from './validate';
 
@@ -67,16 +68,8 @@ function uploadError(err: unknown, maxBytes: number): unknown {
 export function rosterImportsRouter(deps: Deps): Router {
   const r = Router();
   const maxBytes = deps.config.rosterLimits.maxUploadBytes;
-  const upload = multer({
-    storage: multer.diskStorage({
-      destination: importsDir(deps.config),
-      filename: (_req, _file, cb) => cb(null, `upload-${crypto.randomBytes(8).toString('hex')}.part`),
-    }),
-    limits: { fileSize: maxBytes, files: 1, fields: 20, fieldSize: 1000, parts: 30 },
-    defParamCharset: 'utf8',
-  }).single('file');
-  const receive = (req: Request, res: Response) =>
-    new Promise<void>((resolve, reject) => upload(req, res, (err?: unknown) => (err ? reject(uploadError(err, maxBytes)) : resolve())));
+  const upload = rosterUpload(deps);
+  const receive = (req: Request, res: Response) => upload(req, res).catch((err: unknown) => Promise.reject(uploadError(err, maxBytes)));
 
   r.post('/', async (req, res) => {
     // Refuse by role before reading the body: a teacher's upload is never stored.

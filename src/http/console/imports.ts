@@ -2,9 +2,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { Request, Response, Router } from 'express';
 import multer from 'multer';
+import { rosterUpload } from '../roster-upload';
 import type { Deps } from '../../deps';
 import { AppError } from '../../errors';
-import { createImport, getImport, importsDir, listImports, mayImport, type ImportOptions, type ImportRecord } from '../../families/roster/import-jobs';
+import { createImport, getImport, listImports, mayImport, type ImportOptions, type ImportRecord } from '../../families/roster/import-jobs';
 import { megabytes } from '../../families/roster/limits';
 import { REJECT_KINDS, type ImportReport } from '../../families/roster/report';
 import { schoolsForSettings } from '../../staff/schools';
@@ -41,14 +42,7 @@ const STATUS_WORDS: Record<string, string> = { queued: 'Waiting to start', runni
 
 export function importRoutes(r: Router, deps: Deps, page: Page): void {
   const maxBytes = deps.config.rosterLimits.maxUploadBytes;
-  const upload = multer({
-    storage: multer.diskStorage({
-      destination: importsDir(deps.config),
-      filename: (_req, _file, cb) => cb(null, `upload-${crypto.randomBytes(8).toString('hex')}.part`),
-    }),
-    limits: { fileSize: maxBytes, files: 1, fields: 20, fieldSize: 1000, parts: 30 },
-    defParamCharset: 'utf8',
-  }).single('file');
+  const upload = rosterUpload(deps);
 
   const showForm = async (req: Request, res: Response, values: Record<string, string>, errors: Record<string, string>, status = 200) => {
     const who = staffOf(req);
@@ -73,7 +67,7 @@ export function importRoutes(r: Router, deps: Deps, page: Page): void {
     // Refused by role before the body is read: a teacher's upload is never stored.
     requireThat(mayImport(who), 'Only a school or district admin may import a roster');
     try {
-      await new Promise<void>((resolve, reject) => upload(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+      await upload(req, res);
     } catch (err) {
       if (!(err instanceof multer.MulterError)) {
         if (typeof (err as NodeJS.ErrnoException)?.code === 'string' && !(err instanceof AppError)) throw err; // ENOSPC and the like are ours
