@@ -87,7 +87,7 @@ export const TIP_TAGS: readonly Row[] = [
   ['g68-online-kind', '6-8', 'social-emotional', ['online safety', 'digital citizenship', 'kindness', 'bullying']],
   // Grades 9–12
   ['g912-news-evidence', '9-12', 'literacy', ['argument', 'evidence', 'nonfiction', 'rhetoric', 'reading']],
-  ['g912-essay-out-loud', '9-12', 'literacy', ['essay', 'writing', 'thesis', 'argumentative writing']],
+  ['g912-essay-out-loud', '9-12', 'literacy', ['essay', 'writing', 'thesis', 'argumentative writing', 'persuasive writing']],
   ['g912-life-story', '9-12', 'literacy', ['personal narrative', 'narrative writing', 'college essay', 'essay']],
   ['g912-teach-word', '9-12', 'literacy', ['vocabulary', 'words']],
   ['g912-book-theme', '9-12', 'literacy', ['literature', 'novel', 'theme', 'analysis']],
