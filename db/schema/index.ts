@@ -30,6 +30,7 @@ export let enrollments = sqliteTables.enrollments;
 export let rosterImports = sqliteTables.rosterImports;
 export let welcomes = sqliteTables.welcomes;
 export let progressRecords = sqliteTables.progressRecords;
+export let tipFeedback = sqliteTables.tipFeedback;
 
 let bound: Dialect | null = null;
 
@@ -59,4 +60,5 @@ export function bindTables(dialect: Dialect, tables: Tables): void {
   rosterImports = tables.rosterImports;
   welcomes = tables.welcomes;
   progressRecords = tables.progressRecords;
+  tipFeedback = tables.tipFeedback;
 }
