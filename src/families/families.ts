@@ -104,7 +104,8 @@ export async function updateFamily(
       id,
       {
         displayName: patch.name,
-        ...(patch.language !== undefined ? { language: patch.language, languageSource: 'roster' } : {}),
+        // A language set by staff answers any "may prefer" suggestion.
+        ...(patch.language !== undefined ? { language: patch.language, languageSource: 'roster', languageSuggestion: null } : {}),
       },
       isoNow(ctx.clock),
     );
