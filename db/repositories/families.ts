@@ -92,6 +92,20 @@ export async function updateFamily(
   await db.update(families).set({ ...patch, updatedAt: now }).where(eq(families.id, id));
 }
 
+/**
+ * Switches a family to the language suggested for it, only while that is still the suggestion (a
+ * second click, or a family that chose meanwhile, changes nothing). The suggestion is cleared and the
+ * language counts as staff's choice. False when nothing changed.
+ */
+export async function takeLanguageSuggestion(db: Db, id: number, language: string, now: string): Promise<boolean> {
+  const rows = await db
+    .update(families)
+    .set({ language, languageSource: 'staff', languageSuggestion: null, updatedAt: now })
+    .where(and(eq(families.id, id), eq(families.languageSuggestion, language)))
+    .returning({ id: families.id });
+  return rows.length > 0;
+}
+
 export interface MemberRows {
   guardians: { familyId: number; id: number; firstName: string; lastName: string; relationship: string | null; language: string | null; phone: string | null; canReceive: boolean }[];
   students: { familyId: number; id: number; firstName: string; lastName: string; grade: string }[];
