@@ -5,7 +5,8 @@ import { tipDigit } from '../messaging/nudge-replies';
 
 /**
  * "May prefer Spanish": a family whose last three replies that say anything about a language are
- * all in one language other than its own. Staff see it in the console and switch with one click;
+ * all in languages other than its own, and at least two in the same one (the detector now and then
+ * takes a short Spanish text for Portuguese; a third, odd one out must not hide the other two). Staff see it in the console and switch with one click;
  * nothing changes for the family until they do (or until the family texts a language name).
  */
 
@@ -25,7 +26,9 @@ export async function suggestedLanguage(familyLanguage: string, repliesNewestFir
   const telling = repliesNewestFirst.filter(tellsLanguage).slice(0, REPLIES_TO_AGREE);
   if (telling.length < REPLIES_TO_AGREE) return null;
   const detected = await Promise.all(telling.map(detectLanguage));
-  const [first] = detected;
-  if (!first || first === own || detected.some((d) => d !== first)) return null;
-  return first;
+  if (detected.some((d) => d === null || d === own)) return null;
+  const counts = new Map<string, number>();
+  for (const d of detected as string[]) counts.set(d, (counts.get(d) ?? 0) + 1);
+  const [best, count] = [...counts].sort((a, b) => b[1] - a[1])[0];
+  return count >= 2 ? best : null;
 }
