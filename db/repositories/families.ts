@@ -86,10 +86,24 @@ export async function listFamilies(
 export async function updateFamily(
   db: Db,
   id: number,
-  patch: { displayName?: string; language?: string; languageSource?: string },
+  patch: { displayName?: string; language?: string; languageSource?: string; languageSuggestion?: string | null },
   now: string,
 ): Promise<void> {
   await db.update(families).set({ ...patch, updatedAt: now }).where(eq(families.id, id));
+}
+
+/**
+ * Switches a family to the language suggested for it, only while that is still the suggestion (a
+ * second click, or a family that chose meanwhile, changes nothing). The suggestion is cleared and the
+ * language counts as staff's choice. False when nothing changed.
+ */
+export async function takeLanguageSuggestion(db: Db, id: number, language: string, now: string): Promise<boolean> {
+  const rows = await db
+    .update(families)
+    .set({ language, languageSource: 'staff', languageSuggestion: null, updatedAt: now })
+    .where(and(eq(families.id, id), eq(families.languageSuggestion, language)))
+    .returning({ id: families.id });
+  return rows.length > 0;
 }
 
 export interface MemberRows {

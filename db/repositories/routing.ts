@@ -102,8 +102,29 @@ export async function getFamily(db: Db, id: number): Promise<FamilyRow | undefin
   return prepared(db, 'families.byId', () => db.select().from(families).where(eq(families.id, P('id')))).first({ id });
 }
 
-export async function updateFamily(db: Db, id: number, patch: Partial<Pick<FamilyRow, 'language' | 'languageSource' | 'pausedUntil'>>, at: string) {
+export type FamilyChoice = Partial<Pick<FamilyRow, 'language' | 'languageSource' | 'languageSuggestion' | 'pausedUntil'>>;
+
+export async function updateFamily(db: Db, id: number, patch: FamilyChoice, at: string) {
   await db.update(families).set({ ...patch, updatedAt: at }).where(eq(families.id, id));
+}
+
+/**
+ * What a parent chooses by text (a language, PAUSE) is theirs, not one school's: one UPDATE sets it
+ * on every active family with a guardian on this number, in every school, and on `familyId` (the
+ * family the text was routed to) whatever guardian it was reached through. Returns the ids changed.
+ */
+export async function updateFamiliesOfNumber(db: Db, number: string, familyId: number, patch: FamilyChoice, at: string): Promise<number[]> {
+  const ofNumber = db
+    .select({ id: guardians.familyId })
+    .from(phones)
+    .innerJoin(guardians, eq(guardians.id, phones.guardianId))
+    .where(and(eq(phones.number, number), eq(guardians.active, true)));
+  const rows = await db
+    .update(families)
+    .set({ ...patch, updatedAt: at })
+    .where(or(eq(families.id, familyId), and(eq(families.active, true), inArray(families.id, ofNumber))))
+    .returning({ id: families.id });
+  return rows.map((r) => r.id).sort((a, b) => a - b);
 }
 
 /** A carrier said this number cannot take texts (landline, invalid): stop choosing it. */

@@ -31,6 +31,7 @@ export let rosterImports = sqliteTables.rosterImports;
 export let rosterImportChunks = sqliteTables.rosterImportChunks;
 export let welcomes = sqliteTables.welcomes;
 export let progressRecords = sqliteTables.progressRecords;
+export let tipFeedback = sqliteTables.tipFeedback;
 
 let bound: Dialect | null = null;
 
@@ -61,4 +62,5 @@ export function bindTables(dialect: Dialect, tables: Tables): void {
   rosterImportChunks = tables.rosterImportChunks;
   welcomes = tables.welcomes;
   progressRecords = tables.progressRecords;
+  tipFeedback = tables.tipFeedback;
 }

@@ -56,8 +56,16 @@ export function peopleTables(k: SchemaKit) {
       displayName: k.text('display_name').notNull(),
       /** ISO 639-1 code. */
       language: k.text('language').notNull().default('en'),
-      /** 'roster' when set by staff or import, 'text' when the family chose it by texting a language name. */
+      /**
+       * 'roster' when set by an import or the API, 'text' when the family chose it by texting a language
+       * name, 'staff' when staff took the suggestion below (a roster import keeps 'text' and 'staff').
+       */
       languageSource: k.text('language_source').notNull().default('roster'),
+      /**
+       * ISO 639-1 code of the language the family's last replies were written in, when it is not
+       * `language` (src/families/language-suggestion.ts); null when there is nothing to suggest.
+       */
+      languageSuggestion: k.text('language_suggestion'),
       pausedUntil: k.text('paused_until'),
       /** Set by the import that adds the family; cleared once its welcome text is queued. */
       welcomePending: k.bool('welcome_pending').notNull().default(false),

@@ -8,4 +8,5 @@ export const {
   optOuts, conversations, messages, messageEvents,
   classes, classTeachers, enrollments, rosterImports, rosterImportChunks, welcomes,
   progressRecords,
+  tipFeedback,
 } = sqliteTables;

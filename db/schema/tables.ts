@@ -1,4 +1,5 @@
 import type { SchemaKit } from './kit';
+import { feedbackTables } from './feedback';
 import { messagingTables } from './messaging';
 import { peopleTables } from './people';
 import { progressTables } from './progress';
@@ -7,7 +8,7 @@ import { rosterTables } from './roster';
 /** Every table of FamilyLine, built with one dialect's kit. */
 export function buildTables(k: SchemaKit) {
   const people = peopleTables(k);
-  return { ...people, ...messagingTables(k, people), ...rosterTables(k, people), ...progressTables(k, people) };
+  return { ...people, ...messagingTables(k, people), ...rosterTables(k, people), ...progressTables(k, people), ...feedbackTables(k, people) };
 }
 
 export type Tables = ReturnType<typeof buildTables>;

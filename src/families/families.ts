@@ -104,10 +104,31 @@ export async function updateFamily(
       id,
       {
         displayName: patch.name,
-        ...(patch.language !== undefined ? { language: patch.language, languageSource: 'roster' } : {}),
+        // A language set by staff answers any "may prefer" suggestion.
+        ...(patch.language !== undefined ? { language: patch.language, languageSource: 'roster', languageSuggestion: null } : {}),
       },
       isoNow(ctx.clock),
     );
   }
   return getFamily(ctx, who, id);
+}
+
+/**
+ * Staff's one click on "may prefer Spanish": the family's texts go out in that language from now on.
+ * `language` is the suggestion the page showed; if it is no longer the suggestion (someone clicked
+ * first, or the family texted a language name) nothing changes and the caller is told (409).
+ */
+export async function takeLanguageSuggestion(ctx: Ctx, who: StaffPrincipal, id: number, language: string): Promise<FamilyView> {
+  const view = await getFamily(ctx, who, id);
+  requireThat(may.takeLanguageSuggestion(who), 'You may not change this family\'s language');
+  if (view.family.language === language && view.family.languageSuggestion === null) return view;
+  if (!(await repo.takeLanguageSuggestion(ctx.db, id, language, isoNow(ctx.clock)))) {
+    throw new AppError(409, 'suggestion_changed', 'This suggestion has changed since the page was loaded. Reload the page to see the family\'s language now.');
+  }
+  return getFamily(ctx, who, id);
+}
+
+/** The language a family may prefer (null: none), for a page showing one of its conversations. */
+export async function languageSuggestionOf(ctx: Ctx, who: StaffPrincipal, id: number): Promise<string | null> {
+  return (await getFamily(ctx, who, id)).family.languageSuggestion;
 }

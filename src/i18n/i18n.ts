@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import i18next, { type i18n, type Resource } from 'i18next';
-import { DEFAULT_LANGUAGE, normalizeLanguage } from './languages';
+import { DEFAULT_LANGUAGE, LANGUAGES, normalizeLanguage } from './languages';
 
 /**
  * i18next, set up once from templates/{lng}/{namespace}.json read synchronously, so `t` works
@@ -65,6 +65,17 @@ void instance.init({
 /** Languages that have their own templates (a directory under templates/). */
 export function templatedLanguages(): string[] {
   return Object.keys(resources);
+}
+
+/**
+ * The languages a family can choose, each named in its own script ("English · Español · العربية · …"),
+ * for the answer to LANG / IDIOMA / لغة: the ones with templates, in LANGUAGES' order.
+ */
+export function languageChoices(): string {
+  const own = new Set(templatedLanguages());
+  return LANGUAGES.filter((l) => own.has(l.code))
+    .map((l) => l.native)
+    .join(' · ');
 }
 
 /**

@@ -1,7 +1,8 @@
 import { fold } from './fold';
 import { languageFromName, normalizeLanguage } from './languages';
 
-export type KeywordType = 'stop' | 'start' | 'help' | 'pause' | 'language';
+/** 'languages' asks which languages there are (LANG, IDIOMA...); 'language' chooses one by its name. */
+export type KeywordType = 'stop' | 'start' | 'help' | 'pause' | 'languages' | 'language';
 
 export interface Keyword {
   type: KeywordType;
@@ -26,6 +27,7 @@ const TWILIO_STANDARD: Record<Command, readonly string[]> = {
   start: ['START', 'YES', 'UNSTOP'],
   help: ['HELP', 'INFO'],
   pause: [],
+  languages: [],
 };
 
 /**
@@ -40,56 +42,67 @@ const TWILIO_STANDARD: Record<Command, readonly string[]> = {
  *
  * Left out on purpose: bare Vietnamese DỪNG and HỦY, which fold to "dung" and "huy",
  * common given names a parent may text on their own (Dũng, Huy).
+ *
+ * 'languages' words ask for the list of languages: the word for "language" in each, as a parent
+ * who cannot read the texts they get would try it.
  */
 const LOCALIZED: Record<string, Partial<Record<Command, readonly string[]>>> = {
-  en: { stop: ['STOP ALL', 'OPT OUT', 'UNSUBSCRIBE ME', 'STOP TEXTING'], pause: ['PAUSE'] },
+  en: { stop: ['STOP ALL', 'OPT OUT', 'UNSUBSCRIBE ME', 'STOP TEXTING'], pause: ['PAUSE'], languages: ['LANG', 'LANGUAGE', 'LANGUAGES'] },
   es: {
     stop: ['PARAR', 'ALTO', 'BASTA', 'CANCELAR', 'DETENER', 'BAJA'],
     start: ['COMENZAR', 'EMPEZAR', 'INICIAR', 'SÍ'],
     help: ['AYUDA'],
     pause: ['PAUSA'],
+    languages: ['IDIOMA', 'IDIOMAS', 'LENGUA'],
   },
   pt: {
     stop: ['PARAR', 'PARE', 'SAIR', 'CANCELAR'],
     start: ['VOLTAR', 'COMEÇAR', 'INICIAR', 'SIM'],
     help: ['AJUDA'],
     pause: ['PAUSA', 'PAUSAR'],
+    languages: ['LÍNGUA', 'IDIOMA', 'IDIOMAS'],
   },
   fr: {
     stop: ['ARRÊT', 'ARRÊTER', 'ARRÊTE', 'DÉSABONNER'],
     start: ['COMMENCER', 'REPRENDRE', 'OUI'],
     help: ['AIDE'],
     pause: ['PAUSE'],
+    languages: ['LANGUE', 'LANGUES'],
   },
   pl: {
     stop: ['ZATRZYMAJ', 'WYPISZ', 'REZYGNUJĘ', 'KONIEC'],
     start: ['ZACZNIJ', 'WZNÓW', 'TAK'],
     help: ['POMOC'],
     pause: ['PAUZA'],
+    languages: ['JĘZYK', 'JĘZYKI'],
   },
   ru: {
     stop: ['СТОП', 'ОТПИСАТЬСЯ', 'ОТПИСКА'],
     start: ['СТАРТ', 'ДА'],
     help: ['ПОМОЩЬ'],
     pause: ['ПАУЗА'],
+    languages: ['ЯЗЫК', 'ЯЗЫКИ'],
   },
   vi: {
     stop: ['NGỪNG', 'DỪNG LẠI', 'HỦY ĐĂNG KÝ'],
     start: ['BẮT ĐẦU', 'CÓ'],
     help: ['TRỢ GIÚP', 'GIÚP ĐỠ'],
     pause: ['TẠM DỪNG'],
+    languages: ['NGÔN NGỮ'],
   },
   zh: {
     stop: ['停止', '退订', '退訂', 'TD'],
     start: ['开始', '開始'],
     help: ['帮助', '幫助'],
     pause: ['暂停', '暫停'],
+    languages: ['语言', '語言'],
   },
   ar: {
     stop: ['توقف', 'إيقاف', 'إلغاء'],
     start: ['ابدأ', 'نعم'],
     help: ['مساعدة'],
     pause: ['إيقاف مؤقت'],
+    languages: ['لغة', 'اللغة', 'لغات'],
   },
   ht: { stop: ['SISPANN'], start: ['KÒMANSE', 'WI'], help: ['ÈD'], pause: ['POZ'] },
   so: { stop: ['JOOJI'], start: ['BILOW', 'HAA'], help: ['CAAWIMAAD'] },

@@ -9,6 +9,8 @@ import { enqueueInbound } from '../queue/queues';
 import { parseKeyword } from '../i18n/keywords';
 import { segmentInfo } from '../i18n/segments';
 import { isDefaultSender, senderFor } from './senders';
+import { lastOutboundOfFamily } from '../../db/repositories/nudge-replies';
+import { answeredNudge, tipDigit } from './nudge-replies';
 import { publishLive } from './live';
 import type { Keyword } from '../i18n/keywords';
 
@@ -55,7 +57,7 @@ export async function receiveInbound(deps: Deps, sms: InboundSms, receivedAt?: s
     optOut = { remove: { phoneNumber: sms.from, sendingNumber: sender } };
   }
   const seg = segmentInfo(sms.body);
-  const answered = answeredByFamilyLine(keyword, route, optOut);
+  const answered = answeredByFamilyLine(keyword, route, optOut) || (await isTipFeedback(deps, sms.body, route, at));
   const { message, created, optOutChanged } = await storeInbound(deps.db, {
     message: {
       direction: 'inbound',
@@ -91,9 +93,19 @@ export async function receiveInbound(deps: Deps, sms: InboundSms, receivedAt?: s
 }
 
 /**
+ * A one-digit reply to a nudge ("Reply 1 if you tried it") is tip feedback (follow-up.ts records
+ * it): kept in the thread, but nobody needs to answer it. Only a one-digit text costs the lookup.
+ */
+async function isTipFeedback(deps: Deps, body: string, route: Route, at: string): Promise<boolean> {
+  if (!route.family || tipDigit(body) === null) return false;
+  const last = await lastOutboundOfFamily(deps.db, { familyId: route.family.id, schoolId: route.family.schoolId });
+  return answeredNudge(last, Date.parse(at)) !== null;
+}
+
+/**
  * A keyword FamilyLine acts on by itself (follow-up.ts answers or records it), so no person needs
- * to read it: STOP, HELP, PAUSE and a language name from a known family, START when it opts the
- * number back in. A yes-like START word from a number that never opted out is an ordinary answer
+ * to read it: STOP, HELP, LANG (IDIOMA, JĘZYK, لغة...), PAUSE and a language name from a known
+ * family, START when it opts the number back in. A yes-like START word from a number that never opted out is an ordinary answer
  * ("SÍ" to a teacher's question) and stays unread, as do PAUSE or a language name from a number no
  * roster knows, which nothing answers.
  */
@@ -101,6 +113,7 @@ export function answeredByFamilyLine(keyword: { type: Keyword['type'] | string }
   switch (keyword?.type) {
     case 'stop':
     case 'help':
+    case 'languages':
       return true;
     case 'start':
       return optOut !== null;

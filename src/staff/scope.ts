@@ -49,6 +49,11 @@ export const may = {
   editSchool: (who: StaffPrincipal, schoolId: number) =>
     who.role === 'district_admin' || (who.role === 'school_admin' && who.schoolId === schoolId),
   editFamilies: isAdmin,
+  /**
+   * Taking a "may prefer Spanish" suggestion is a teacher's call as much as the office's: it only
+   * follows what the family's own replies show, and whoever reads those replies sees the flag.
+   */
+  takeLanguageSuggestion: (_who: StaffPrincipal) => true,
   /** Only an admin's closure or safety alert may leave outside quiet hours (DESIGN.md). */
   sendUrgent: isAdmin,
   /** Metrics count every school's messages, so they are the district's. */

@@ -106,6 +106,8 @@ const probes: Probe[] = [
   ['unknown number', 'GET', () => `/console/conversations/${ids.unmatchedA}`, ['district', 'adminA']],
   ["another class's family", 'GET', () => `/console/families/${ids.familyA2}`, ['district', 'adminA', 'teacherA2']],
   ['reply', 'POST', () => `/console/conversations/${ids.convA}/reply`, ['district', 'adminA', 'teacherA']],
+  // No suggestion stands for this family: the allowed are sent back to its page (303) with "this suggestion has changed", and nothing changes.
+  ['take a language suggestion', 'POST', () => `/console/families/${ids.familyA}/language`, ['district', 'adminA', 'teacherA'], { form: () => ({ language: 'es' }) }],
   ['write to a family', 'POST', () => `/console/families/${ids.familyA2}/messages`, ['district', 'adminA', 'teacherA2']],
   ['update composer', 'GET', () => `/console/classes/${ids.classA}/updates`, ['district', 'adminA', 'teacherA']],
   ['preview updates', 'POST', () => `/console/classes/${ids.classA}/updates`, ['district', 'adminA', 'teacherA'], { ok: 200, form: () => ({ action: 'preview', language: 'en', [`s${ids.studentA}_template`]: 'praise.kindness' }) }],

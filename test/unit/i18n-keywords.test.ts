@@ -42,6 +42,21 @@ describe('parseKeyword: words FamilyLine must honour and confirm itself', () => 
   });
 });
 
+describe('parseKeyword: asking for the languages', () => {
+  test.each([
+    ['LANG', 'en'], ['lang', 'en'], ['Language', 'en'], ['IDIOMA', 'es'], ['idioma', 'es'], ['JĘZYK', 'pl'], ['jezyk', 'pl'],
+    ['LÍNGUA', 'pt'], ['lingua', 'pt'], ['لغة', 'ar'], ['اللغة', 'ar'], ['langue', 'fr'], ['язык', 'ru'], ['ngôn ngữ', 'vi'], ['语言', 'zh'],
+  ])('%j → languages (%s)', (body, language) => {
+    expect(parseKeyword(body)).toMatchObject({ type: 'languages', language, standard: false });
+  });
+  test('IDIOMA from a Portuguese-speaking family is Portuguese', () => {
+    expect(parseKeyword('Idioma', 'pt')).toMatchObject({ type: 'languages', language: 'pt' });
+  });
+  test('a sentence about a language is a message', () => {
+    expect(parseKeyword('what language is this')).toBeNull();
+  });
+});
+
 describe('parseKeyword: language names', () => {
   test.each([
     ['Spanish', 'es'], ['español', 'es'], ['ESPANOL', 'es'], ['Português', 'pt'], ['polski', 'pl'],

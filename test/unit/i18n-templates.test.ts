@@ -1,4 +1,4 @@
-import { t, templatedLanguages, hasOwnTemplate } from '../../src/i18n/i18n';
+import { t, templatedLanguages, hasOwnTemplate, languageChoices } from '../../src/i18n/i18n';
 import { isSupportedLanguage, LANGUAGES } from '../../src/i18n/languages';
 import { segmentInfo } from '../../src/i18n/segments';
 
@@ -75,5 +75,16 @@ describe('t', () => {
     expect(t('es', 'system:language.confirm', { school })).toMatch(/español/);
     expect(t('pt', 'system:language.confirm', { school })).toMatch(/português/);
     expect(t('en', 'system:language.confirm', { school })).toMatch(/English/);
+  });
+});
+
+describe('the answer to LANG', () => {
+  test.each(templated)('%s has its own, naming the school and every choice', (lng) => {
+    expect(hasOwnTemplate(lng, 'system:languages.list')).toBe(true);
+    const text = t(lng, 'system:languages.list', { school, choices: languageChoices() });
+    expect(text.startsWith(school)).toBe(true);
+    for (const l of LANGUAGES.filter((x) => templated.includes(x.code))) expect(text).toContain(l.native);
+    // UCS-2 either way (the Arabic and Chinese names): it must still fit three parts.
+    expect(segmentInfo(text).segments).toBeLessThanOrEqual(3);
   });
 });

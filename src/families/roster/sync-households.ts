@@ -135,8 +135,8 @@ export async function syncHouseholds(
         schoolId: school.id,
         externalId: h.explicitId,
         displayName: [...new Set(gs.map((g) => g.lastName).filter(Boolean))].join(' / ') || gs[0].firstName,
-        // A language the family chose by text outlives the roster's.
-        language: family?.languageSource === 'text' ? family.language : majority(gs.map((g) => g.language)) ?? school.defaultLanguage,
+        // A language the family chose by text, or staff chose from how it writes, outlives the roster's.
+        language: family && (family.languageSource === 'text' || family.languageSource === 'staff') ? family.language : majority(gs.map((g) => g.language)) ?? school.defaultLanguage,
         active: true,
       };
       if (!family) {

@@ -15,6 +15,10 @@ export function presentFamily(v: FamilyView) {
     schoolId: f.schoolId,
     name: f.displayName,
     language: f.language,
+    /** 'roster' (an import or the API), 'text' (the family texted a language name) or 'staff' (staff took a suggestion). */
+    languageSource: f.languageSource,
+    /** A language the family's last replies were written in when it is not `language` ("may prefer Spanish"), else null. */
+    languageSuggestion: f.languageSuggestion,
     active: f.active,
     createdAt: f.createdAt,
     updatedAt: f.updatedAt,

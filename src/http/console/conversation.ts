@@ -9,6 +9,8 @@ import { idParam } from '../api/validate';
 import { fmt, quietHoursWarning, sendsAtText } from './format';
 import type { Page } from './page';
 import { renderFragment } from './render';
+import { languageSuggestionOf } from '../../families/families';
+import { languageNotice } from './language';
 
 /** The reply form's fields: the API's limits (1..1600 characters after trimming). */
 export const replyForm = z.object({
@@ -39,6 +41,8 @@ export function conversationRoutes(r: Router, deps: Deps, page: Page): void {
     const flash = req.session.flash ?? null;
     delete req.session.flash;
     const title = view.conversation.familyName ?? `Unknown number ${fmt.phoneFor(who, view.conversation.unmatchedNumber)}`;
+    const familyId = view.conversation.familyId;
+    const suggestion = familyId === null ? null : await languageSuggestionOf(deps, who, familyId);
     page(
       req,
       res,
@@ -58,6 +62,7 @@ export function conversationRoutes(r: Router, deps: Deps, page: Page): void {
         flash,
         action: `/console/conversations/${id}/reply`,
         quietSrc: `/console/conversations/${id}/quiet-hours`,
+        languageNotice: languageNotice(req, familyId, suggestion, id),
       },
       status,
     );

@@ -10,6 +10,7 @@ import { idParam } from '../api/validate';
 import { fmt, quietHoursWarning } from './format';
 import { queuedMessage, readReplyForm } from './conversation';
 import type { Page } from './page';
+import { languageNotice } from './language';
 import type { Request, Response } from 'express';
 
 /** Classes → a class's students and guardians → a family, with a form to write to it. */
@@ -53,6 +54,7 @@ export function familyRoutes(r: Router, deps: Deps, page: Page): void {
         error: form.error ?? null,
         flash,
         action: `/console/families/${id}/messages`,
+        languageNotice: languageNotice(req, id, family.family.languageSuggestion, null),
       },
       status,
     );
