@@ -56,7 +56,7 @@ export interface ComposedNudge {
   /** Lines left out to fit MAX_SEGMENTS. */
   dropped: 'learning'[];
   /** Further shortening, in the order applied: brief progress lines, then no opening line. */
-  shortened: ('progress' | 'opening')[];
+  shortened: ('progress' | 'opening' | 'wording')[];
 }
 
 /** A weekend text aims at three segments; over that it is shortened by rule (see composeNudge). */
@@ -68,7 +68,7 @@ const MAX_LEVEL_CHARS = 30;
 
 /** Every key a language needs before its families get nudges in it (plural keys by their `_other`). */
 const REQUIRED_KEYS = [
-  'opening', 'openingSchool', 'learning', 'tip', 'reply.teacher', 'reply.school',
+  'opening', 'openingSchool', 'learning', 'tip', 'tipShort', 'reply.teacher', 'reply.school', 'replyShort.teacher', 'replyShort.school',
   'progress.missing_assignments', 'progress.absences', 'progress.reading_level', 'progress.update',
   'progress.note', 'progress.note_other', 'progress.steady',
   'brief.missing_assignments', 'brief.absences', 'brief.reading_level', 'brief.update', 'brief.note_other', 'brief.steady',
@@ -161,12 +161,15 @@ interface Shape {
   learning: boolean;
   briefProgress: boolean;
   opening: boolean;
+  /** The short tip label and reply prompt ("Idea:", "Questions? Text Ms. Lee here."). */
+  shortWording: boolean;
 }
 
 /**
  * Shortening, applied in this order until the text fits MAX_SEGMENTS: (1) drop every learning line
  * (reported in `dropped`); (2) progress lines in their brief form ("Valentina: 2 missing
- * assignments."); (3) no opening line. A tip, the child's name and the reply prompt are never
+ * assignments."); (3) no opening line; (4) the short tip label and reply prompt, which bring one
+ * child's text in a two-byte language (Spanish, Portuguese, Polish, Arabic) within three. A tip, the child's name and the reply prompt are never
  * dropped and nothing is cut mid-word, so a family with several children in a two-byte language
  * (Arabic, Polish, …) may still get more than three segments; `segments` says how many. When
  * three cannot be reached, a step is taken only if it saves a segment (the learning line stays
@@ -196,13 +199,17 @@ export function composeNudge(input: NudgeInput): ComposedNudge {
       progressBrief: progress.brief ? render(language, `brief.${progress.brief}`, progress.vars) : render(language, `progress.${progress.key}`, progress.vars),
       learning: unit ? render(language, 'learning', { unit }) : null,
       tip: render(language, 'tip', { tip: t(language, `tips:${tip.id}`, { child: name }) }),
+      tipShort: render(language, 'tipShort', { tip: t(language, `tips:${tip.id}`, { child: name }) }),
     };
   });
 
   const school = input.schoolName ? oneLine(input.schoolName) : '';
   const opening = school ? render(language, 'openingSchool', { school }) : render(language, 'opening', {});
   const teacher = input.teacherName ? oneLine(input.teacherName) : '';
-  const reply = teacher ? render(language, 'reply.teacher', { teacher }) : render(language, 'reply.school', {});
+  const reply = (short: boolean) => {
+    const key = short ? 'replyShort' : 'reply';
+    return teacher ? render(language, `${key}.teacher`, { teacher }) : render(language, `${key}.school`, {});
+  };
 
   const build = (shape: Shape): string => {
     const lines: string[] = [];
@@ -210,18 +217,19 @@ export function composeNudge(input: NudgeInput): ComposedNudge {
     for (const b of blocks) {
       const progress = shape.briefProgress ? b.progressBrief : b.progressFull;
       lines.push(shape.learning && b.learning ? `${progress} ${b.learning}` : progress);
-      lines.push(b.tip);
+      lines.push(shape.shortWording ? b.tipShort : b.tip);
     }
-    lines.push(reply);
+    lines.push(reply(shape.shortWording));
     return lines.join('\n');
   };
 
   const hasLearning = blocks.some((b) => b.learning !== null);
   const shapes: Shape[] = [
-    { learning: true, briefProgress: false, opening: true },
-    { learning: false, briefProgress: false, opening: true },
-    { learning: false, briefProgress: true, opening: true },
-    { learning: false, briefProgress: true, opening: false },
+    { learning: true, briefProgress: false, opening: true, shortWording: false },
+    { learning: false, briefProgress: false, opening: true, shortWording: false },
+    { learning: false, briefProgress: true, opening: true, shortWording: false },
+    { learning: false, briefProgress: true, opening: false, shortWording: false },
+    { learning: false, briefProgress: true, opening: false, shortWording: true },
   ];
   // The first shape that fits; when none does, the first as short as the shortest, so nothing is
   // dropped that would not save a segment.
@@ -237,6 +245,10 @@ export function composeNudge(input: NudgeInput): ComposedNudge {
     segments: info.segments,
     tips: blocks.map((b) => ({ studentId: b.studentId, tipId: b.tipId })),
     dropped: hasLearning && !shape.learning ? ['learning'] : [],
-    shortened: [...(shape.briefProgress ? (['progress'] as const) : []), ...(!shape.opening ? (['opening'] as const) : [])],
+    shortened: [
+      ...(shape.briefProgress ? (['progress'] as const) : []),
+      ...(!shape.opening ? (['opening'] as const) : []),
+      ...(shape.shortWording ? (['wording'] as const) : []),
+    ],
   };
 }

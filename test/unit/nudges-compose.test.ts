@@ -88,9 +88,10 @@ describe('one text per family', () => {
 describe('reply prompt', () => {
   test.each([
     ['en', 'Ms. Lee', 'Reply with a question for Ms. Lee.'],
-    ['es', 'Sra. Lee', 'Responda con su pregunta para Sra. Lee.'],
-    ['pt', 'Prof. Lee', 'Responda com sua pergunta para Prof. Lee.'],
-    ['pl', 'Pani Lee', 'Pani Lee chętnie odpowie na pytania'],
+    // One child's text in a two-byte language needs the short prompt to stay within three segments.
+    ['es', 'Sra. Lee', '¿Preguntas para Sra. Lee? Responda aquí.'],
+    ['pt', 'Prof. Lee', 'Dúvidas para Prof. Lee? Responda aqui.'],
+    ['pl', 'Pani Lee', 'Pytania do: Pani Lee? Wystarczy odpisać.'],
     ['ar', 'أ. لي', 'ردّوا بسؤالكم إلى أ. لي.'],
   ])('%s names the teacher', (lng, teacher, expected) => {
     const nudge = composeNudge({ language: lng, teacherName: teacher, children: [child()], seed: 's' });
@@ -175,18 +176,26 @@ describe('shortening', () => {
       expect(nudge.segments).toBeGreaterThan(MAX_SEGMENTS);
       expect(nudge.tips).toHaveLength(3);
       for (const [i, tip] of nudge.tips.entries()) expect(nudge.text).toContain(tipText(lng, tip.tipId, kids[i].firstName));
-      expect(nudge.text).toContain(t(lng, 'nudges:reply.teacher', { teacher: 'Lee' }));
+      // The reply prompt stays, long or short, whichever costs fewer segments.
+      expect(nudge.text.split('\n').at(-1)).toContain('Lee');
+      expect(nudge.text.split('\n').at(-1)).toMatch(/1\.$/);
     }
   });
 
+  test("one child's Spanish text is brought within three segments by rule, its tip whole", () => {
+    const kid = child();
+    const nudge = composeNudge({ language: 'es', teacherName: 'Sra. Lee', children: [kid], seed: 's', schoolName: 'Lincoln Elementary' });
+    expect(nudge.segments).toBeLessThanOrEqual(MAX_SEGMENTS);
+    expect(nudge.shortened).toEqual(['progress', 'opening', 'wording']);
+    expect(nudge.text).toContain(tipText('es', nudge.tips[0].tipId, kid.firstName));
+  });
+
   test('a step that would not save a segment is not taken', () => {
-    const nudge = composeNudge({ language: 'es', teacherName: 'Sra. Lee', children: [child()], seed: 's', schoolName: 'Lincoln Elementary' });
-    expect(nudge.segments).toBeGreaterThan(MAX_SEGMENTS);
-    // The opening stays: the text without it would cost as many segments.
-    expect(nudge.text.startsWith('¡Lincoln Elementary le desea un buen fin de semana!\n')).toBe(true);
-    expect(nudge.shortened).not.toContain('opening');
-    const withoutOpening = nudge.text.split('\n').slice(1).join('\n');
-    expect(segmentInfo(withoutOpening).segments).toBe(nudge.segments);
+    // Arabic fits three with the long wording once the opening is gone: the short wording is not used.
+    const nudge = composeNudge({ language: 'ar', teacherName: 'أ. لي', children: [child()], seed: 's', schoolName: 'Lincoln Elementary' });
+    expect(nudge.segments).toBeLessThanOrEqual(MAX_SEGMENTS);
+    expect(nudge.shortened).not.toContain('wording');
+    expect(nudge.text).toContain(t('ar', 'nudges:reply.teacher', { teacher: 'أ. لي' }));
   });
 });
 
