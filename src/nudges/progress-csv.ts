@@ -34,6 +34,8 @@ const COLUMNS = ['student_id', 'week', 'kind', 'value'] as const;
 const ALIASES: Record<string, string> = { studentid: 'student_id', 'student id': 'student_id', student: 'student_id' };
 /** A school's week is a few thousand rows; a file far longer is the wrong file. */
 export const MAX_PROGRESS_ROWS = 20_000;
+/** The file's size bound (API, console, CLI): a school's week of gradebook rows is far smaller. */
+export const MAX_PROGRESS_CSV_BYTES = 2_000_000;
 /** The most a roster id may hold, as the roster import allows. */
 const MAX_ID = 100;
 

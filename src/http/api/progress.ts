@@ -3,6 +3,7 @@ import multer from 'multer';
 import { z } from 'zod';
 import type { Deps } from '../../deps';
 import { AppError } from '../../errors';
+import { MAX_PROGRESS_CSV_BYTES } from '../../nudges/progress-csv';
 import { readProgress } from '../../nudges/progress-input';
 import { importProgress, recordProgress, type ProgressItem, type ProgressRecordRow } from '../../staff/progress';
 import { staffOf } from '../middleware/auth';
@@ -29,8 +30,6 @@ export function presentProgress(p: ProgressRecordRow) {
 export const progressCursor = z.tuple([z.string().max(10), z.number().int().positive()]);
 
 const MAX_ITEMS = 500;
-/** The CSV's size bound: a school's week of gradebook rows is far smaller. */
-export const MAX_PROGRESS_CSV_BYTES = 2_000_000;
 
 const item = z
   .strictObject({
