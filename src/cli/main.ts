@@ -5,6 +5,7 @@ import { openDatabase, type Db, type OpenedDatabase } from '../../db/client';
 import { STAFF_ADD_OPTIONS, staffAdd, staffList, staffRevoke } from './staff';
 import { demo } from './demo';
 import { rosterImport } from './roster';
+import { progressImport } from './progress';
 import { UsageError } from './usage';
 
 /**
@@ -23,6 +24,9 @@ export const USAGE = `Usage: npm run cli -- <command>
   roster import <path> [--format oneroster|flat] [--school ID] [--timezone TZ] [--from NUMBER]
                        [--dry-run] [--no-welcome]
                           sync a OneRoster folder or .zip, or a flat .csv, and print the report
+  progress import <path> [--school ID]
+                          store progress records from a CSV student_id,week,kind,value (student_id:
+                          the roster's id); prints counts and each rejected row (safe to run twice)
 `;
 
 export { UsageError };
@@ -48,6 +52,7 @@ const COMMANDS: Record<string, { options: OptionSpec; positionals?: number; run:
     positionals: 1,
     run: rosterImport,
   },
+  'progress import': { options: { school: { type: 'string' } }, positionals: 1, run: progressImport },
 };
 
 export interface CommandContext {

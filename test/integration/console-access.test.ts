@@ -3,6 +3,8 @@ import { TestClock } from '../helpers/clock';
 import { ConsoleClient } from '../helpers/console';
 import { enroll, seedClass, seedFamily, seedSchool } from '../helpers/seed';
 import { addStaffWithToken } from '../../src/staff/accounts';
+import { eq } from 'drizzle-orm';
+import { students } from '../../db/schema';
 
 /**
  * Who may open which console page and do which action: the API's matrix (api-access.test.ts), for
@@ -41,6 +43,7 @@ beforeAll(async () => {
   ids.familyA2 = a2.family.id;
   ids.familyB = b.family.id;
   ids.studentA = a.students[0].id;
+  await db.update(students).set({ externalId: 'acc-progress-a' }).where(eq(students.id, ids.studentA));
   ids.schoolA = schoolA.id;
   ids.classA = (await seedClass(db, schoolA.id, { title: 'Grade 3 Reading', teacherIds: [teacherA.id] })).id;
   ids.classA2 = (await seedClass(db, schoolA.id, { title: 'Grade 4 Math', teacherIds: [teacherA2.id] })).id;
@@ -94,6 +97,8 @@ interface ProbeOptions {
   upload?: boolean;
   ok?: number;
   forbidden?: Actor[];
+  /** What everyone else gets, when it is not a 404 (a file whose every row is out of their reach: 400). */
+  others?: number;
 }
 type Probe = [string, 'GET' | 'POST', () => string, Actor[], ProbeOptions?];
 const TEACHERS: Actor[] = ['teacherA', 'teacherA2', 'teacherB'];
@@ -128,7 +133,18 @@ const probes: Probe[] = [
     forbidden: ['teacherA', 'teacherA2'],
     form: () => ({ timezone: 'America/New_York', from: FROM_A, mps: '1', phoneRegion: 'US' }),
   }],
+  ['save the nudge time', 'POST', () => `/console/schools/${ids.schoolA}/settings`, ['district', 'adminA'], {
+    forbidden: ['teacherA', 'teacherA2'],
+    form: () => ({ timezone: 'America/New_York', from: FROM_A, mps: '1', phoneRegion: 'US', nudgeSlot: 'sat-09:30' }),
+  }],
+  ['progress page', 'GET', () => '/console/progress', ACTORS],
+  // Everyone may upload; a row for a student out of the uploader's reach is not stored (400: nothing was).
+  ['progress upload', 'POST', () => '/console/progress', ['district', 'adminA', 'teacherA'], { upload: true, others: 400 }],
+  ['class current unit', 'POST', () => `/console/classes/${ids.classA}/unit`, ['district', 'adminA', 'teacherA'], { form: () => ({ currentUnit: 'Place value' }) }],
 ];
+
+const uploadFor = (p: string) =>
+  p.includes('/updates/') ? `student_id,template\n${ids.studentA},praise.kindness\n` : p.includes('/progress') ? 'student_id,week,kind,value\nacc-progress-a,2026-W47,absences,0\n' : ROSTER;
 
 describe.each(ACTORS)('%s', (actor) => {
   test.each(probes)('%s', async (_what, method, path, allowed, opts = {}) => {
@@ -138,7 +154,7 @@ describe.each(ACTORS)('%s', (actor) => {
       method === 'GET'
         ? c.get(p)
         : opts.upload
-          ? c.upload(p, { dryRun: 'true' }, { name: 'roster.csv', content: p.includes('/updates/') ? `student_id,template\n${ids.studentA},praise.kindness\n` : ROSTER })
+          ? c.upload(p, { dryRun: 'true' }, { name: 'roster.csv', content: uploadFor(p) })
           : c.post(p, opts.form ? opts.form() : { body: `Checking in (${actor})` });
     const res = await send(path());
     await c.get('/console/inbox');
@@ -152,8 +168,8 @@ describe.each(ACTORS)('%s', (actor) => {
       expect([403, 404]).toContain(missing.status);
       expect(res.html).not.toMatch(/Adams|Abbott|Ari|Ada|Ivy/);
     } else {
-      expect(res.status).toBe(404);
-      expect(missing.status).toBe(404);
+      expect(res.status).toBe(opts.others ?? 404);
+      expect(missing.status).toBe(opts.others ?? 404);
       expect(res.html).not.toMatch(/Adams|Abbott|Ari|Ada|Ivy/);
     }
   });

@@ -23,7 +23,9 @@ export function familyRoutes(r: Router, deps: Deps, page: Page): void {
   r.get('/classes/:id', async (req, res) => {
     const who = staffOf(req);
     const roster = await classRoster(deps, who, idParam(req, 'Class'));
-    page(req, res, 'class', { title: roster.title, section: 'classes', roster, viewer: who, fmt });
+    const flash = req.session.flash ?? null;
+    delete req.session.flash;
+    page(req, res, 'class', { title: roster.title, section: 'classes', roster, viewer: who, fmt, flash });
   });
 
   const showFamily = async (req: Request, res: Response, form: { draft?: string; error?: string | null } = {}, status = 200) => {

@@ -17,6 +17,7 @@ import { composerRoutes } from './composer';
 import { importRoutes } from './imports';
 import { settingsRoutes } from './settings';
 import { languageRoutes } from './language';
+import { progressRoutes } from './progress';
 
 /**
  * The staff console (/console): server-rendered Eta pages, sessions in Redis, CSRF on every form.
@@ -91,6 +92,7 @@ export function consoleRouter(deps: Deps): ConsoleApp {
   importRoutes(r, deps, page);
   settingsRoutes(r, deps, page);
   languageRoutes(r, deps, page);
+  progressRoutes(r, deps, page);
   const live = liveEvents(deps);
   r.get('/events', live.route);
   closers.push(() => live.close());
