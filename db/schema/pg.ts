@@ -8,4 +8,5 @@ export const {
   optOuts, conversations, messages, messageEvents,
   classes, classTeachers, enrollments, rosterImports, welcomes,
   progressRecords,
+  nudgePlans, nudgeTips,
 } = pgTables;
