@@ -5,6 +5,7 @@ import { openDatabase, type Db, type OpenedDatabase } from '../../db/client';
 import { STAFF_ADD_OPTIONS, staffAdd, staffList, staffRevoke } from './staff';
 import { demo } from './demo';
 import { rosterImport } from './roster';
+import { NUDGES_PREVIEW_OPTIONS, NUDGES_RUN_OPTIONS, nudgesPreview, nudgesRun } from './nudges';
 import { UsageError } from './usage';
 
 /**
@@ -23,6 +24,12 @@ export const USAGE = `Usage: npm run cli -- <command>
   roster import <path> [--format oneroster|flat] [--school ID] [--timezone TZ] [--from NUMBER]
                        [--dry-run] [--no-welcome]
                           sync a OneRoster folder or .zip, or a flat .csv, and print the report
+  nudges preview [--family ID] [--at ISO-DATETIME]
+                          what each family would receive as its weekend nudge at that moment (default
+                          now): text, language, segments, recipients; for the others, why nothing
+  nudges run --at ISO-DATETIME
+                          run one weekend-nudge tick as if it were that time (needs Redis; the worker
+                          role sends the texts)
 `;
 
 export { UsageError };
@@ -48,6 +55,8 @@ const COMMANDS: Record<string, { options: OptionSpec; positionals?: number; run:
     positionals: 1,
     run: rosterImport,
   },
+  'nudges preview': { options: NUDGES_PREVIEW_OPTIONS, run: nudgesPreview },
+  'nudges run': { options: NUDGES_RUN_OPTIONS, run: nudgesRun },
 };
 
 export interface CommandContext {
