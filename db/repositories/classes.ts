@@ -174,7 +174,37 @@ export async function insertClassWithMembers(db: Db, input: NewClass, now: strin
   });
 }
 
-/** STAND-IN for progress-api's read (dropped on merge, theirs wins): each class's current unit, when set. */
-export async function currentUnits(_db: Db, classIds: number[]): Promise<Map<number, string | null>> {
-  return new Map(classIds.map((id) => [id, null]));
+/** What a class is learning now; null clears it. Answers the class as stored, or undefined if there is none. */
+export async function setCurrentUnit(db: Db, classId: number, unit: string | null, now: string): Promise<ClassRow | undefined> {
+  return first(db.update(classes).set({ currentUnit: unit, currentUnitSetAt: now, updatedAt: now }).where(eq(classes.id, classId)).returning());
+}
+
+/** For the weekend nudges: each class's current unit (null when none is set); unknown ids are absent. */
+export async function currentUnits(db: Db, classIds: number[]): Promise<Map<number, string | null>> {
+  const rows = await chunked([...new Set(classIds)], (part) =>
+    db.select({ id: classes.id, unit: classes.currentUnit }).from(classes).where(inArray(classes.id, part)),
+  );
+  return new Map(rows.map((r) => [r.id, r.unit]));
+}
+
+/** The students among `ids` the caller may see. */
+export async function visibleStudents(db: Db, ids: number[], vis: Visibility): Promise<StudentRow[]> {
+  return chunked([...new Set(ids)], (part) =>
+    db.select().from(students).where(and(inArray(students.id, part), studentCondition(students.schoolId, students.id, vis))),
+  );
+}
+
+/** The students the caller may see, by the roster's external ids (unique across the district). */
+export async function visibleStudentsByExternalId(db: Db, externalIds: string[], vis: Visibility): Promise<StudentRow[]> {
+  const out: StudentRow[] = [];
+  const ids = [...new Set(externalIds)];
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    out.push(
+      ...(await db
+        .select()
+        .from(students)
+        .where(and(inArray(students.externalId, ids.slice(i, i + CHUNK)), studentCondition(students.schoolId, students.id, vis)))),
+    );
+  }
+  return out;
 }

@@ -166,6 +166,7 @@ export interface NewSchool {
   defaultLanguage: string;
   mps: number;
   phoneRegion?: string;
+  nudgeSlot?: SchoolRow['nudgeSlot'];
 }
 
 export async function insertSchool(db: Db, school: NewSchool, now: string): Promise<SchoolRow> {

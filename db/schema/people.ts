@@ -16,6 +16,8 @@ export function peopleTables(k: SchemaKit) {
     phoneRegion: k.text('phone_region').notNull().default('US'),
     /** Messages (segments) per second this school's sender may send; 0 turns pacing off. */
     mps: k.integer('mps').notNull().default(1),
+    /** When the weekend nudges go out, in the school's zone: an id of NUDGE_SLOTS (src/nudges/slots.ts). */
+    nudgeSlot: k.text('nudge_slot', { enum: ['fri-17:00', 'sat-09:30', 'sun-10:00'] }).notNull().default('sat-09:30'),
     createdAt: createdAt(k),
     updatedAt: updatedAt(k),
   });

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { SchemaKit } from './kit';
 import { createdAt } from './columns';
 import type { peopleTables } from './people';
@@ -36,7 +37,12 @@ export function progressTables(k: SchemaKit, { schools, staff, students }: Retur
       source: k.text('source', { enum: PROGRESS_SOURCES }).notNull(),
       createdAt: createdAt(k),
     },
-    (t) => [k.index('progress_records_student_week_idx').on(t.studentId, t.week)],
+    (t) => [
+      k.index('progress_records_student_week_idx').on(t.studentId, t.week),
+      // One imported record per student, week, kind and source: the same file or request twice
+      // changes a value, never adds a row. Teachers' updates stay many a week, so they are left out.
+      k.uniqueIndex('progress_records_import_uq').on(t.studentId, t.week, t.kind, t.source).where(sql`source <> 'update'`),
+    ],
   );
   return { progressRecords };
 }

@@ -15,6 +15,9 @@ export function rosterTables(k: SchemaKit, { families, schools, staff, students 
       grades: k.text('grades'),
       subjects: k.text('subjects'),
       active: k.bool('active').notNull().default(true),
+      /** What the class is learning now ("Fractions on a number line"), set by its teacher; the weekend nudges name it. */
+      currentUnit: k.text('current_unit'),
+      currentUnitSetAt: k.text('current_unit_set_at'),
       createdAt: createdAt(k),
       updatedAt: updatedAt(k),
     },

@@ -101,7 +101,7 @@ export async function planNudges(
         };
       });
       const teacherName = g.studentIds.map((id) => homeroom.get(id)?.teacherName).find((n) => n) ?? null;
-      const composed = composeNudge({ language: family.language, teacherName, children, seed: `${family.id}:${week}` });
+      const composed = composeNudge({ language: family.language, teacherName, children, seed: `${family.id}:${week}`, schoolName: school.name });
       for (const n of g.recipients) budget.spend(n);
       return { recipients: g.recipients, text: composed.text, language: composed.language, encoding: composed.encoding, segments: composed.segments, tips: composed.tips };
     });

@@ -23,8 +23,8 @@ export interface TickSummary {
   skipped: Record<string, number>;
 }
 
-/** The school's slot; until the schools table carries one, every school has the default. */
-export const slotOf = (school: SchoolRow): string | null => (school as { nudgeSlot?: string | null }).nudgeSlot ?? null;
+/** The school's slot (an id of NUDGE_SLOTS; an unknown one falls back to the default). */
+export const slotOf = (school: SchoolRow): string | null => school.nudgeSlot;
 
 /**
  * One tick of the weekend nudges (every minute, from the job scheduler): for each school whose

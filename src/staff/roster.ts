@@ -1,9 +1,13 @@
 import { AppError } from '../errors';
+import { isoNow } from '../lib/clock';
 import * as repo from '../../db/repositories/classes';
 import { visibilityFor, type StaffPrincipal } from './scope';
 import type { Ctx } from './schools';
 
-/** Classes and students as staff see them: read-only here, the roster import writes them. */
+/**
+ * Classes and students as staff see them. The roster import writes them; staff set only what a
+ * class is learning now (its current unit).
+ */
 
 export interface ClassView {
   id: number;
@@ -13,6 +17,9 @@ export interface ClassView {
   grades: string[];
   subjects: string[];
   active: boolean;
+  /** What the class is learning now, as its teacher put it; null when not set. */
+  currentUnit: string | null;
+  currentUnitSetAt: string | null;
 }
 
 export interface ClassDetail extends ClassView {
@@ -74,6 +81,8 @@ function classView(c: repo.ClassRow): ClassView {
     grades: listField(c.grades, true),
     subjects: listField(c.subjects, false),
     active: c.active,
+    currentUnit: c.currentUnit,
+    currentUnitSetAt: c.currentUnitSetAt,
   };
 }
 
@@ -98,6 +107,17 @@ export async function getClass(ctx: Ctx, who: StaffPrincipal, id: number): Promi
     teachers,
     students: students.map((s) => ({ id: s.id, firstName: s.firstName, lastName: s.lastName, grade: s.grade, familyIds: familiesOf(s.id) })),
   };
+}
+
+/**
+ * Sets (or, with null, clears) what a class is learning now. Whoever may see the class may set it:
+ * its teachers and the admins of its school (scope.ts); another teacher's class is a 404.
+ */
+export async function setCurrentUnit(ctx: Ctx, who: StaffPrincipal, id: number, unit: string | null): Promise<ClassDetail> {
+  const row = await repo.findClass(ctx.db, id, await visibilityFor(ctx.db, who));
+  if (!row) throw AppError.notFound(`Class ${id}`);
+  if (row.currentUnit !== unit) await repo.setCurrentUnit(ctx.db, id, unit, isoNow(ctx.clock));
+  return getClass(ctx, who, id);
 }
 
 async function withLinks(ctx: Ctx, vis: Awaited<ReturnType<typeof visibilityFor>>, rows: repo.StudentRow[]): Promise<StudentView[]> {

@@ -1,6 +1,7 @@
 import type { Deps } from '../deps';
 import { AppError } from '../errors';
 import { isoNow } from '../lib/clock';
+import { DEFAULT_NUDGE_SLOT, type NudgeSlotId } from '../nudges/slots';
 import * as repo from '../../db/repositories/schools';
 import { may, requireThat, visibilityFor, type StaffPrincipal } from './scope';
 
@@ -15,6 +16,8 @@ export interface SchoolInput {
   defaultLanguage?: string;
   mps?: number;
   phoneRegion?: string;
+  /** When weekend nudges go out (src/nudges/slots.ts); default Saturday 09:30. */
+  nudgeSlot?: NudgeSlotId;
 }
 
 export async function createSchool(ctx: Ctx, who: StaffPrincipal, input: SchoolInput): Promise<SchoolRow> {
@@ -29,6 +32,7 @@ export async function createSchool(ctx: Ctx, who: StaffPrincipal, input: SchoolI
       defaultLanguage: input.defaultLanguage ?? 'en',
       mps: input.mps ?? 1,
       phoneRegion: input.phoneRegion ?? 'US',
+      nudgeSlot: input.nudgeSlot ?? DEFAULT_NUDGE_SLOT,
     },
     isoNow(ctx.clock),
   );

@@ -80,6 +80,15 @@ export function importScopeOf(who: StaffPrincipal, schoolId: number | undefined)
 /** The CLI runs with the database's own rights: the district, or with `--school ID` that school, as its admin would. */
 export const cliImportScope = (schoolId: number | undefined): ImportScope => ({ schoolId: schoolId ?? null });
 
+/** The CLI's reach for other commands (progress import): the district, or with `--school ID` that school, as its admin sees it. */
+export const cliVisibility = (schoolId: number | undefined): Visibility => ({ schoolIds: schoolId === undefined ? null : [schoolId], taughtBy: null, unmatched: false });
+
+/** A visibility narrowed to one school (?schoolId=): nothing more than it was, possibly nothing. */
+export function withinSchool(vis: Visibility, schoolId: number | undefined): Visibility {
+  if (schoolId === undefined) return vis;
+  return { ...vis, schoolIds: vis.schoolIds === null || vis.schoolIds.includes(schoolId) ? [schoolId] : [] };
+}
+
 export function requireThat(allowed: boolean, message?: string): void {
   if (!allowed) throw AppError.forbidden(message);
 }

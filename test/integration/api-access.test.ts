@@ -89,6 +89,8 @@ beforeAll(async () => {
   row('noah', 'students', famA2.students[0].id, ALL_A);
   row('eli', 'students', famA3.students[0].id, ALL_A);
   row('zoe', 'students', famB.students[0].id, ['adminB']);
+  // Roster ids, so the progress import can name each student.
+  for (const name of ['mia', 'noah', 'eli', 'zoe']) await db.update(students).set({ externalId: `access-${name}` }).where(eq(students.id, rows[name].id));
 
   for (const [name, school] of [['importA', A], ['importB', B]] as const) {
     const seeded = await insertImport(db, { format: 'flat', status: 'succeeded', dryRun: true, options: JSON.stringify({ schoolId: school.id }), staffId: null, createdAt: now });
@@ -220,6 +222,8 @@ const MATRIX: Record<string, (who: Role) => Promise<void>> = {
     await list('classes', schoolB(), (n) => n === 'classB1')(who);
   },
   'GET /classes/:id': perRow('classes', 'GET', '', 200),
+  // Whoever sees a class may set what it is learning: its teachers and its school's admins.
+  'PATCH /classes/:id': perRow('classes', 'PATCH', '', 200, { body: { currentUnit: 'Place value' } }),
   'GET /students': async (who) => {
     await list('students')(who);
     await list('students', schoolB(), (n) => n === 'zoe')(who);
@@ -228,6 +232,25 @@ const MATRIX: Record<string, (who: Role) => Promise<void>> = {
     if (who !== 'anon') expect(inA2.json.items.map((i: any) => i.id)).toEqual(ALL_A.includes(who) ? [rows.mia.id, rows.noah.id] : []);
   },
   'GET /students/:id': perRow('students', 'GET', '', 200),
+  'GET /students/:id/progress': perRow('students', 'GET', '/progress', 200),
+  'POST /progress': async (who) => {
+    for (const [name, r] of ofKind('students')) {
+      const res = await api(who, 'POST', '/progress', { studentId: r.id, week: '2026-W47', kind: 'absences', value: 1 });
+      expect([name, res.status]).toEqual([name, status(r, who, 201)]);
+      if (res.status === 404) expect(JSON.stringify(res.json)).not.toMatch(/Garcia|Lopez|Nguyen|Ito|Zimmer|Mia|Noah|Zoe|\+1555/);
+    }
+  },
+  // A file's students outside the caller's reach are rejected rows; a file with no row they reach is a 400.
+  'POST /progress/imports': async (who) => {
+    for (const [name, r] of ofKind('students')) {
+      const res = await fetch(`${app.url}/api/v1/progress/imports`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/csv', ...(tokens[who] ? { authorization: `Bearer ${tokens[who]}` } : {}) },
+        body: `student_id,week,kind,value\naccess-${name},2026-W47,note,Kind to others\n`,
+      });
+      expect([name, res.status]).toEqual([name, status(r, who, 200) === 404 ? 400 : status(r, who, 200)]);
+    }
+  },
   'GET /roster/imports': list('roster/imports'),
   'GET /roster/imports/:id': perRow('roster/imports', 'GET', '', 200),
   'POST /updates/preview': perClassUpdate('/updates/preview', 200),
@@ -256,10 +279,12 @@ describe.each(Object.keys(MATRIX))('%s', (route) => {
 describe('classes and students', () => {
   test('a teacher lists their own active classes, with grades and subjects as lists', async () => {
     const { json } = await api('teacherA1', 'GET', '/classes');
-    expect(json).toEqual({
-      items: [{ id: rows.classA1.id, schoolId: rows.schoolA.id, externalId: 'cls-a1', title: 'Grade 3 Reading', grades: ['3'], subjects: ['English Language Arts', 'Reading'], active: true }],
-      nextCursor: null,
-    });
+    // The current unit is whatever the PATCH rows above last set; its own tests are in api-progress.test.ts.
+    expect(json.items.map(({ currentUnit: _u, currentUnitSetAt: _at, ...c }: any) => c)).toEqual([
+      { id: rows.classA1.id, schoolId: rows.schoolA.id, externalId: 'cls-a1', title: 'Grade 3 Reading', grades: ['3'], subjects: ['English Language Arts', 'Reading'], active: true },
+    ]);
+    expect(Object.keys(json.items[0])).toEqual(expect.arrayContaining(['currentUnit', 'currentUnitSetAt']));
+    expect(json.nextCursor).toBeNull();
   });
 
   test('a class shows its teachers and active students with the families that may be texted about them', async () => {

@@ -1,13 +1,27 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../deps';
-import { getClass, listClasses } from '../../staff/roster';
+import { getClass, listClasses, setCurrentUnit } from '../../staff/roster';
 import { staffOf } from '../middleware/auth';
-import { DEFAULT_LIMIT, decodeCursor, idCursor, idParam, page, pageQuery, parseQuery, queryId } from './validate';
+import { expected } from './fields';
+import { DEFAULT_LIMIT, decodeCursor, idCursor, idParam, page, pageQuery, parseBody, parseQuery, queryId } from './validate';
 
-/** Classes come from the roster import; the API only reads them, scoped by src/staff/scope.ts. */
+/**
+ * Classes come from the roster import, scoped by src/staff/scope.ts. The one thing staff change
+ * is what the class is learning now: PATCH {"currentUnit": "Fractions"} (null or "" clears it),
+ * by its teachers and its school's admins.
+ */
 
 const listQuery = z.strictObject({ ...pageQuery, schoolId: queryId.optional() });
+export const MAX_UNIT = 120;
+/** Shared with the console's unit form. */
+export const currentUnitField = z
+  .string({ error: expected('must be a string, or null to clear it') })
+  .transform((v) => v.replace(/\s+/g, ' ').trim())
+  .pipe(z.string().max(MAX_UNIT, `must be at most ${MAX_UNIT} characters`))
+  .transform((v) => v || null)
+  .nullable();
+const patchBody = z.strictObject({ currentUnit: currentUnitField });
 
 export function classesRouter(deps: Deps): Router {
   const r = Router();
@@ -22,6 +36,12 @@ export function classesRouter(deps: Deps): Router {
 
   r.get('/:id', async (req, res) => {
     res.json(await getClass(deps, staffOf(req), idParam(req, 'Class')));
+  });
+
+  r.patch('/:id', async (req, res) => {
+    const id = idParam(req, 'Class');
+    const { currentUnit } = parseBody(patchBody, req);
+    res.json(await setCurrentUnit(deps, staffOf(req), id, currentUnit));
   });
 
   return r;

@@ -9,6 +9,7 @@ import { classesRouter } from './classes';
 import { studentsRouter } from './students';
 import { rosterImportsRouter } from './roster-imports';
 import { updatesRouter } from './updates';
+import { progressRouter } from './progress';
 
 /**
  * The staff JSON API (/api/v1). Every route needs a bearer token (`npm run cli -- staff add`).
@@ -21,8 +22,11 @@ import { updatesRouter } from './updates';
  *   GET /conversations/:id/messages   (oldest first; the page reaching the newest marks it read)
  *   POST /conversations/:id/messages  (202: a staff reply to every textable number)
  *   GET /messages/:id, POST /messages/preview
- *   GET /classes, GET /classes/:id    (with teachers and students; read-only, the roster import writes them)
+ *   GET /classes, GET /classes/:id    (with teachers and students; the roster import writes them)
+ *   PATCH /classes/:id                ({"currentUnit"}: what the class is learning now; its teachers and admins)
  *   GET /students, GET /students/:id  (?classId= ?schoolId=; with classIds and guardians incl. no-contact)
+ *   GET /students/:id/progress        (the student's progress records, newest week first)
+ *   POST /progress, POST /progress/imports  (progress records as JSON, or a CSV import; see src/http/api/progress.ts)
  *   POST/GET /roster/imports, GET /roster/imports/:id  (multipart upload run as a queued import; its report)
  *   POST /updates/preview, POST /updates  (a teacher's updates for a class: one text per family, in its
  *                                          language; items or a CSV; see src/http/api/updates.ts)
@@ -43,5 +47,6 @@ export function apiRouter(deps: Deps): Router {
   r.use('/students', studentsRouter(deps));
   r.use('/roster/imports', rosterImportsRouter(deps));
   r.use('/updates', updatesRouter(deps));
+  r.use('/progress', progressRouter(deps));
   return r;
 }

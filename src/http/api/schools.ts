@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 import type { Deps } from '../../deps';
+import { NUDGE_SLOT_IDS } from '../../nudges/slots';
 import { createSchool, getSchool, listSchools, updateSchool, type SchoolRow } from '../../staff/schools';
 import { staffOf } from '../middleware/auth';
 import { languageField, messagingServiceSidField, nameField, phoneField, timezoneField } from './fields';
@@ -19,6 +20,8 @@ export function presentSchool(s: SchoolRow) {
     mps: s.mps,
     /** Region for reading numbers written without a country code (roster imports, the API). */
     phoneRegion: s.phoneRegion,
+    /** When weekend nudges go out, in the school's time zone: fri-17:00, sat-09:30 or sun-10:00. */
+    nudgeSlot: s.nudgeSlot,
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
   };
@@ -37,6 +40,7 @@ export const schoolFields = {
     .transform((v) => v.trim().toUpperCase())
     .refine((v) => isSupportedCountry(v), 'must be a country code such as US or CA')
     .optional(),
+  nudgeSlot: z.enum(NUDGE_SLOT_IDS, { error: `must be one of ${NUDGE_SLOT_IDS.join(', ')}` }).optional(),
 };
 const fields = schoolFields;
 const createBody = z.strictObject(fields);
