@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { startTestApp, waitFor, type TestApp } from '../helpers/app';
 import { TestClock } from '../helpers/clock';
 import { seedFamily, seedSchool } from '../helpers/seed';
-import { conversations, families, messages, nudgePlans, nudgeTips, optOuts } from '../../db/schema';
+import { conversations, families, messages, nudgePlans, nudgeTips, optOuts, schools } from '../../db/schema';
 import { runNudgeTick } from '../../src/nudges/tick';
 import { NUDGE_SCHEDULER_ID, NUDGE_SCHEDULE_PATTERN } from '../../src/nudges/schedule';
 
@@ -88,6 +88,19 @@ test('across the November change from daylight saving time the send time stays 0
   expect(await nudgesTo(phone)).toHaveLength(2);
 });
 
+test('a Sunday 10:00 school on the day the clocks go back sends at 10:00 EST, not an hour early', async () => {
+  const school = await seedSchool(app.deps.db, { name: 'Cypress School' });
+  await app.deps.db.update(schools).set({ nudgeSlot: 'sun-10:00' }).where(eq(schools.id, school.id));
+  const phone = '+15555551014';
+  await seedFamily(app.deps.db, school.id, { name: 'Brennan', guardians: [{ first: 'Siobhan', phone }], students: [{ first: 'Aoife', grade: '6' }] });
+  clock.set('2026-11-01T14:00:00Z'); // Sunday 09:00 EST (it would be 10:00 EDT)
+  await tick();
+  expect(await nudgesTo(phone)).toHaveLength(0);
+  clock.set('2026-11-01T15:00:00Z'); // 10:00 EST
+  await tick();
+  expect(await nudgesTo(phone)).toHaveLength(1);
+});
+
 test('a repeated tick, and two ticks at once, still give one text', async () => {
   const school = await seedSchool(app.deps.db, { name: 'Dogwood School' });
   const phone = '+15555551003';
@@ -123,9 +136,9 @@ test('the budget: at most 3 nudges and 5 automated texts a week per number, acro
   await priorText(nudged, 'nudge', week);
   await priorText(nudged, 'nudge', week);
   for (let i = 0; i < 4; i++) await priorText(reminded, 'reminder', week);
-  const schools = [await seedSchool(app.deps.db, { name: 'Fir School A' }), await seedSchool(app.deps.db, { name: 'Fir School B' })];
+  const firs = [await seedSchool(app.deps.db, { name: 'Fir School A' }), await seedSchool(app.deps.db, { name: 'Fir School B' })];
   const fams = [];
-  for (const s of schools) {
+  for (const s of firs) {
     fams.push((await seedFamily(app.deps.db, s.id, { name: 'Novak', guardians: [{ first: 'Ivana', phone: nudged }], students: [{ first: 'Petra', grade: '5' }] })).family);
     fams.push((await seedFamily(app.deps.db, s.id, { name: 'Kowalski', guardians: [{ first: 'Jan', phone: reminded }], students: [{ first: 'Ola', grade: '6' }] })).family);
   }
