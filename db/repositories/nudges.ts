@@ -197,3 +197,10 @@ export async function recordTips(db: Db, rows: { studentId: number; familyId: nu
     .onConflictDoNothing();
 }
 
+
+/** Student ids by the roster's external ids (the demo seeds its progress records by them). */
+export async function findStudentsByExternalId(db: Db, externalIds: string[]): Promise<Map<string, number>> {
+  if (!externalIds.length) return new Map();
+  const rows = await db.select({ id: students.id, externalId: students.externalId }).from(students).where(inArray(students.externalId, externalIds));
+  return new Map(rows.map((r) => [r.externalId!, r.id]));
+}
