@@ -7,9 +7,19 @@ import { isoWeekStart } from '../updates/week';
 import { composeNudge, type NudgeChild } from './compose';
 import type { NudgeBudget } from './budget';
 import { weeksBefore } from './week';
+import { gradeBand } from './tips';
+
+function knownGrade(grade: string): boolean {
+  try {
+    gradeBand(grade);
+    return true;
+  } catch {
+    return false; // gradeBand throws RangeError for a grade outside PK, K, 1–12
+  }
+}
 
 /** Why a family gets no nudge this week. */
-export type NudgeSkipReason = 'paused' | 'no_children' | 'no_number' | 'opted_out' | 'budget';
+export type NudgeSkipReason = 'paused' | 'no_children' | 'no_number' | 'opted_out' | 'budget' | 'unknown_grade';
 
 export interface NudgeText {
   recipients: string[];
@@ -87,6 +97,8 @@ export async function planNudges(
     }
     if (!groups.size) return { family, kind: 'skip', reason: left.some((l) => l.reason === 'budget') ? 'budget' : 'opted_out' };
     const firstRow = new Map(rows.map((r) => [r.studentId, r]));
+    // A grade the tip library has no band for (a roster typo) skips this family, not the whole tick.
+    if (rows.some((r) => !knownGrade(r.grade))) return { family, kind: 'skip', reason: 'unknown_grade' };
     const texts = [...groups.values()].map((g) => {
       const children: NudgeChild[] = g.studentIds.map((id) => {
         const s = firstRow.get(id)!;

@@ -26,6 +26,7 @@ const REASONS: Record<string, string> = {
   no_number: 'no number that can receive texts',
   opted_out: 'opted out',
   budget: "over this week's budget of automated texts",
+  unknown_grade: 'a child has a grade the tip library does not know (PK, K, 1–12)',
 };
 
 /**

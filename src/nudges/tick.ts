@@ -12,6 +12,17 @@ import { nudgeTiming, weekRange } from './week';
 /** Families read, planned and sent per round: memory stays flat however many families a school has. */
 export const NUDGE_PAGE = 500;
 
+/** Families of a page carried out at once. */
+const SEND_CONCURRENCY = 16;
+
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
 export type TickDeps = Pick<Deps, 'db' | 'config' | 'clock' | 'queues'> & Partial<Pick<Deps, 'redis' | 'logger'>>;
 
 export interface TickSummary {
@@ -48,7 +59,8 @@ export async function runNudgeTick(deps: TickDeps): Promise<TickSummary> {
       afterId = page[page.length - 1].id;
       // A budget per page: what earlier pages sent is in the database by now.
       const plans = await planNudges(deps.db, school, senderKey, page, now, timing.week, new NudgeBudget(deps.db, since));
-      for (const plan of plans) await carryOut(deps, school, timing.week, plan, summary);
+      // Several families at once: their writes share transactions (group commit) and their Redis round trips overlap.
+      await eachLimited(plans, SEND_CONCURRENCY, (plan) => carryOut(deps, school, timing.week, plan, summary));
     }
   }
   if (summary.families) deps.logger?.info({ ...summary }, 'weekend nudges tick');
