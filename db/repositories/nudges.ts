@@ -3,6 +3,7 @@ import type { Db } from '../client';
 import { affectedRows } from '../query';
 import {
   classes,
+  conversations,
   classTeachers,
   enrollments,
   families,
@@ -203,4 +204,48 @@ export async function findStudentsByExternalId(db: Db, externalIds: string[]): P
   if (!externalIds.length) return new Map();
   const rows = await db.select({ id: students.id, externalId: students.externalId }).from(students).where(inArray(students.externalId, externalIds));
   return new Map(rows.map((r) => [r.externalId!, r.id]));
+}
+
+export interface NudgeWeekCounts {
+  language: string | null;
+  sent: number;
+  delivered: number;
+  replied: number;
+  optOuts: number;
+}
+
+/**
+ * A school's nudges created in [startIso, endIso), per language: how many left (blocked ones never
+ * did), were delivered, got a reply from the number they went to, and were followed by that
+ * number opting out of the school's sender, both before `followUpIso` (a week after the week).
+ */
+export async function nudgeWeekCounts(db: Db, schoolId: number, startIso: string, endIso: string, followUpIso: string): Promise<NudgeWeekCounts[]> {
+  const reply = sql`exists (select 1 from ${messages} r where r.conversation_id = ${messages.conversationId} and r.direction = 'inbound'
+    and r.from_number = ${messages.toNumber} and r.created_at >= ${messages.createdAt} and r.created_at < ${followUpIso})`;
+  const optOut = sql`exists (select 1 from ${optOuts} o where o.phone_number = ${messages.toNumber} and o.sending_number = ${messages.fromNumber}
+    and o.since >= ${messages.createdAt} and o.since < ${followUpIso})`;
+  const rows = await db
+    .select({
+      language: messages.language,
+      sent: count(),
+      delivered: sql<number>`sum(case when ${messages.status} = 'delivered' then 1 else 0 end)`,
+      // A STOP is an answer too, but it is counted as an opt-out, not as a reply.
+      replied: sql<number>`sum(case when ${reply} and not ${optOut} then 1 else 0 end)`,
+      optOuts: sql<number>`sum(case when ${optOut} then 1 else 0 end)`,
+    })
+    .from(messages)
+    .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+    .where(
+      and(
+        eq(conversations.schoolId, schoolId),
+        eq(messages.direction, 'outbound'),
+        eq(messages.kind, 'nudge'),
+        ne(messages.status, 'blocked'),
+        gte(messages.createdAt, startIso),
+        sql`${messages.createdAt} < ${endIso}`,
+      ),
+    )
+    .groupBy(messages.language)
+    .orderBy(asc(messages.language));
+  return rows.map((r) => ({ language: r.language, sent: Number(r.sent), delivered: Number(r.delivered), replied: Number(r.replied), optOuts: Number(r.optOuts) }));
 }

@@ -4,6 +4,8 @@ import { TestClock } from '../helpers/clock';
 import { seedFamily, seedSchool } from '../helpers/seed';
 import { conversations, families, messages, nudgePlans, nudgeTips, optOuts, schools } from '../../db/schema';
 import { runNudgeTick } from '../../src/nudges/tick';
+import { addStaffWithToken } from '../../src/staff/accounts';
+import { ConsoleClient } from '../helpers/console';
 import { NUDGE_SCHEDULER_ID, NUDGE_SCHEDULE_PATTERN } from '../../src/nudges/schedule';
 
 /**
@@ -203,4 +205,49 @@ test("a child's tip is not repeated the next week", async () => {
   const tips = await tipsOf();
   expect(tips).toHaveLength(2);
   expect(tips[1]).not.toBe(tips[0]);
+});
+
+test('the report counts a school week per language: sent, delivered, replied, opt-outs; the console draws it', async () => {
+  const school = await seedSchool(app.deps.db, { name: 'Juniper School', from: '+15555550191' });
+  const en = '+15555551015';
+  const es = '+15555551016';
+  await seedFamily(app.deps.db, school.id, { name: 'Walsh', guardians: [{ first: 'Nora', phone: en }], students: [{ first: 'Finn', grade: '3' }] });
+  await seedFamily(app.deps.db, school.id, { name: 'Vega', language: 'es', guardians: [{ first: 'Lucía', phone: es }], students: [{ first: 'Diego', grade: '5' }] });
+  clock.set('2027-01-23T15:00:00Z'); // Saturday 10:00 EST, week 2027-W03
+  await tick();
+  await waitFor(async () => (await nudgesTo(en))[0]?.status === 'delivered' && (await nudgesTo(es))[0]?.status === 'delivered');
+  const text = (from: string, body: string) =>
+    fetch(`${app.url}/sim/api/inbound`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from, to: '+15555550191', body }) });
+  await text(en, 'Thanks! What book is the class reading?');
+  await text(es, 'STOP');
+  await waitFor(async () => (await app.deps.db.select().from(optOuts).where(eq(optOuts.phoneNumber, es))).length > 0);
+  const { token } = await addStaffWithToken(app.deps.db, { email: 'office@juniper.example', role: 'school_admin', schoolId: school.id }, new Date(clock.now()).toISOString());
+  const report = async (q: string) => (await fetch(`${app.url}/api/v1/nudges/report${q}`, { headers: { authorization: `Bearer ${token}` } })).json();
+  const json = await waitFor(async () => {
+    const r = await report('?week=2027-W03');
+    return r.items[0].totals.replied === 1 ? r : null;
+  });
+  expect(json.items).toEqual([
+    {
+      schoolId: school.id, schoolName: 'Juniper School', timezone: 'America/New_York', week: '2027-W03',
+      languages: [
+        { language: 'en', sent: 1, delivered: 1, replied: 1, tipFeedback: 0, optOuts: 0 },
+        { language: 'es', sent: 1, delivered: 1, replied: 0, tipFeedback: 0, optOuts: 1 },
+      ],
+      totals: { sent: 2, delivered: 2, replied: 1, tipFeedback: 0, optOuts: 1 },
+    },
+  ]);
+  expect((await report('?week=2027-W02')).items[0].totals.sent).toBe(0);
+  expect((await fetch(`${app.url}/api/v1/nudges/report?week=2027-W99`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(400);
+
+  const consoleUser = new ConsoleClient(app.url);
+  await addStaffWithToken(app.deps.db, { email: 'office@juniper.example', password: 'juniper console passphrase' }, new Date(clock.now()).toISOString());
+  expect((await consoleUser.signIn('office@juniper.example', 'juniper console passphrase')).status).toBe(303);
+  const page = await consoleUser.get(`/console/schools/${school.id}/nudges?week=2027-W03`);
+  expect(page.status).toBe(200);
+  expect(page.html).toMatch(/<th scope="row">es<\/th><td>1<\/td><td>1<\/td><td>0<\/td><td>0<\/td><td>1<\/td>/);
+  // Twelve weeks of bars (sent, delivered, replied each), this week's as tall as the chart allows.
+  expect(page.html.match(/<rect /g)).toHaveLength(36);
+  expect(page.html).toContain('<title>2027-W03: 2 sent</title>');
+  expect(page.html).not.toMatch(/<script(?! src)|style=/);
 });

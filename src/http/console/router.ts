@@ -16,6 +16,7 @@ import { liveEvents } from './events';
 import { composerRoutes } from './composer';
 import { importRoutes } from './imports';
 import { settingsRoutes } from './settings';
+import { nudgeRoutes } from './nudges';
 
 /**
  * The staff console (/console): server-rendered Eta pages, sessions in Redis, CSRF on every form.
@@ -89,6 +90,7 @@ export function consoleRouter(deps: Deps): ConsoleApp {
   composerRoutes(r, deps, page);
   importRoutes(r, deps, page);
   settingsRoutes(r, deps, page);
+  nudgeRoutes(r, deps, page);
   const live = liveEvents(deps);
   r.get('/events', live.route);
   closers.push(() => live.close());
