@@ -7,6 +7,7 @@ const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<void
   send: () => import('./send'),
   import: () => import('./import'),
   updates: () => import('./updates'),
+  nudges: () => import('./nudges'),
 };
 
 async function run(): Promise<void> {
@@ -24,7 +25,9 @@ every benchmark: --db sqlite|postgres (default sqlite; PostgreSQL at BENCH_POSTG
            --students N  district size; --no-half  skip the half-size run
   updates  a teacher's updates for a class of 35 and a school of 2,000 students: preview ms per
            student, send messages/s to "delivered" (web, worker and sim as three processes)
-           --students N  school size; --class-size N  students per class`);
+           --students N  school size; --class-size N  students per class
+  nudges   one weekend-nudge tick composing and enqueueing the nudges of 50,000 families:
+           families/s and RSS during the tick (memory flat); --families N  school size`);
     process.exit(2);
   }
   await (await load()).main(args);

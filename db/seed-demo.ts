@@ -1,8 +1,11 @@
 import type { Db } from './client';
+import { DateTime } from 'luxon';
 import { findSchoolByExternalId, insertSchool } from './repositories/schools';
 import { findGuardianByExternalId, insertFamilyWithMembers, type NewFamily } from './repositories/families';
 import { findStaffByEmail, insertStaff } from './repositories/staff';
-import { findClassByExternalId, insertClassWithMembers } from './repositories/classes';
+import { findClassByExternalId, insertClassWithMembers, setCurrentUnit } from './repositories/classes';
+import { storeImportedProgress, type ImportedProgress } from './repositories/progress';
+import { findStudentsByExternalId } from './repositories/nudges';
 
 /**
  * The demo school: invented people, numbers only in the +1 555 555 01xx fiction range, so the
@@ -27,7 +30,18 @@ export const DEMO_CLASS = {
   subjects: ['Reading'],
   teacher: { email: DEMO_TEACHER_EMAIL, name: 'Elena Rivera' },
   studentExternalIds: ['demo-s1', 'demo-s2', 'demo-s3', 'demo-s4', 'demo-s6'],
+  /** What the class is learning now: the weekend nudges name it. */
+  currentUnit: 'Fairy tales and their endings',
 };
+
+/** The demo's progress records (this week's), so the weekend nudges say how each child is doing. */
+export const DEMO_PROGRESS: { student: string; kind: ImportedProgress['kind']; value: string }[] = [
+  { student: 'demo-s1', kind: 'reading_level', value: 'M' },
+  { student: 'demo-s2', kind: 'missing_assignments', value: '0' },
+  { student: 'demo-s3', kind: 'absences', value: '0' },
+  { student: 'demo-s4', kind: 'missing_assignments', value: '2' },
+  { student: 'demo-s6', kind: 'note', value: 'Read two chapter books this week' },
+];
 
 type DemoFamily = Omit<NewFamily, 'schoolId'>;
 
@@ -90,7 +104,10 @@ export interface DemoResult {
   admin: { id: number; email: string; created: boolean };
   /** The class's teacher; hasPassword false means the caller should give them a console password. */
   teacher: { id: number; email: string; name: string; created: boolean; hasPassword: boolean };
-  class: { id: number; title: string; created: boolean; students: string[] };
+  class: { id: number; title: string; created: boolean; students: string[]; currentUnit: string | null };
+  /** When the weekend nudges go out (an id of NUDGE_SLOTS), in `timezone`. */
+  nudgeSlot: string;
+  timezone: string;
   /** Numbers to text from in the simulator, with who they are. */
   phones: { number: string; who: string; language: string }[];
 }
@@ -145,6 +162,16 @@ export async function seedDemo(db: Db, now: string = new Date().toISOString()): 
       now,
     );
   }
+  // A teacher's own unit is never overwritten by a second demo run; progress records upsert per week.
+  if (!klass.currentUnit) klass = (await setCurrentUnit(db, klass.id, DEMO_CLASS.currentUnit, now)) ?? klass;
+  const ids = await findStudentsByExternalId(db, DEMO_PROGRESS.map((p) => p.student));
+  // The Monday of this week in the school's zone, as progress records name their week.
+  const week = DateTime.fromISO(now, { zone: school.timezone }).startOf('week').toISODate()!;
+  await storeImportedProgress(
+    db,
+    DEMO_PROGRESS.filter((p) => ids.has(p.student)).map((p) => ({ studentId: ids.get(p.student)!, schoolId: school!.id, week, kind: p.kind, value: p.value, source: 'api', staffId: teacher!.id })),
+    now,
+  );
   const studentNames = DEMO_FAMILIES.flatMap((f) => f.students)
     .filter((st) => DEMO_CLASS.studentExternalIds.includes(st.externalId!))
     .map((st) => `${st.firstName} ${st.lastName}`);
@@ -171,7 +198,9 @@ export async function seedDemo(db: Db, now: string = new Date().toISOString()): 
       created: teacherCreated,
       hasPassword: Boolean(teacher.passwordHash),
     },
-    class: { id: klass.id, title: klass.title, created: classCreated, students: studentNames },
+    class: { id: klass.id, title: klass.title, created: classCreated, students: studentNames, currentUnit: klass.currentUnit },
+    nudgeSlot: school.nudgeSlot,
+    timezone: school.timezone,
     phones: [...phones.values()],
   };
 }

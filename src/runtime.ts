@@ -110,7 +110,7 @@ export async function startFamilyLine(config: Config, opts: StartOptions = {}): 
 async function serviceDeps(config: Config, redis: Redis, clock: Clock, logger: Logger, simulatorUrl: () => string): Promise<Deps> {
   const database = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
   const queues = createQueues(redis, config.queuePrefix);
-  for (const q of [queues.send, queues.inbound, queues.tick, queues.rosterImport]) q.on('error', (err) => logger.warn({ queue: q.name, err: err.message }, 'queue error'));
+  for (const q of [queues.send, queues.inbound, queues.tick, queues.rosterImport, queues.nudges]) q.on('error', (err) => logger.warn({ queue: q.name, err: err.message }, 'queue error'));
   const channel = createTwilioChannel({
     accountSid: config.twilio.accountSid,
     authToken: config.twilio.authToken,

@@ -8,6 +8,7 @@ import type { Tables } from './tables';
 
 export { EVENT_SOURCES, MESSAGE_KINDS, MESSAGE_STATUSES, type EventSource, type MessageKind, type MessageStatus } from './messaging';
 export type { Tables } from './tables';
+export { NUDGE_PLAN_STATUSES, type NudgePlanStatus } from './nudges';
 export { PROGRESS_KINDS, PROGRESS_SOURCES, type ProgressKind, type ProgressSource } from './progress';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -32,6 +33,8 @@ export let rosterImportChunks = sqliteTables.rosterImportChunks;
 export let welcomes = sqliteTables.welcomes;
 export let progressRecords = sqliteTables.progressRecords;
 export let tipFeedback = sqliteTables.tipFeedback;
+export let nudgePlans = sqliteTables.nudgePlans;
+export let nudgeTips = sqliteTables.nudgeTips;
 
 let bound: Dialect | null = null;
 
@@ -63,4 +66,6 @@ export function bindTables(dialect: Dialect, tables: Tables): void {
   welcomes = tables.welcomes;
   progressRecords = tables.progressRecords;
   tipFeedback = tables.tipFeedback;
+  nudgePlans = tables.nudgePlans;
+  nudgeTips = tables.nudgeTips;
 }

@@ -9,4 +9,5 @@ export const {
   classes, classTeachers, enrollments, rosterImports, rosterImportChunks, welcomes,
   progressRecords,
   tipFeedback,
+  nudgePlans, nudgeTips,
 } = pgTables;

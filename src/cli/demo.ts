@@ -1,9 +1,20 @@
 import crypto from 'node:crypto';
+import { DateTime } from 'luxon';
 import { seedDemo } from '../../db/seed-demo';
 import { isoNow, systemClock } from '../lib/clock';
 import { addStaffWithToken } from '../staff/accounts';
 import { setStaffPassword } from '../staff/passwords';
 import type { CommandContext } from './main';
+import { nudgeSlot, type NudgeSlot } from '../nudges/slots';
+
+/** The next time `slot` comes round in `zone`, as an ISO date-time with the zone's offset. */
+function nextSlot(slot: NudgeSlot, zone: string): string {
+  const [hour, minute] = slot.time.split(':').map(Number);
+  const now = DateTime.now().setZone(zone);
+  let at = now.set({ weekday: slot.weekday as 1 | 2 | 3 | 4 | 5 | 6 | 7, hour, minute, second: 0, millisecond: 0 });
+  if (at < now) at = at.plus({ weeks: 1 });
+  return at.toISO({ suppressMilliseconds: true })!;
+}
 
 /** A password nobody has to invent for a demo: 96 random bits, printed once, stored as argon2id. */
 export function demoPassword(): string {
@@ -24,6 +35,12 @@ export async function demo({ db, config, out }: CommandContext): Promise<void> {
   for (const p of r.phones) out(`  ${p.number}  ${p.who} (${p.language})`);
   out('');
   out(`Class #${r.class.id} "${r.class.title}", taught by ${r.teacher.name}: ${r.class.students.join(', ')}.`);
+  if (r.class.currentUnit) out(`  Learning now: ${r.class.currentUnit}.`);
+  out('');
+  const slot = nudgeSlot(r.nudgeSlot);
+  const next = nextSlot(slot, r.timezone);
+  out(`Weekend nudges go out ${slot.label} (${r.timezone}). See what each family will get:`);
+  out(`  npm run cli -- nudges preview --at ${next}`);
   out('');
   out(`Staff console: ${config.publicBaseUrl}/console`);
   if (!r.teacher.hasPassword) {

@@ -6,6 +6,7 @@ import { STAFF_ADD_OPTIONS, staffAdd, staffList, staffRevoke } from './staff';
 import { demo } from './demo';
 import { rosterImport } from './roster';
 import { progressImport } from './progress';
+import { NUDGES_PREVIEW_OPTIONS, NUDGES_RUN_OPTIONS, nudgesPreview, nudgesRun } from './nudges';
 import { UsageError } from './usage';
 
 /**
@@ -27,6 +28,12 @@ export const USAGE = `Usage: npm run cli -- <command>
   progress import <path> [--school ID]
                           store progress records from a CSV student_id,week,kind,value (student_id:
                           the roster's id); prints counts and each rejected row (safe to run twice)
+  nudges preview [--family ID] [--at ISO-DATETIME]
+                          what each family would receive as its weekend nudge at that moment (default
+                          now): text, language, segments, recipients; for the others, why nothing
+  nudges run --at ISO-DATETIME
+                          run one weekend-nudge tick as if it were that time (needs Redis; the worker
+                          role sends the texts)
 `;
 
 export { UsageError };
@@ -53,6 +60,8 @@ const COMMANDS: Record<string, { options: OptionSpec; positionals?: number; run:
     run: rosterImport,
   },
   'progress import': { options: { school: { type: 'string' } }, positionals: 1, run: progressImport },
+  'nudges preview': { options: NUDGES_PREVIEW_OPTIONS, run: nudgesPreview },
+  'nudges run': { options: NUDGES_RUN_OPTIONS, run: nudgesRun },
 };
 
 export interface CommandContext {

@@ -100,9 +100,17 @@ function words(text: string): string[] {
     .map(stem);
 }
 
+/** The words of each skill and subject phrase, worked out once: every family's nudge asks again. */
+const phraseWords = new Map<string, string[]>();
+function wordsOfPhrase(phrase: string): string[] {
+  let ws = phraseWords.get(phrase);
+  if (!ws) phraseWords.set(phrase, (ws = words(phrase)));
+  return ws;
+}
+
 /** Every word of the phrase is in the unit ("reading aloud" needs both). */
 function phraseIn(phrase: string, unitWords: Set<string>): boolean {
-  const ws = words(phrase);
+  const ws = wordsOfPhrase(phrase);
   return ws.length > 0 && ws.every((w) => unitWords.has(w));
 }
 
@@ -112,7 +120,7 @@ function unitScore(tip: Tip, unitWords: Set<string>): number {
   let score = 0;
   for (const skill of tip.skills) {
     if (phraseIn(skill, unitWords)) score += 4;
-    else if (words(skill).some((w) => unitWords.has(w))) score += 1;
+    else if (wordsOfPhrase(skill).some((w) => unitWords.has(w))) score += 1;
   }
   if (SUBJECT_WORDS[tip.subject].some((w) => phraseIn(w, unitWords))) score += 2;
   return score;

@@ -8,6 +8,8 @@ export const QUEUE = {
   tick: 'tick',
   /** Roster files uploaded through the API (POST /api/v1/roster/imports), one job per import. */
   rosterImport: 'roster-import',
+  /** Weekend nudges: one job a minute from a BullMQ job scheduler (see src/nudges/schedule.ts). */
+  nudges: 'nudges',
 } as const;
 
 export interface SendJob {

@@ -18,6 +18,7 @@ export interface Queues {
   inbound: Queue<InboundJob | SpooledWebhook>;
   tick: Queue;
   rosterImport: Queue<RosterImportJob>;
+  nudges: Queue;
   close(): Promise<void>;
 }
 
@@ -45,13 +46,16 @@ export function createQueues(connection: Redis, prefix: string): Queues {
     prefix,
     defaultJobOptions: { ...keep, attempts: ROSTER_IMPORT_ATTEMPTS, backoff: { type: 'exponential', delay: 30_000 } },
   });
+  // A tick that fails is not retried: the next minute's tick picks up where it stopped.
+  const nudges = new Queue(QUEUE.nudges, { connection, prefix, defaultJobOptions: { removeOnComplete: true, removeOnFail: 100 } });
   return {
     send,
     inbound,
     tick,
     rosterImport,
+    nudges,
     async close() {
-      await Promise.all([send.close(), inbound.close(), tick.close(), rosterImport.close()]);
+      await Promise.all([send.close(), inbound.close(), tick.close(), rosterImport.close(), nudges.close()]);
     },
   };
 }

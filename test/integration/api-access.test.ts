@@ -255,6 +255,20 @@ const MATRIX: Record<string, (who: Role) => Promise<void>> = {
   'GET /roster/imports/:id': perRow('roster/imports', 'GET', '', 200),
   'POST /updates/preview': perClassUpdate('/updates/preview', 200),
   'POST /updates': perClassUpdate('/updates', 202),
+  // Admins only; a school the caller cannot see is 404 (a teacher who sees it: 403).
+  'GET /nudges/report': async (who) => {
+    const all = await api(who, 'GET', '/nudges/report?week=2026-W45');
+    expect(all.status).toBe(who === 'anon' ? 401 : isAdmin(who) ? 200 : 403);
+    if (all.status === 200) {
+      const ids = all.json.items.map((i: any) => i.schoolId);
+      for (const school of [rows.schoolA, rows.schoolB]) expect(ids.includes(school.id)).toBe(school.seen.includes(who));
+    }
+    for (const school of [rows.schoolA, rows.schoolB]) {
+      const one = await api(who, 'GET', `/nudges/report?week=2026-W45&schoolId=${school.id}`);
+      expect(one.status).toBe(who === 'anon' ? 401 : !school.seen.includes(who) ? 404 : isAdmin(who) ? 200 : 403);
+    }
+    if (who !== 'anon') expect((await api(who, 'GET', '/nudges/report?week=2026-45')).status).toBe(400);
+  },
   'POST /roster/imports': async (who) => {
     for (const school of [rows.schoolA, rows.schoolB]) {
       const form = new FormData();

@@ -129,6 +129,8 @@ const probes: Probe[] = [
   ['roster import report', 'GET', () => `/console/imports/${ids.importA}/report`, ['district', 'adminA'], { forbidden: TEACHERS }],
   ['school settings list', 'GET', () => '/console/settings', ['district', 'adminA', 'adminB'], { ok: -303, forbidden: TEACHERS }],
   ['school settings', 'GET', () => `/console/schools/${ids.schoolA}/settings`, ['district', 'adminA'], { forbidden: ['teacherA', 'teacherA2'] }],
+  ['weekend nudges list', 'GET', () => '/console/nudges', ['district', 'adminA', 'adminB'], { ok: -303, forbidden: TEACHERS }],
+  ['weekend nudges report', 'GET', () => `/console/schools/${ids.schoolA}/nudges`, ['district', 'adminA'], { forbidden: ['teacherA', 'teacherA2'] }],
   ['save school settings', 'POST', () => `/console/schools/${ids.schoolA}/settings`, ['district', 'adminA'], {
     forbidden: ['teacherA', 'teacherA2'],
     form: () => ({ timezone: 'America/New_York', from: FROM_A, mps: '1', phoneRegion: 'US' }),

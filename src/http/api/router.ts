@@ -9,6 +9,7 @@ import { classesRouter } from './classes';
 import { studentsRouter } from './students';
 import { rosterImportsRouter } from './roster-imports';
 import { updatesRouter } from './updates';
+import { nudgesRouter } from './nudges';
 import { progressRouter } from './progress';
 
 /**
@@ -31,6 +32,9 @@ import { progressRouter } from './progress';
  *   POST /updates/preview, POST /updates  (a teacher's updates for a class: one text per family, in its
  *                                          language; items or a CSV; see src/http/api/updates.ts)
  *
+ *   GET /nudges/report?week=YYYY-Www[&schoolId=]  (admins: per school and language, the week's weekend
+ *                                          nudges sent, delivered, replied, tip feedback, opt-outs)
+ *
  * Lists answer {"items":[...],"nextCursor":null|"..."} and take ?limit= (1..500, default 50)
  * and ?cursor= (copied from nextCursor).
  */
@@ -47,6 +51,7 @@ export function apiRouter(deps: Deps): Router {
   r.use('/students', studentsRouter(deps));
   r.use('/roster/imports', rosterImportsRouter(deps));
   r.use('/updates', updatesRouter(deps));
+  r.use('/nudges', nudgesRouter(deps));
   r.use('/progress', progressRouter(deps));
   return r;
 }

@@ -18,6 +18,7 @@ import { importRoutes } from './imports';
 import { settingsRoutes } from './settings';
 import { languageRoutes } from './language';
 import { progressRoutes } from './progress';
+import { nudgeRoutes } from './nudges';
 
 /**
  * The staff console (/console): server-rendered Eta pages, sessions in Redis, CSRF on every form.
@@ -93,6 +94,7 @@ export function consoleRouter(deps: Deps): ConsoleApp {
   settingsRoutes(r, deps, page);
   languageRoutes(r, deps, page);
   progressRoutes(r, deps, page);
+  nudgeRoutes(r, deps, page);
   const live = liveEvents(deps);
   r.get('/events', live.route);
   closers.push(() => live.close());
