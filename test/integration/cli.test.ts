@@ -5,6 +5,8 @@ import { startTestApp, type TestApp } from '../helpers/app';
 import { familyCounts } from '../../db/repositories/families';
 import { countStaff } from '../../db/repositories/staff';
 import { verifyPassword } from '../../src/staff/passwords';
+import { eq } from 'drizzle-orm';
+import { messages } from '../../db/schema';
 
 /** The CLI as an admin runs it, in its own process, against the running service's database. */
 
@@ -24,6 +26,9 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
         ...process.env,
         DATABASE_URL: app.config.databaseUrl,
         PUBLIC_BASE_URL: app.config.publicBaseUrl,
+        // The running service's queues: what the CLI queues (a nudge tick's texts), its worker sends.
+        REDIS_URL: app.config.redisUrl,
+        QUEUE_PREFIX: app.config.queuePrefix,
         LOG_LEVEL: 'silent',
         npm_config_loglevel: 'silent',
       },
@@ -140,3 +145,38 @@ test('demo seeds a school, families, a class with its teacher and an admin; prin
   expect(second.stdout).not.toMatch(/Password \(shown once\)/);
   expect(await verifyPassword(app.deps.db, email!, password!)).not.toBeNull();
 });
+
+test("nudges preview prints what the demo's families would get at the command the demo prints; nudges run sends it once", async () => {
+  const demo = await cli('demo'); // seeded by the test above; a second run adds nothing
+  const command = demo.stdout.match(/npm run cli -- nudges preview --at (\S+)/);
+  expect(command).not.toBeNull();
+  const at = command![1];
+  const preview = await cli('nudges', 'preview', '--at', at);
+  expect(preview.code).toBe(0);
+  // Every demo family appears, with a text in its language or the reason it gets none.
+  const heads = preview.stdout.split('\n').filter((l) => l.startsWith('Family #'));
+  expect(heads.length).toBeGreaterThanOrEqual(5);
+  expect(preview.stdout).toMatch(/\[es, UCS-2, \d+ segments?\]/);
+  expect(preview.stdout).toMatch(/\[en, GSM-7, [1-3] segments?\]/);
+  expect(preview.stdout).toContain('Reply 1');
+
+  const before = await nudgeCount();
+  const first = await cli('nudges', 'run', '--at', at);
+  expect(first.code).toBe(0);
+  expect(first.stdout).toMatch(/1 school\(s\) due, [1-9]\d* famil/);
+  const sent = await nudgeCount();
+  expect(sent).toBeGreaterThan(before);
+  // The same tick again: every family already had this week's nudge.
+  const again = await cli('nudges', 'run', '--at', at);
+  expect(again.code).toBe(0);
+  expect(again.stdout).toMatch(/, 0 families sent a nudge/);
+  expect(await nudgeCount()).toBe(sent);
+
+  const noTime = await cli('nudges', 'run');
+  expect(noTime.code).toBe(2); // a usage mistake
+  expect(noTime.stderr).toContain('--at');
+});
+
+async function nudgeCount(): Promise<number> {
+  return (await app.deps.db.select({ id: messages.id }).from(messages).where(eq(messages.kind, 'nudge'))).length;
+}
