@@ -1,4 +1,4 @@
-import { parse } from 'csv-parse/sync';
+import { csvRecords } from '../lib/csv-records';
 import { readProgress, type ProgressInput } from './progress-input';
 
 /**
@@ -40,14 +40,9 @@ export const MAX_PROGRESS_CSV_BYTES = 2_000_000;
 const MAX_ID = 100;
 
 export function parseProgressCsv(text: string): ParsedProgressCsv {
-  let records: { record: string[]; info: { lines: number } }[];
-  try {
-    // Line ends made \n first: csv-parse counts lines wrong for CRLF files with multi-line cells.
-    records = parse(text.replace(/\r\n?/g, '\n'), { info: true, bom: true, trim: true, skip_empty_lines: true, relax_column_count: true }) as never;
-  } catch (err) {
-    const e = err as { lines?: number; message: string };
-    return { rows: [], errors: [{ line: e.lines ?? 1, reason: `the file is not valid CSV: ${e.message}` }] };
-  }
+  const read = csvRecords(text);
+  if ('error' in read) return { rows: [], errors: [read.error] };
+  const { records } = read;
   if (!records.length) return { rows: [], errors: [{ line: 1, reason: `the file is empty: it needs the header ${COLUMNS.join(',')}` }] };
 
   const header = records[0].record.map((h) => {

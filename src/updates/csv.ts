@@ -1,4 +1,4 @@
-import { parse } from 'csv-parse/sync';
+import { csvRecords } from '../lib/csv-records';
 import { normaliseLanguage } from '../families/codes';
 import type { Slots, UpdateItem } from './model';
 import type { UpdateSlot } from './sentence-bank';
@@ -32,14 +32,9 @@ const KNOWN = new Set<string>(['student_id', 'template', 'free_text', 'language'
 export const MAX_CSV_ROWS = 2000;
 
 export function parseUpdatesCsv(text: string): ParsedUpdatesCsv {
-  let records: { record: string[]; info: { lines: number } }[];
-  try {
-    // Line ends made \n first: csv-parse counts lines wrong for CRLF files with multi-line cells.
-    records = parse(text.replace(/\r\n?/g, '\n'), { info: true, bom: true, trim: true, skip_empty_lines: true, relax_column_count: true }) as never;
-  } catch (err) {
-    const e = err as { lines?: number; message: string };
-    return { rows: [], errors: [{ line: e.lines ?? 1, reason: `the file is not valid CSV: ${e.message}` }] };
-  }
+  const read = csvRecords(text);
+  if ('error' in read) return { rows: [], errors: [read.error] };
+  const { records } = read;
   if (!records.length) return { rows: [], errors: [{ line: 1, reason: 'the file is empty: it needs a header such as student_id,template,subject,skill' }] };
 
   const header = records[0].record.map((h) => {
