@@ -10,11 +10,17 @@ export { transaction } from './transaction';
 export interface OpenOptions {
   /** PostgreSQL connections per process (DATABASE_POOL_SIZE). */
   poolSize?: number;
+  /**
+   * Told when PostgreSQL ends a pooled connection that sits idle (a server restart, a failover, an
+   * administrator's kill). The pool drops it and opens another when needed; without a listener
+   * node-postgres would throw the error and end the process. Default: one line on stderr.
+   */
+  onIdleError?: (err: Error) => void;
 }
 
 /** Opens the database DATABASE_URL names (file:<path> or postgres://…) and applies pending migrations. */
 export async function openDatabase(databaseUrl: string, opts: OpenOptions = {}): Promise<OpenedDatabase> {
-  if (/^postgres(ql)?:\/\//.test(databaseUrl)) return openPostgres(databaseUrl, opts.poolSize ?? 10);
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) return openPostgres(databaseUrl, opts.poolSize ?? 10, opts.onIdleError ?? idleErrorToStderr);
   return openSqlite(databaseUrl);
 }
 
@@ -48,4 +54,8 @@ export async function whenWritable<T>(write: () => Promise<T>, opts: { giveUpAft
       await new Promise((r) => setTimeout(r, opts.pauseMs));
     }
   }
+}
+
+function idleErrorToStderr(err: Error): void {
+  process.stderr.write(`PostgreSQL closed an idle pooled connection (${(err as { code?: string }).code ?? err.message}); a new one opens when needed\n`);
 }

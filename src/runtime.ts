@@ -108,7 +108,10 @@ export async function startFamilyLine(config: Config, opts: StartOptions = {}): 
 
 /** What the web and worker roles share: the database, the queues and the SMS channel. */
 async function serviceDeps(config: Config, redis: Redis, clock: Clock, logger: Logger, simulatorUrl: () => string): Promise<Deps> {
-  const database = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
+  const database = await openDatabase(config.databaseUrl, {
+    poolSize: config.databasePoolSize,
+    onIdleError: (err) => logger.warn({ err }, 'PostgreSQL closed an idle pooled connection; a new one opens when needed'),
+  });
   const queues = createQueues(redis, config.queuePrefix);
   for (const q of [queues.send, queues.inbound, queues.tick, queues.rosterImport, queues.nudges]) q.on('error', (err) => logger.warn({ queue: q.name, err: err.message }, 'queue error'));
   const channel = createTwilioChannel({

@@ -24,9 +24,12 @@ const INT8 = 20;
  */
 pg.types.setTypeParser(INT8, (v: string) => Number(v));
 
-export async function openPostgres(databaseUrl: string, poolSize: number): Promise<OpenedDatabase> {
+export async function openPostgres(databaseUrl: string, poolSize: number, onIdleError: (err: Error) => void): Promise<OpenedDatabase> {
   bindTables('postgres', pgTables as Tables);
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  // An idle client's error (the server restarted or ended it) is the pool's to report; unheard, it
+  // would be thrown and end the process. The pool has already discarded that client.
+  pool.on('error', onIdleError);
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);

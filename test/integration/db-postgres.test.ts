@@ -3,7 +3,9 @@
  * start together migrate once; transactions are all or nothing.
  */
 import { openDatabase, transaction } from '../../db/client';
+import pg from 'pg';
 import { schools } from '../../db/schema';
+import { waitFor } from '../helpers/app';
 import type { OpenedDatabase } from '../../db/types';
 import { testDatabase, testDialect } from '../helpers/database';
 
@@ -31,4 +33,26 @@ describe(testDialect() === 'postgres' ? 'PostgreSQL' : 'SQLite', () => {
       await database.drop();
     }
   });
+
+  if (testDialect() === 'postgres') {
+    test('a pooled connection the server ends while idle is reported, replaced, and the process goes on', async () => {
+      const database = await testDatabase('idle-kill');
+      const heard: Error[] = [];
+      const opened = await openDatabase(database.url, { poolSize: 2, onIdleError: (err) => heard.push(err) });
+      try {
+        await opened.db.insert(schools).values(school('Before the restart'));
+        // As a server restart or an administrator would: end every other connection to this database.
+        const admin = new pg.Client({ connectionString: database.url });
+        await admin.connect();
+        await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+        await admin.end();
+        await waitFor(() => heard.length > 0);
+        expect((heard[0] as { code?: string }).code).toBe('57P01');
+        expect((await opened.db.select().from(schools)).map((r) => r.name)).toEqual(['Before the restart']);
+      } finally {
+        await opened.close();
+        await database.drop();
+      }
+    });
+  }
 });
