@@ -1,4 +1,4 @@
-import type { Router } from 'express';
+import type { Request, Router } from 'express';
 import type { Deps } from '../../deps';
 import { inboxTabs, listInbox, type InboxTab } from '../../staff/inbox';
 import { staffOf } from '../middleware/auth';
@@ -9,7 +9,7 @@ import { renderFragment } from './render';
 const TAB_LABELS: Record<InboxTab, string> = { mine: 'Mine', office: 'Office', unmatched: 'Unknown numbers' };
 
 export function inboxRoutes(r: Router, deps: Deps, page: Page): void {
-  const load = async (req: Parameters<Parameters<Router['get']>[1]>[0]) => {
+  const load = async (req: Request) => {
     const who = staffOf(req);
     const tabs = await inboxTabs(deps, who);
     const tab = tabs.find((t) => t === req.query.tab) ?? 'mine';
