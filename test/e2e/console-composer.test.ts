@@ -8,6 +8,8 @@ import { enroll, seedClass, seedFamily, seedSchool } from '../helpers/seed';
 import { addStaffWithToken } from '../../src/staff/accounts';
 import { renderUpdate } from '../../src/updates/sentence-bank';
 import { segmentInfo } from '../../src/i18n/segments';
+import { eq } from 'drizzle-orm';
+import { families } from '../../db/schema';
 
 /**
  * The update composer and the admin pages in real Chromium: a teacher writes a class's updates,
@@ -160,4 +162,23 @@ test("an admin changes the school's time zone; a wrong value is explained next t
   const school = await (await import('../../db/repositories/routing')).getSchool(app.deps.db, ids.school);
   expect(school?.timezone).toBe('America/Chicago');
   await context.close();
+});
+
+test('every other console page passes the accessibility check: classes, a class with its unit form, a family with a language suggestion, progress, nudges, imports, settings', async () => {
+  // A suggestion on the Garcia family, as three replies in another language would leave it.
+  await app.deps.db.update(families).set({ languageSuggestion: 'pt' }).where(eq(families.id, ids.garcia));
+  const teacher = await signedIn('lee@composer-e2e.test');
+  for (const url of ['/console/classes', `/console/classes/${ids.classId}`, `/console/families/${ids.garcia}`, '/console/progress', '/console/updates']) {
+    await teacher.page.goto(`${app.url}${url}`);
+    await expectAccessible(teacher.page);
+  }
+  await expect(teacher.page.goto(`${app.url}/console/families/${ids.garcia}`).then(() => teacher.page.getByText(/may prefer/i).first().isVisible())).resolves.toBe(true);
+  await teacher.context.close();
+  const admin = await signedIn('admin@composer-e2e.test');
+  for (const url of ['/console/nudges', `/console/schools/${ids.school}/nudges`, '/console/imports', '/console/settings', `/console/schools/${ids.school}/settings`]) {
+    const response = await admin.page.goto(`${app.url}${url}`);
+    expect(response?.status()).toBe(200);
+    await expectAccessible(admin.page);
+  }
+  await admin.context.close();
 });
