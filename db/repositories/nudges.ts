@@ -38,8 +38,17 @@ export async function allSchools(db: Db) {
   return db.select().from(schools).orderBy(asc(schools.id));
 }
 
-/** Active families of a school with no plan for `week`, in id order after `afterId`: one page of a tick. */
-export async function familiesWithoutPlan(db: Db, schoolId: number, week: string, afterId: number, limit: number): Promise<NudgeFamily[]> {
+/**
+ * One page of a school's active families in id order after `afterId`: for a tick, those with no plan
+ * for `withoutPlanFor` (a week); for a preview, all of them, or the one family asked about.
+ */
+export async function familiesOfSchool(
+  db: Db,
+  schoolId: number,
+  page: { afterId: number; limit: number },
+  only: { withoutPlanFor?: string; familyId?: number } = {},
+): Promise<NudgeFamily[]> {
+  const { withoutPlanFor: week, familyId } = only;
   return db
     .select(familyColumns)
     .from(families)
@@ -47,29 +56,15 @@ export async function familiesWithoutPlan(db: Db, schoolId: number, week: string
       and(
         eq(families.schoolId, schoolId),
         eq(families.active, true),
-        gt(families.id, afterId),
-        notExists(db.select({ one: sql`1` }).from(nudgePlans).where(and(eq(nudgePlans.familyId, families.id), eq(nudgePlans.week, week)))),
-      ),
-    )
-    .orderBy(asc(families.id))
-    .limit(limit);
-}
-
-/** Active families of a school (or the one family), in id order after `afterId`: one page of a preview. */
-export async function familiesOfSchool(db: Db, schoolId: number, afterId: number, limit: number, familyId?: number): Promise<NudgeFamily[]> {
-  return db
-    .select(familyColumns)
-    .from(families)
-    .where(
-      and(
-        eq(families.schoolId, schoolId),
-        eq(families.active, true),
-        gt(families.id, afterId),
+        gt(families.id, page.afterId),
         familyId !== undefined ? eq(families.id, familyId) : undefined,
+        week !== undefined
+          ? notExists(db.select({ one: sql`1` }).from(nudgePlans).where(and(eq(nudgePlans.familyId, families.id), eq(nudgePlans.week, week))))
+          : undefined,
       ),
     )
     .orderBy(asc(families.id))
-    .limit(limit);
+    .limit(page.limit);
 }
 
 export async function plansOf(db: Db, familyIds: number[], week: string): Promise<NudgePlanRow[]> {

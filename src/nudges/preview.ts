@@ -46,7 +46,7 @@ export async function previewNudges(
     const budget = new NudgeBudget(deps.db, new Date(weekRange(timing.week, school.timezone)!.startMs).toISOString());
     let afterId = 0;
     for (;;) {
-      const page = await familiesOfSchool(deps.db, school.id, afterId, NUDGE_PAGE, familyId);
+      const page = await familiesOfSchool(deps.db, school.id, { afterId, limit: NUDGE_PAGE }, { familyId });
       if (!page.length) break;
       afterId = page[page.length - 1].id;
       const plans = new Map((await plansOf(deps.db, page.map((f) => f.id), timing.week)).map((p) => [p.familyId, p]));

@@ -1,6 +1,6 @@
 import type { Deps } from '../deps';
 import { isoNow } from '../lib/clock';
-import { allSchools, claimPlan, familiesWithoutPlan, finishPlan, recordTips } from '../../db/repositories/nudges';
+import { allSchools, claimPlan, familiesOfSchool, finishPlan, recordTips } from '../../db/repositories/nudges';
 import { getOrCreateConversation } from '../../db/repositories/messages';
 import type { SchoolRow } from '../../db/repositories/routing';
 import { queueOutbound } from '../messaging/outbound';
@@ -54,7 +54,7 @@ export async function runNudgeTick(deps: TickDeps): Promise<TickSummary> {
     const since = new Date(weekRange(timing.week, school.timezone)!.startMs).toISOString();
     let afterId = 0;
     for (;;) {
-      const page = await familiesWithoutPlan(deps.db, school.id, timing.week, afterId, NUDGE_PAGE);
+      const page = await familiesOfSchool(deps.db, school.id, { afterId, limit: NUDGE_PAGE }, { withoutPlanFor: timing.week });
       if (!page.length) break;
       afterId = page[page.length - 1].id;
       // A budget per page: what earlier pages sent is in the database by now.
