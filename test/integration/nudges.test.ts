@@ -19,6 +19,9 @@ let app: TestApp;
 
 beforeAll(async () => {
   app = await startTestApp('nudges', { clock });
+  // Each test runs its own ticks at the times it sets; the every-minute scheduler stays registered
+  // (the first test checks it) but its queue is paused, so no real-time tick races a test's own.
+  await app.deps.queues.nudges.pause();
 });
 afterAll(async () => {
   await app.stop();
