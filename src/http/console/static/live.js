@@ -9,9 +9,16 @@
   if (!parts.length || !window.EventSource) return;
   var status = document.getElementById('live-status');
 
+  // One fetch at a time per part: an event that arrives while a fetch is on its way asks for one
+  // more fetch after it, so an older answer can never land after a newer one and hide a change.
   function refresh(part, event) {
     var only = part.getAttribute('data-conversation-id');
     if (only && String(event.conversationId) !== only) return;
+    if (part.__liveBusy) {
+      part.__liveAgain = part.__liveAgain || event;
+      return;
+    }
+    part.__liveBusy = true;
     fetch(part.getAttribute('data-live-src'), { headers: { accept: 'text/html' }, credentials: 'same-origin' })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
@@ -26,7 +33,13 @@
         if (status && event.change === 'message') status.textContent = 'New message at ' + new Date().toLocaleTimeString();
         part.setAttribute('data-live-updated', String(Date.now()));
       })
-      .catch(function () { /* the next event fetches again */ });
+      .catch(function () { /* the next event fetches again */ })
+      .then(function () {
+        part.__liveBusy = false;
+        var next = part.__liveAgain;
+        part.__liveAgain = null;
+        if (next) refresh(part, next);
+      });
   }
 
   var source = new EventSource('/console/events');
