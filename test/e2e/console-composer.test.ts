@@ -27,6 +27,11 @@ let app: TestApp;
 let browser: Browser;
 const ids = { classId: 0, maria: 0, garcia: 0, school: 0 };
 
+// A browser test walks many steps, each waiting for a state; on a loaded two-core CI machine
+// the steps together can pass jest's 30 s default although none of them hangs (each has its own
+// playwright timeout, which names the step that did not come).
+jest.setTimeout(90_000);
+
 beforeAll(async () => {
   app = await startTestApp('console-composer-e2e', { clock: new TestClock('2026-11-18T15:00:00Z') });
   const db = app.deps.db;

@@ -20,6 +20,11 @@ let context: BrowserContext;
 let page: Page;
 const ids = { otherFamily: 0, classId: 0, familyId: 0 };
 
+// A browser test walks many steps, each waiting for a state; on a loaded two-core CI machine
+// the steps together can pass jest's 30 s default although none of them hangs (each has its own
+// playwright timeout, which names the step that did not come).
+jest.setTimeout(90_000);
+
 beforeAll(async () => {
   app = await startTestApp('console-e2e', { clock: new TestClock('2026-11-18T15:00:00Z') });
   const db = app.deps.db;
@@ -41,6 +46,7 @@ beforeAll(async () => {
   // As behind the TLS proxy PUBLIC_BASE_URL (https) names: the session cookie is Secure.
   context = await browser.newContext({ extraHTTPHeaders: { 'x-forwarded-proto': 'https' }, viewport: { width: 1100, height: 800 } });
   page = await context.newPage();
+  page.setDefaultTimeout(20_000);
 });
 
 afterAll(async () => {

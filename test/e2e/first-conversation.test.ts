@@ -22,6 +22,11 @@ const api = async (path: string, init: RequestInit = {}) => {
   return { status: res.status, body: await res.json() };
 };
 
+// A browser test walks many steps, each waiting for a state; on a loaded two-core CI machine
+// the steps together can pass jest's 30 s default although none of them hangs (each has its own
+// playwright timeout, which names the step that did not come).
+jest.setTimeout(90_000);
+
 beforeAll(async () => {
   app = await startTestApp('first-conversation');
   const demo = await seedDemo(app.deps.db);

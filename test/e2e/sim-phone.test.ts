@@ -35,6 +35,11 @@ const listen = (app: express.Express) =>
   });
 const urlOf = (s: Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
 
+// A browser test walks many steps, each waiting for a state; on a loaded two-core CI machine
+// the steps together can pass jest's 30 s default although none of them hangs (each has its own
+// playwright timeout, which names the step that did not come).
+jest.setTimeout(90_000);
+
 beforeAll(async () => {
   const rx = express();
   rx.use(express.urlencoded({ extended: false }));
