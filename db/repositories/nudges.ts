@@ -1,6 +1,5 @@
 import { and, asc, count, eq, gt, gte, inArray, ne, notExists, sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { affectedRows } from '../query';
 import {
   classes,
   conversations,
@@ -18,7 +17,6 @@ import {
   staff,
   students,
   studentGuardians,
-  type NudgePlanStatus,
 } from '../schema';
 
 /** What the weekend nudge engine reads and writes (src/nudges). */
@@ -163,37 +161,6 @@ export async function automatedCounts(db: Db, numbers: string[], sinceIso: strin
   }
   return out;
 }
-
-/** Claims a family's week: true for the one caller whose row went in, false when a plan already exists. */
-export async function claimPlan(
-  db: Db,
-  plan: { familyId: number; schoolId: number; week: string; status: NudgePlanStatus; reason: string | null; at: string },
-): Promise<boolean> {
-  const res = await db
-    .insert(nudgePlans)
-    .values({ familyId: plan.familyId, schoolId: plan.schoolId, week: plan.week, status: plan.status, reason: plan.reason, createdAt: plan.at, updatedAt: plan.at })
-    .onConflictDoNothing();
-  return affectedRows(res) > 0;
-}
-
-export async function finishPlan(
-  db: Db,
-  familyId: number,
-  week: string,
-  patch: { status: NudgePlanStatus; reason?: string | null; messageId?: number | null; tipIds?: string | null; at: string },
-): Promise<void> {
-  const { at, ...rest } = patch;
-  await db.update(nudgePlans).set({ ...rest, updatedAt: at }).where(and(eq(nudgePlans.familyId, familyId), eq(nudgePlans.week, week)));
-}
-
-export async function recordTips(db: Db, rows: { studentId: number; familyId: number; week: string; tipId: string; at: string }[]): Promise<void> {
-  if (!rows.length) return;
-  await db
-    .insert(nudgeTips)
-    .values(rows.map((r) => ({ studentId: r.studentId, familyId: r.familyId, week: r.week, tipId: r.tipId, createdAt: r.at })))
-    .onConflictDoNothing();
-}
-
 
 /** Student ids by the roster's external ids (the demo seeds its progress records by them). */
 export async function findStudentsByExternalId(db: Db, externalIds: string[]): Promise<Map<string, number>> {
