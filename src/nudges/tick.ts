@@ -8,7 +8,7 @@ import { publishLive } from '../messaging/live';
 import { senderFor, type Sender } from '../messaging/senders';
 import { enqueueSends } from '../queue/queues';
 import { NudgeBudget } from './budget';
-import { planNudges, type FamilyNudge } from './plan';
+import { planNudges, readPageFacts, type FamilyNudge } from './plan';
 import { nudgeTiming, weekRange } from './week';
 
 /** Families read, planned and sent per round: memory stays flat however many families a school has. */
@@ -44,14 +44,21 @@ export async function runNudgeTick(deps: TickDeps): Promise<TickSummary> {
     const sender = senderFor(school, deps.config);
     const since = new Date(weekRange(timing.week, school.timezone)!.startMs).toISOString();
     let afterId = 0;
+    // The page before is written while this one is read: its facts do not depend on it.
+    let writing: Promise<void> = Promise.resolve();
     for (;;) {
       const page = await familiesOfSchool(deps.db, school.id, { afterId, limit: NUDGE_PAGE }, { withoutPlanFor: timing.week });
       if (!page.length) break;
       afterId = page[page.length - 1].id;
+      const facts = await readPageFacts(deps.db, school, sender.key, page, now);
+      await writing;
       // A budget per page: what earlier pages sent is in the database by now.
-      const plans = await planNudges(deps.db, school, sender.key, page, now, timing.week, new NudgeBudget(deps.db, since));
-      await carryOut(deps, school, sender, timing.week, plans, summary);
+      const plans = await planNudges(deps.db, school, facts, now, timing.week, new NudgeBudget(deps.db, since));
+      writing = carryOut(deps, school, sender, timing.week, plans, summary);
+      // Awaited above or below; until then a failure must not count as unhandled.
+      writing.catch(() => undefined);
     }
+    await writing;
   }
   if (summary.families) deps.logger?.info({ ...summary }, 'weekend nudges tick');
   return summary;
