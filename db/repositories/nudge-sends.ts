@@ -4,6 +4,7 @@ import { transaction } from '../transaction';
 import { dialectSql } from '../dialects/differences';
 import { rawRows, rawRun } from '../dialects/raw';
 import type { MessageStatus } from '../schema';
+import { valuesOf } from './value-list';
 
 /**
  * The writes of one page of a weekend-nudge tick (src/nudges/tick.ts), set-based: a handful of
@@ -109,7 +110,7 @@ export async function storeNudgePage(db: Db, page: NudgePageWrite): Promise<Stor
     );
     // A family's numbers are distinct, and a conversation is one family's: the pair names one text.
     const byKey = new Map(inserted.map((m) => [`${m.conversation_id} ${m.to_number}`, m]));
-    await rawRun(tx, sql`UPDATE conversations SET last_message_at = ${at} WHERE id IN (${sql.join([...conversationOf.values()].map((id) => sql`${id}`), sql`, `)})`);
+    await rawRun(tx, sql`UPDATE conversations SET last_message_at = ${at} WHERE id IN ${valuesOf('conversations', 'id', [...conversationOf.values()])}`);
 
     const tipColumns = ['student_id', 'family_id', 'week', 'tip_id', 'created_at'];
     const tips = sends.flatMap((s) => s.tips.map((t) => ({ student_id: t.studentId, family_id: s.familyId, week, tip_id: t.tipId, created_at: at })));
@@ -150,7 +151,7 @@ async function conversationsFor(tx: Db, schoolId: number, familyIds: number[], a
     inParts(ids, (part) =>
       rawRows<{ id: number; family_id: number }>(
         tx,
-        sql`SELECT id, family_id FROM conversations WHERE school_id = ${schoolId} AND family_id IN (${sql.join(part.map((id) => sql`${id}`), sql`, `)})`,
+        sql`SELECT id, family_id FROM conversations WHERE school_id = ${schoolId} AND family_id IN ${valuesOf('families', 'id', part)}`,
       ),
     );
   const out = new Map((await read(familyIds)).map((c) => [Number(c.family_id), Number(c.id)]));
