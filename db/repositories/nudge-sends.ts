@@ -110,7 +110,6 @@ export async function storeNudgePage(db: Db, page: NudgePageWrite): Promise<Stor
     );
     // A family's numbers are distinct, and a conversation is one family's: the pair names one text.
     const byKey = new Map(inserted.map((m) => [`${m.conversation_id} ${m.to_number}`, m]));
-    await rawRun(tx, sql`UPDATE conversations SET last_message_at = ${at} WHERE id IN ${valuesOf('conversations', 'id', [...conversationOf.values()])}`);
 
     const tipColumns = ['student_id', 'family_id', 'week', 'tip_id', 'created_at'];
     const tips = sends.flatMap((s) => s.tips.map((t) => ({ student_id: t.studentId, family_id: s.familyId, week, tip_id: t.tipId, created_at: at })));
@@ -138,6 +137,8 @@ export async function storeNudgePage(db: Db, page: NudgePageWrite): Promise<Stor
       );
       return [];
     });
+    // Last, so the conversations' rows (an inbound text touches them too) are locked for the shortest time.
+    await rawRun(tx, sql`UPDATE conversations SET last_message_at = ${at} WHERE id IN ${valuesOf('conversations', 'id', [...conversationOf.values()])}`);
     return { skipped, sent };
   });
 }
