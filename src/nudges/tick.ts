@@ -3,7 +3,7 @@ import { isoNow } from '../lib/clock';
 import { allSchools, familiesOfSchool } from '../../db/repositories/nudges';
 import { storeNudgePage, type NudgeOutbound } from '../../db/repositories/nudge-sends';
 import type { SchoolRow } from '../../db/repositories/routing';
-import { decideSend } from '../messaging/policy';
+import { decideSend, type PolicyDecision } from '../messaging/policy';
 import { publishLive } from '../messaging/live';
 import { senderFor, type Sender } from '../messaging/senders';
 import { enqueueSends } from '../queue/queues';
@@ -66,12 +66,13 @@ export async function runNudgeTick(deps: TickDeps): Promise<TickSummary> {
 
 async function carryOut(deps: TickDeps, school: SchoolRow, sender: Sender, week: string, plans: FamilyNudge[], summary: TickSummary): Promise<void> {
   const now = deps.clock.now();
+  const decisions: Decisions = new Map();
   const stored = await storeNudgePage(deps.db, {
     schoolId: school.id,
     week,
     at: isoNow(deps.clock),
     skips: plans.flatMap((p) => (p.kind === 'skip' ? [{ familyId: p.family.id, reason: p.reason }] : [])),
-    sends: plans.flatMap((p) => (p.kind === 'send' ? [{ familyId: p.family.id, texts: outbound(p, school, sender, now), tips: p.texts.flatMap((t) => t.tips) }] : [])),
+    sends: plans.flatMap((p) => (p.kind === 'send' ? [{ familyId: p.family.id, texts: outbound(p, school, sender, now, decisions), tips: p.texts.flatMap((t) => t.tips) }] : [])),
   });
   // Stored before enqueued: a send job always finds its row (and housekeeping requeues a row whose job was lost).
   const messages = stored.sent.flatMap((s) => s.messages);
@@ -88,13 +89,20 @@ async function carryOut(deps: TickDeps, school: SchoolRow, sender: Sender, week:
   for (const s of stored.skipped) summary.skipped[s.reason] = (summary.skipped[s.reason] ?? 0) + 1;
 }
 
+/** The send policy's decision for a page's families, per pause (the rest is the page's: its school and moment). */
+type Decisions = Map<string | null, PolicyDecision>;
+
 /**
  * A family's texts as message rows, one per number, with the send policy's decision now (the
  * worker decides again at send time). The plan has left out opted-out numbers and paused families.
  */
-function outbound(plan: Extract<FamilyNudge, { kind: 'send' }>, school: SchoolRow, sender: Sender, now: number): NudgeOutbound[] {
-  const policy = { optedOut: false, timezone: school.timezone, pausedUntilMs: plan.family.pausedUntil ? Date.parse(plan.family.pausedUntil) : null };
-  const decision = decideSend({ kind: 'nudge', urgent: false, confirmsOptOut: false }, policy, now);
+function outbound(plan: Extract<FamilyNudge, { kind: 'send' }>, school: SchoolRow, sender: Sender, now: number, decisions: Decisions): NudgeOutbound[] {
+  const paused = plan.family.pausedUntil;
+  let decision = decisions.get(paused);
+  if (!decision) {
+    const policy = { optedOut: false, timezone: school.timezone, pausedUntilMs: paused ? Date.parse(paused) : null };
+    decisions.set(paused, (decision = decideSend({ kind: 'nudge', urgent: false, confirmsOptOut: false }, policy, now)));
+  }
   const status = decision.action === 'send' ? 'queued' : decision.action === 'hold' ? 'held' : 'blocked';
   const scheduledFor = decision.action === 'hold' ? new Date(decision.untilMs).toISOString() : null;
   return plan.texts.flatMap((t) =>
