@@ -1,6 +1,5 @@
 import { and, asc, count, eq, gt, gte, inArray, ne, notExists, sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { affectedRows } from '../query';
 import {
   classes,
   conversations,
@@ -18,8 +17,8 @@ import {
   staff,
   students,
   studentGuardians,
-  type NudgePlanStatus,
 } from '../schema';
+import { valuesOf } from './value-list';
 
 /** What the weekend nudge engine reads and writes (src/nudges). */
 
@@ -92,7 +91,7 @@ export async function nudgeAudience(db: Db, familyIds: number[]) {
     .innerJoin(studentGuardians, and(eq(studentGuardians.guardianId, guardians.id), eq(studentGuardians.mayContact, true)))
     .innerJoin(students, and(eq(students.id, studentGuardians.studentId), eq(students.active, true), eq(students.schoolId, families.schoolId)))
     .leftJoin(phones, and(eq(phones.guardianId, guardians.id), eq(phones.canReceive, true)))
-    .where(and(inArray(guardians.familyId, familyIds), eq(guardians.active, true)))
+    .where(and(inArray(guardians.familyId, valuesOf('families', 'id', familyIds)), eq(guardians.active, true)))
     .orderBy(asc(guardians.familyId), asc(students.id));
 }
 
@@ -104,11 +103,11 @@ export async function classesOfStudents(db: Db, studentIds: number[]) {
     .select({ studentId: enrollments.studentId, classId: classes.id, teacherId: firstTeacher })
     .from(enrollments)
     .innerJoin(classes, and(eq(classes.id, enrollments.classId), eq(classes.active, true)))
-    .where(inArray(enrollments.studentId, studentIds))
+    .where(inArray(enrollments.studentId, valuesOf('students', 'id', studentIds)))
     .orderBy(asc(enrollments.studentId), asc(classes.id));
   const teacherIds = [...new Set(rows.map((r) => r.teacherId).filter((t): t is number => t !== null))];
   const names = teacherIds.length
-    ? new Map((await db.select({ id: staff.id, name: staff.name }).from(staff).where(inArray(staff.id, teacherIds))).map((s) => [s.id, s.name]))
+    ? new Map((await db.select({ id: staff.id, name: staff.name }).from(staff).where(inArray(staff.id, valuesOf('staff', 'id', teacherIds)))).map((s) => [s.id, s.name]))
     : new Map<number, string | null>();
   return rows.map((r) => ({ ...r, teacherName: r.teacherId === null ? null : (names.get(r.teacherId) ?? null) }));
 }
@@ -120,7 +119,7 @@ export async function recentTipIds(db: Db, studentIds: number[], sinceWeek: stri
   const rows = await db
     .select({ studentId: nudgeTips.studentId, tipId: nudgeTips.tipId })
     .from(nudgeTips)
-    .where(and(inArray(nudgeTips.studentId, studentIds), gte(nudgeTips.week, sinceWeek)))
+    .where(and(inArray(nudgeTips.studentId, valuesOf('students', 'id', studentIds)), gte(nudgeTips.week, sinceWeek)))
     .orderBy(asc(nudgeTips.week));
   for (const r of rows) out.set(r.studentId, [...(out.get(r.studentId) ?? []), r.tipId]);
   return out;
@@ -131,7 +130,7 @@ export async function optedOutNumbers(db: Db, numbers: string[], senderKey: stri
   const rows = await db
     .select({ number: optOuts.phoneNumber })
     .from(optOuts)
-    .where(and(inArray(optOuts.phoneNumber, numbers), eq(optOuts.sendingNumber, senderKey)));
+    .where(and(inArray(optOuts.phoneNumber, valuesOf('opt_outs', 'phone_number', numbers)), eq(optOuts.sendingNumber, senderKey)));
   return new Set(rows.map((r) => r.number));
 }
 
@@ -163,37 +162,6 @@ export async function automatedCounts(db: Db, numbers: string[], sinceIso: strin
   }
   return out;
 }
-
-/** Claims a family's week: true for the one caller whose row went in, false when a plan already exists. */
-export async function claimPlan(
-  db: Db,
-  plan: { familyId: number; schoolId: number; week: string; status: NudgePlanStatus; reason: string | null; at: string },
-): Promise<boolean> {
-  const res = await db
-    .insert(nudgePlans)
-    .values({ familyId: plan.familyId, schoolId: plan.schoolId, week: plan.week, status: plan.status, reason: plan.reason, createdAt: plan.at, updatedAt: plan.at })
-    .onConflictDoNothing();
-  return affectedRows(res) > 0;
-}
-
-export async function finishPlan(
-  db: Db,
-  familyId: number,
-  week: string,
-  patch: { status: NudgePlanStatus; reason?: string | null; messageId?: number | null; tipIds?: string | null; at: string },
-): Promise<void> {
-  const { at, ...rest } = patch;
-  await db.update(nudgePlans).set({ ...rest, updatedAt: at }).where(and(eq(nudgePlans.familyId, familyId), eq(nudgePlans.week, week)));
-}
-
-export async function recordTips(db: Db, rows: { studentId: number; familyId: number; week: string; tipId: string; at: string }[]): Promise<void> {
-  if (!rows.length) return;
-  await db
-    .insert(nudgeTips)
-    .values(rows.map((r) => ({ studentId: r.studentId, familyId: r.familyId, week: r.week, tipId: r.tipId, createdAt: r.at })))
-    .onConflictDoNothing();
-}
-
 
 /** Student ids by the roster's external ids (the demo seeds its progress records by them). */
 export async function findStudentsByExternalId(db: Db, externalIds: string[]): Promise<Map<string, number>> {

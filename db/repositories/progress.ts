@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { and, asc, desc, eq, gte, inArray, lt, ne, or, sql } from 'drizzle-orm';
 import { transaction, type Db } from '../client';
 import { progressRecords, type ProgressKind } from '../schema';
+import { valuesOf } from './value-list';
 
 export type ProgressRecordRow = typeof progressRecords.$inferSelect;
 export type NewProgressRecord = typeof progressRecords.$inferInsert;
@@ -126,7 +127,7 @@ export async function freshestProgress(db: Db, studentIds: number[], sinceWeek: 
     const rows = await db
       .select({ studentId: progressRecords.studentId, kind: progressRecords.kind, value: progressRecords.value, week: progressRecords.week })
       .from(progressRecords)
-      .where(and(inArray(progressRecords.studentId, ids.slice(i, i + ID_CHUNK)), gte(progressRecords.week, since)))
+      .where(and(inArray(progressRecords.studentId, valuesOf('students', 'id', ids.slice(i, i + ID_CHUNK))), gte(progressRecords.week, since)))
       .orderBy(asc(progressRecords.studentId), desc(progressRecords.week), desc(progressRecords.createdAt), desc(progressRecords.id));
     for (const r of rows) {
       const list = out.get(r.studentId) ?? [];

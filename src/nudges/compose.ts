@@ -1,7 +1,8 @@
 import type { ProgressKind } from '../../db/schema';
-import { hasOwnTemplate, t } from '../i18n/i18n';
+import { hasOwnTemplate } from '../i18n/i18n';
 import { DEFAULT_LANGUAGE, normalizeLanguage } from '../i18n/languages';
 import { segmentInfo } from '../i18n/segments';
+import { marked, named, render } from './render';
 import { gradeBand, hasTipLibrary, pickTip } from './tips';
 
 /**
@@ -153,8 +154,10 @@ function unitOf(child: NudgeChild): string | null {
   return unit === '' ? null : unit;
 }
 
-function render(language: string, key: string, vars: Record<string, string | number>): string {
-  return t(language, `nudges:${key}`, vars);
+/** Computed on first use: most texts fit in the first shape and never need the short forms. */
+function once<T>(fn: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => (value ??= { v: fn() }).v;
 }
 
 interface Shape {
@@ -164,6 +167,15 @@ interface Shape {
   /** The short tip label and reply prompt ("Idea:", "Questions? Text Ms. Lee here."). */
   shortWording: boolean;
 }
+
+/** The shapes of composeNudge, shortest last. */
+const SHAPES: readonly Shape[] = [
+  { learning: true, briefProgress: false, opening: true, shortWording: false },
+  { learning: false, briefProgress: false, opening: true, shortWording: false },
+  { learning: false, briefProgress: true, opening: true, shortWording: false },
+  { learning: false, briefProgress: true, opening: false, shortWording: false },
+  { learning: false, briefProgress: true, opening: false, shortWording: true },
+];
 
 /**
  * Shortening, applied in this order until the text fits MAX_SEGMENTS: (1) drop every learning line
@@ -182,29 +194,32 @@ export function composeNudge(input: NudgeInput): ComposedNudge {
   const chosen: string[] = [];
   const blocks = input.children.map((child) => {
     const name = oneLine(child.firstName);
+    const unit = unitOf(child);
     // Brothers and sisters in one band never get the same tip in one text.
     const tip = pickTip({
       band: gradeBand(child.grade),
-      unit: unitOf(child),
+      unit,
       recentTipIds: [...child.recentTipIds, ...chosen],
       seed: `${input.seed}:${child.studentId}`,
     });
     chosen.push(tip.id);
-    const unit = unitOf(child);
     const progress = progressLine(child, language);
+    const tipText = marked(language, `tips:${tip.id}`);
     return {
       studentId: child.studentId,
       tipId: tip.id,
-      progressFull: render(language, `progress.${progress.key}`, progress.vars),
-      progressBrief: progress.brief ? render(language, `brief.${progress.brief}`, progress.vars) : render(language, `progress.${progress.key}`, progress.vars),
-      learning: unit ? render(language, 'learning', { unit }) : null,
-      tip: render(language, 'tip', { tip: t(language, `tips:${tip.id}`, { child: name }) }),
-      tipShort: render(language, 'tipShort', { tip: t(language, `tips:${tip.id}`, { child: name }) }),
+      progressFull: once(() => render(language, `progress.${progress.key}`, progress.vars)),
+      progressBrief: once(() =>
+        progress.brief ? render(language, `brief.${progress.brief}`, progress.vars) : render(language, `progress.${progress.key}`, progress.vars),
+      ),
+      learning: unit ? once(() => render(language, 'learning', { unit })) : null,
+      tip: once(() => named(marked(language, 'nudges:tip', { tip: tipText }), name)),
+      tipShort: once(() => named(marked(language, 'nudges:tipShort', { tip: tipText }), name)),
     };
   });
 
   const school = input.schoolName ? oneLine(input.schoolName) : '';
-  const opening = school ? render(language, 'openingSchool', { school }) : render(language, 'opening', {});
+  const opening = once(() => (school ? render(language, 'openingSchool', { school }) : render(language, 'opening', {})));
   const teacher = input.teacherName ? oneLine(input.teacherName) : '';
   const reply = (short: boolean) => {
     const key = short ? 'replyShort' : 'reply';
@@ -213,31 +228,27 @@ export function composeNudge(input: NudgeInput): ComposedNudge {
 
   const build = (shape: Shape): string => {
     const lines: string[] = [];
-    if (shape.opening) lines.push(opening);
+    if (shape.opening) lines.push(opening());
     for (const b of blocks) {
-      const progress = shape.briefProgress ? b.progressBrief : b.progressFull;
-      lines.push(shape.learning && b.learning ? `${progress} ${b.learning}` : progress);
-      lines.push(shape.shortWording ? b.tipShort : b.tip);
+      const progress = shape.briefProgress ? b.progressBrief() : b.progressFull();
+      lines.push(shape.learning && b.learning ? `${progress} ${b.learning()}` : progress);
+      lines.push(shape.shortWording ? b.tipShort() : b.tip());
     }
     lines.push(reply(shape.shortWording));
     return lines.join('\n');
   };
 
   const hasLearning = blocks.some((b) => b.learning !== null);
-  const shapes: Shape[] = [
-    { learning: true, briefProgress: false, opening: true, shortWording: false },
-    { learning: false, briefProgress: false, opening: true, shortWording: false },
-    { learning: false, briefProgress: true, opening: true, shortWording: false },
-    { learning: false, briefProgress: true, opening: false, shortWording: false },
-    { learning: false, briefProgress: true, opening: false, shortWording: true },
-  ];
   // The first shape that fits; when none does, the first as short as the shortest, so nothing is
-  // dropped that would not save a segment.
-  const built = shapes.map((sh) => ({ shape: sh, text: build(sh), segments: 0 }));
-  for (const b of built) b.segments = segmentInfo(b.text).segments;
-  const target = Math.max(MAX_SEGMENTS, Math.min(...built.map((b) => b.segments)));
-  const { shape, text } = built.find((b) => b.segments <= target)!;
-  const info = segmentInfo(text);
+  // dropped that would not save a segment. Shapes are built in order until one fits.
+  const built: { shape: Shape; text: string; info: ReturnType<typeof segmentInfo> }[] = [];
+  for (const shape of SHAPES) {
+    const text = build(shape);
+    built.push({ shape, text, info: segmentInfo(text) });
+    if (built[built.length - 1].info.segments <= MAX_SEGMENTS) break;
+  }
+  const target = Math.max(MAX_SEGMENTS, Math.min(...built.map((b) => b.info.segments)));
+  const { shape, text, info } = built.find((b) => b.info.segments <= target)!;
   return {
     text,
     language,

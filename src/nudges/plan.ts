@@ -38,32 +38,51 @@ const FOUR_WEEKS_MS = 28 * 86_400_000;
 /** A tip is not repeated for a child within this many weeks. */
 export const TIP_MEMORY_WEEKS = 12;
 
+/** What a page's nudges are made of that no other page's nudges change: read while the page before is written. */
+export interface PageFacts {
+  page: NudgeFamily[];
+  audience: Awaited<ReturnType<typeof nudgeAudience>>;
+  studentIds: number[];
+  numbers: string[];
+  classRows: Awaited<ReturnType<typeof classesOfStudents>>;
+  progress: Awaited<ReturnType<typeof freshestProgress>>;
+  optedOut: Set<string>;
+  units: Awaited<ReturnType<typeof currentUnits>>;
+}
+
+/** Reads in bulk for the page: its children, numbers, classes, progress, opt-outs and units. */
+export async function readPageFacts(db: Db, school: SchoolRow, senderKey: string, page: NudgeFamily[], nowMs: number): Promise<PageFacts> {
+  const audience = await nudgeAudience(db, page.map((f) => f.id));
+  const studentIds = [...new Set(audience.map((a) => a.studentId))];
+  const numbers = [...new Set(audience.flatMap((a) => (a.number ? [a.number] : [])))];
+  const [classRows, progress, optedOut] = await Promise.all([
+    classesOfStudents(db, studentIds),
+    freshestProgress(db, studentIds, isoWeekStart(nowMs - FOUR_WEEKS_MS, school.timezone)),
+    optedOutNumbers(db, numbers, senderKey),
+  ]);
+  const units = await currentUnits(db, [...new Set(classRows.map((c) => c.classId))]);
+  return { page, audience, studentIds, numbers, classRows, progress, optedOut, units };
+}
+
 /**
  * What each family of one page would be sent at `nowMs`: one text per family naming each child it
  * may hear about (two only when its numbers may hear about different children, under a no-contact
- * order), or why it gets none. Reads in bulk for the page; sends nothing (see tick.ts).
+ * order), or why it gets none. Sends nothing (see tick.ts). The budget and the recent tips are
+ * read here, after earlier pages' nudges are stored, so those count.
  */
 export async function planNudges(
   db: Db,
   school: SchoolRow,
-  senderKey: string,
-  page: NudgeFamily[],
+  facts: PageFacts,
   nowMs: number,
   week: string,
   budget: NudgeBudget,
 ): Promise<FamilyNudge[]> {
-  const zone = school.timezone;
-  const audience = await nudgeAudience(db, page.map((f) => f.id));
-  const studentIds = [...new Set(audience.map((a) => a.studentId))];
-  const numbers = [...new Set(audience.flatMap((a) => (a.number ? [a.number] : [])))];
-  const [classRows, progress, tips, optedOut] = await Promise.all([
-    classesOfStudents(db, studentIds),
-    freshestProgress(db, studentIds, isoWeekStart(nowMs - FOUR_WEEKS_MS, zone)),
-    recentTipIds(db, studentIds, weeksBefore(nowMs, zone, TIP_MEMORY_WEEKS)),
-    optedOutNumbers(db, numbers, senderKey),
+  const { page, audience, studentIds, numbers, classRows, progress, optedOut, units } = facts;
+  const [tips] = await Promise.all([
+    recentTipIds(db, studentIds, weeksBefore(nowMs, school.timezone, TIP_MEMORY_WEEKS)),
+    budget.load(numbers.filter((n) => !optedOut.has(n))),
   ]);
-  await budget.load(numbers.filter((n) => !optedOut.has(n)));
-  const units = await currentUnits(db, [...new Set(classRows.map((c) => c.classId))]);
   const homeroom = new Map<number, (typeof classRows)[number]>();
   for (const c of classRows) if (!homeroom.has(c.studentId)) homeroom.set(c.studentId, c);
 

@@ -6,7 +6,7 @@ import type { SchoolRow } from '../../db/repositories/routing';
 import { senderFor } from '../messaging/senders';
 import { QUIET_HOURS } from '../messaging/quiet-hours';
 import { NudgeBudget } from './budget';
-import { planNudges, type NudgeText } from './plan';
+import { planNudges, readPageFacts, type NudgeText } from './plan';
 import { NUDGE_PAGE, slotOf } from './tick';
 import { nudgeTiming, weekRange } from './week';
 
@@ -60,7 +60,7 @@ export async function previewNudges(
         else open.push(f);
       }
       if (!open.length) continue;
-      for (const p of await planNudges(deps.db, school, senderKey, open, nowMs, timing.week, budget)) {
+      for (const p of await planNudges(deps.db, school, await readPageFacts(deps.db, school, senderKey, open, nowMs), nowMs, timing.week, budget)) {
         const base = { school: { id: school.id, name: school.name, timezone: school.timezone }, family: { id: p.family.id, name: p.family.displayName, language: p.family.language }, week: timing.week };
         if (p.kind === 'skip') emit({ ...base, texts: [], why: [p.reason === 'paused' ? `paused until ${when(Date.parse(p.pausedUntil!), school)}` : REASONS[p.reason]] });
         else emit({ ...base, texts: p.texts, why: p.left.map((l) => `not to ${l.number}: ${REASONS[l.reason]}`) });

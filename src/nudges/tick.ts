@@ -1,27 +1,18 @@
 import type { Deps } from '../deps';
 import { isoNow } from '../lib/clock';
-import { allSchools, claimPlan, familiesOfSchool, finishPlan, recordTips } from '../../db/repositories/nudges';
-import { getOrCreateConversation } from '../../db/repositories/messages';
+import { allSchools, familiesOfSchool } from '../../db/repositories/nudges';
+import { storeNudgePage, type NudgeOutbound } from '../../db/repositories/nudge-sends';
 import type { SchoolRow } from '../../db/repositories/routing';
-import { queueOutbound } from '../messaging/outbound';
-import { senderFor } from '../messaging/senders';
+import { decideSend, type PolicyDecision } from '../messaging/policy';
+import { publishLive } from '../messaging/live';
+import { senderFor, type Sender } from '../messaging/senders';
+import { enqueueSends } from '../queue/queues';
 import { NudgeBudget } from './budget';
-import { planNudges, type FamilyNudge } from './plan';
+import { planNudges, readPageFacts, type FamilyNudge } from './plan';
 import { nudgeTiming, weekRange } from './week';
 
 /** Families read, planned and sent per round: memory stays flat however many families a school has. */
 export const NUDGE_PAGE = 500;
-
-/** Families of a page carried out at once. */
-const SEND_CONCURRENCY = 16;
-
-async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await fn(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-}
 
 export type TickDeps = Pick<Deps, 'db' | 'config' | 'clock' | 'queues'> & Partial<Pick<Deps, 'redis' | 'logger'>>;
 
@@ -39,9 +30,9 @@ export const slotOf = (school: SchoolRow): string | null => school.nudgeSlot;
 
 /**
  * One tick of the weekend nudges (every minute, from the job scheduler): for each school whose
- * send time has come this week, each family without this week's plan is claimed and sent its
- * nudge, or recorded as skipped with the reason. The claim (nudge_plans, unique per family and
- * week) comes before the text, so ticks that overlap, two workers or a restart still send one.
+ * send time has come this week, each page of families without this week's plan is planned, then
+ * claimed and stored in one transaction (nudge_plans, unique per family and week, so ticks that
+ * overlap, two workers or a restart still send one), and only then are its send jobs enqueued.
  */
 export async function runNudgeTick(deps: TickDeps): Promise<TickSummary> {
   const now = deps.clock.now();
@@ -50,49 +41,71 @@ export async function runNudgeTick(deps: TickDeps): Promise<TickSummary> {
     const timing = nudgeTiming(slotOf(school), now, school.timezone);
     if (!timing.due || timing.quiet) continue;
     summary.schoolsDue++;
-    const senderKey = senderFor(school, deps.config).key;
+    const sender = senderFor(school, deps.config);
     const since = new Date(weekRange(timing.week, school.timezone)!.startMs).toISOString();
     let afterId = 0;
+    // The page before is written while this one is read: its facts do not depend on it.
+    let writing: Promise<void> = Promise.resolve();
     for (;;) {
       const page = await familiesOfSchool(deps.db, school.id, { afterId, limit: NUDGE_PAGE }, { withoutPlanFor: timing.week });
       if (!page.length) break;
       afterId = page[page.length - 1].id;
+      const facts = await readPageFacts(deps.db, school, sender.key, page, now);
+      await writing;
       // A budget per page: what earlier pages sent is in the database by now.
-      const plans = await planNudges(deps.db, school, senderKey, page, now, timing.week, new NudgeBudget(deps.db, since));
-      // Several families at once: their writes share transactions (group commit) and their Redis round trips overlap.
-      await eachLimited(plans, SEND_CONCURRENCY, (plan) => carryOut(deps, school, timing.week, plan, summary));
+      const plans = await planNudges(deps.db, school, facts, now, timing.week, new NudgeBudget(deps.db, since));
+      writing = carryOut(deps, school, sender, timing.week, plans, summary);
+      // Awaited above or below; until then a failure must not count as unhandled.
+      writing.catch(() => undefined);
     }
+    await writing;
   }
   if (summary.families) deps.logger?.info({ ...summary }, 'weekend nudges tick');
   return summary;
 }
 
-async function carryOut(deps: TickDeps, school: SchoolRow, week: string, plan: FamilyNudge, summary: TickSummary): Promise<void> {
-  const at = isoNow(deps.clock);
-  const familyId = plan.family.id;
-  const claimed = await claimPlan(deps.db, {
-    familyId,
+async function carryOut(deps: TickDeps, school: SchoolRow, sender: Sender, week: string, plans: FamilyNudge[], summary: TickSummary): Promise<void> {
+  const now = deps.clock.now();
+  const decisions: Decisions = new Map();
+  const stored = await storeNudgePage(deps.db, {
     schoolId: school.id,
     week,
-    status: plan.kind === 'send' ? 'planned' : 'skipped',
-    reason: plan.kind === 'skip' ? plan.reason : null,
-    at,
+    at: isoNow(deps.clock),
+    skips: plans.flatMap((p) => (p.kind === 'skip' ? [{ familyId: p.family.id, reason: p.reason }] : [])),
+    sends: plans.flatMap((p) => (p.kind === 'send' ? [{ familyId: p.family.id, texts: outbound(p, school, sender, now, decisions), tips: p.texts.flatMap((t) => t.tips) }] : [])),
   });
-  if (!claimed) return; // another tick has this family's week
-  summary.families++;
-  if (plan.kind === 'skip') {
-    summary.skipped[plan.reason] = (summary.skipped[plan.reason] ?? 0) + 1;
-    return;
+  // Stored before enqueued: a send job always finds its row (and housekeeping requeues a row whose job was lost).
+  const messages = stored.sent.flatMap((s) => s.messages);
+  await enqueueSends(
+    deps.queues,
+    messages.filter((m) => m.status !== 'blocked').map((m) => ({ messageId: m.id, delayMs: m.scheduledFor ? Date.parse(m.scheduledFor) - now : 0 })),
+  );
+  if (deps.redis && deps.logger) {
+    for (const s of stored.sent) publishLive({ redis: deps.redis, logger: deps.logger, config: deps.config }, { conversationId: s.messages[0].conversationId, change: 'message' });
   }
-  const conversation = await getOrCreateConversation(deps.db, { schoolId: school.id, familyId, unmatchedNumber: null }, at);
-  let firstMessageId: number | null = null;
-  for (const text of plan.texts) {
-    const rows = await queueOutbound(deps, { conversationId: conversation.id, recipients: text.recipients, body: text.text, kind: 'nudge', language: text.language });
-    firstMessageId ??= rows[0]?.id ?? null;
-    summary.texts += rows.length;
+  summary.families += stored.skipped.length + stored.sent.length;
+  summary.sent += stored.sent.length;
+  summary.texts += messages.length;
+  for (const s of stored.skipped) summary.skipped[s.reason] = (summary.skipped[s.reason] ?? 0) + 1;
+}
+
+/** The send policy's decision for a page's families, per pause (the rest is the page's: its school and moment). */
+type Decisions = Map<string | null, PolicyDecision>;
+
+/**
+ * A family's texts as message rows, one per number, with the send policy's decision now (the
+ * worker decides again at send time). The plan has left out opted-out numbers and paused families.
+ */
+function outbound(plan: Extract<FamilyNudge, { kind: 'send' }>, school: SchoolRow, sender: Sender, now: number, decisions: Decisions): NudgeOutbound[] {
+  const paused = plan.family.pausedUntil;
+  let decision = decisions.get(paused);
+  if (!decision) {
+    const policy = { optedOut: false, timezone: school.timezone, pausedUntilMs: paused ? Date.parse(paused) : null };
+    decisions.set(paused, (decision = decideSend({ kind: 'nudge', urgent: false, confirmsOptOut: false }, policy, now)));
   }
-  const tips = plan.texts.flatMap((t) => t.tips);
-  await recordTips(deps.db, tips.map((t) => ({ ...t, familyId, week, at })));
-  await finishPlan(deps.db, familyId, week, { status: 'sent', messageId: firstMessageId, tipIds: JSON.stringify(tips), at });
-  summary.sent++;
+  const status = decision.action === 'send' ? 'queued' : decision.action === 'hold' ? 'held' : 'blocked';
+  const scheduledFor = decision.action === 'hold' ? new Date(decision.untilMs).toISOString() : null;
+  return plan.texts.flatMap((t) =>
+    t.recipients.map((to) => ({ toNumber: to, body: t.text, language: t.language, encoding: t.encoding, segments: t.segments, fromNumber: sender.from ?? sender.key, status, scheduledFor })),
+  );
 }

@@ -25,6 +25,7 @@ export const TIP_SUBJECTS: readonly TipSubject[] = ['literacy', 'math', 'attenda
 
 const TIPS: readonly Tip[] = TIP_TAGS.map(([id, band, subject, skills]) => ({ id, band, subject, skills: [...skills] }));
 const byId = new Map(TIPS.map((tip) => [tip.id, tip]));
+const byBand = new Map(GRADE_BANDS.map((band) => [band, TIPS.filter((tip) => tip.band === band)]));
 
 /** A grade as the roster stores it ('PK', 'K', '1'..'12'; also 'KG', 'TK', '03') → its band. */
 export function gradeBand(grade: string): GradeBand {
@@ -126,6 +127,23 @@ function unitScore(tip: Tip, unitWords: Set<string>): number {
   return score;
 }
 
+const scoresByUnit = new Map<string, Map<string, number>>();
+/** Bounded, so memory stays flat: a district has far fewer units than this. */
+const MAX_UNITS = 2_000;
+
+/** Every tip's score for a unit, worked out once per unit: each family of a class asks again. */
+function unitScores(unit: string | null): Map<string, number> {
+  const key = unit ?? '';
+  let scores = scoresByUnit.get(key);
+  if (!scores) {
+    if (scoresByUnit.size >= MAX_UNITS) scoresByUnit.clear();
+    const unitWords = new Set(unit ? words(unit) : []);
+    scores = new Map(TIPS.map((tip) => [tip.id, unitScore(tip, unitWords)]));
+    scoresByUnit.set(key, scores);
+  }
+  return scores;
+}
+
 /** FNV-1a, 32 bits: a stable, seed-dependent order of tips (not for anything secret). */
 function hash(text: string): number {
   let h = 0x811c9dc5;
@@ -143,7 +161,7 @@ function hash(text: string): number {
  * band is recent, the one used longest ago (furthest down `recentTipIds`).
  */
 export function pickTip(input: { band: GradeBand; unit: string | null; recentTipIds: string[]; seed: string }): Tip {
-  const band = TIPS.filter((tip) => tip.band === input.band);
+  const band = byBand.get(input.band) ?? [];
   if (band.length === 0) throw new RangeError(`no tips for grade band "${input.band}"`);
   const recent = new Set(input.recentTipIds);
   const fresh = band.filter((tip) => !recent.has(tip.id));
@@ -151,9 +169,9 @@ export function pickTip(input: { band: GradeBand; unit: string | null; recentTip
     const oldest = band.reduce((a, b) => (input.recentTipIds.lastIndexOf(a.id) >= input.recentTipIds.lastIndexOf(b.id) ? a : b));
     return { ...oldest, skills: [...oldest.skills] };
   }
-  const unitWords = new Set(input.unit ? words(input.unit) : []);
+  const scores = unitScores(input.unit);
   const ranked = fresh
-    .map((tip) => ({ tip, score: unitScore(tip, unitWords), order: hash(`${input.seed}\u0000${tip.id}`) }))
+    .map((tip) => ({ tip, score: scores.get(tip.id) ?? 0, order: hash(`${input.seed}\u0000${tip.id}`) }))
     .sort((a, b) => b.score - a.score || a.order - b.order || (a.tip.id < b.tip.id ? -1 : 1));
   const best = ranked[0].tip;
   return { ...best, skills: [...best.skills] };

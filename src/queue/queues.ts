@@ -68,6 +68,12 @@ export async function enqueueSend(queues: Queues, messageId: number, delayMs = 0
   await queues.send.add('send', { messageId }, { jobId: sendJobId(messageId, round), delay: Math.max(0, delayMs) });
 }
 
+/** Many first-round send jobs in one round trip (a nudge tick's page): the same jobs as enqueueSend's. */
+export async function enqueueSends(queues: Queues, sends: { messageId: number; delayMs?: number }[]): Promise<void> {
+  if (!sends.length) return;
+  await queues.send.addBulk(sends.map((s) => ({ name: 'send', data: { messageId: s.messageId }, opts: { jobId: sendJobId(s.messageId, 0), delay: Math.max(0, s.delayMs ?? 0) } })));
+}
+
 /** True while the message's send job for `round` may still run (waiting, delayed or active). */
 export async function hasLiveSendJob(queues: Queues, messageId: number, round: number): Promise<boolean> {
   const job = await queues.send.getJob(sendJobId(messageId, round));
