@@ -9,7 +9,7 @@ import { DEFAULT_LANGUAGE, LANGUAGES, normalizeLanguage } from './languages';
  * A recognised language without a template falls back to English.
  */
 
-export const NAMESPACES = ['system', 'updates', 'nudges', 'tips'] as const;
+export const NAMESPACES = ['system', 'updates', 'nudges', 'tips', 'reminders'] as const;
 export type Namespace = (typeof NAMESPACES)[number];
 
 /** src/i18n → repo root under tsx/ts-jest; dist/src/i18n → repo root after `npm run build`. */

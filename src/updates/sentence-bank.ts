@@ -125,7 +125,7 @@ function slotValue(slot: UpdateSlot, raw: string | number | undefined, language:
 }
 
 /** One line of words, as a teacher typed it: whitespace collapsed, bounded in length. */
-function plainWords(field: string, raw: string): string {
+export function plainWords(field: string, raw: string): string {
   const value = raw.replace(/\s+/g, ' ').trim();
   if (value === '') throw AppError.validation({ [field]: 'must not be empty' });
   if ([...value].length > MAX_SLOT_LENGTH) {
