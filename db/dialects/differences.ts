@@ -30,7 +30,12 @@ export interface DialectSql {
    * order: a bulk load's source, one bound value for thousands of rows. Values are JSON's: text,
    * numbers, booleans, null.
    */
-  jsonRecords(table: string, columns: string[], json: string): SQL;
+  jsonRecords(table: string, columns: string[], json: string | SQLWrapper): SQL;
+  /**
+   * `column` is one of the values of a JSON array: one bound value for any number of them, so one
+   * prepared statement serves batches of every size. `type` is the column's.
+   */
+  inJsonArray(column: SQLWrapper, json: SQLWrapper, type: 'text' | 'integer'): SQL;
 }
 
 const raw = (v: SQLWrapper | string) => (typeof v === 'string' ? sql.raw(v) : v);
@@ -44,6 +49,7 @@ const sqlite: DialectSql = {
   // json_extract gives a JSON true as 1, as SQLite keeps booleans.
   jsonRecords: (_table, columns, json) =>
     sql`SELECT ${sql.raw(columns.map((c) => `json_extract(j.value, '$.${c}') AS "${c}"`).join(', '))} FROM json_each(${json}) AS j ORDER BY j.key`,
+  inJsonArray: (column, json) => sql`${column} IN (SELECT value FROM json_each(${json}))`,
 };
 
 const postgres: DialectSql = {
@@ -56,6 +62,7 @@ const postgres: DialectSql = {
   // Typed by the table's own row type; a function scan gives its rows in array order.
   jsonRecords: (table, columns, json) =>
     sql`SELECT ${sql.raw(columns.map((c) => `r."${c}"`).join(', '))} FROM json_populate_recordset(NULL::${sql.raw(table)}, ${json}) AS r`,
+  inJsonArray: (column, json, type) => sql`${column} IN (SELECT v::${sql.raw(type)} FROM json_array_elements_text(${json}::json) AS v)`,
 };
 
 export function dialectSql(): DialectSql {

@@ -3,7 +3,6 @@ import type { Db } from '../client';
 import { transaction } from '../transaction';
 import { affectedRows, first } from '../query';
 import { conversations, messageEvents, messages, type EventSource, type MessageStatus } from '../schema';
-import { addOptOut, removeOptOut, type OptOutChange } from './opt-outs';
 import { prepared } from '../prepared';
 import type { MessageEventRow } from './conversation-reads';
 import { groupCommit } from '../group-commit';
@@ -44,7 +43,7 @@ function findConversation(db: Db, key: ConversationKey): Promise<ConversationRow
  * texts from one family) both end with the one row: the loser's insert does nothing and it reads
  * the winner's.
  */
-async function conversationFor(db: Db, key: ConversationKey, at: string): Promise<ConversationRow> {
+export async function conversationFor(db: Db, key: ConversationKey, at: string): Promise<ConversationRow> {
   const found = await findConversation(db, key);
   if (found) return found;
   const [created] = await db
@@ -64,7 +63,7 @@ export async function getConversation(db: Db, id: number): Promise<ConversationR
 }
 
 /** A sid names at most one message per direction (see the schema's index). */
-function messageBySid(db: Db, direction: MessageRow['direction'], sid: string): Promise<MessageRow | undefined> {
+export function messageBySid(db: Db, direction: MessageRow['direction'], sid: string): Promise<MessageRow | undefined> {
   return prepared(db, 'messages.bySid', () =>
     db.select().from(messages).where(and(eq(messages.direction, P('direction')), eq(messages.providerSid, P('sid')))),
   ).first({ direction, sid });
@@ -75,10 +74,10 @@ const MESSAGE_COLUMNS = [
   'conversationId', 'direction', 'kind', 'body', 'language', 'originalBody', 'originalLanguage', 'encoding', 'segments', 'fromNumber', 'toNumber', 'status',
   'providerSid', 'errorCode', 'staffId', 'urgent', 'confirmsOptOut', 'attempts', 'scheduledFor', 'sentAt', 'createdAt', 'updatedAt',
 ] as const;
-const MESSAGE_DEFAULTS = { language: null, originalBody: null, originalLanguage: null, encoding: null, segments: null, providerSid: null, errorCode: null, staffId: null, urgent: false, confirmsOptOut: false, attempts: 0, scheduledFor: null, sentAt: null };
+export const MESSAGE_DEFAULTS = { language: null, originalBody: null, originalLanguage: null, encoding: null, segments: null, providerSid: null, errorCode: null, staffId: null, urgent: false, confirmsOptOut: false, attempts: 0, scheduledFor: null, sentAt: null };
 
 /** The new row, or undefined when its provider sid is already stored for its direction. */
-async function insertMessage(db: Db, row: NewMessage): Promise<MessageRow | undefined> {
+export async function insertMessage(db: Db, row: NewMessage): Promise<MessageRow | undefined> {
   const statement = prepared(db, 'messages.insert', () =>
     db
       .insert(messages)
@@ -88,43 +87,6 @@ async function insertMessage(db: Db, row: NewMessage): Promise<MessageRow | unde
   );
   // Each placeholder is bound through its column, so a boolean reaches each dialect as it stores one.
   return statement.first({ ...MESSAGE_DEFAULTS, ...row });
-}
-
-export interface StoreInbound {
-  message: Omit<NewMessage, 'conversationId'>;
-  conversation: ConversationKey;
-  /**
-   * False for a keyword FamilyLine answers by itself (STOP, HELP, a language name...): the text is
-   * kept in the thread, but nobody needs to read it, so it does not count as unread.
-   */
-  countsAsUnread?: boolean;
-  optOut: { add: OptOutChange } | { remove: { phoneNumber: string; sendingNumber: string } } | null;
-}
-
-/**
- * Stores an inbound text, its conversation's activity and any opt-out change in one transaction.
- * A MessageSid already stored as inbound returns the first row and changes nothing; a text we
- * sent with the same sid is another message and does not hide this one.
- */
-export async function storeInbound(db: Db, input: StoreInbound): Promise<{ message: MessageRow; created: boolean; optOutChanged: boolean }> {
-  return groupCommit(db, 'storeInbound', async (tx, input: StoreInbound) => {
-    const conv = await conversationFor(tx, input.conversation, input.message.createdAt);
-    // The sid's unique index decides: a retried webhook inserts nothing and gets the first row.
-    const message = await insertMessage(tx, { ...input.message, conversationId: conv.id });
-    if (!message) return { message: (await messageBySid(tx, 'inbound', input.message.providerSid!))!, created: false, optOutChanged: false };
-    await prepared(tx, 'conversations.touchInbound', () =>
-      tx
-        .update(conversations)
-        .set({ lastMessageAt: sql`${P('at')}`, unreadCount: sql`${conversations.unreadCount} + ${P('unread')}` })
-        .where(eq(conversations.id, P('id'))),
-    ).affected({ at: message.createdAt, id: conv.id, unread: input.countsAsUnread === false ? 0 : 1 });
-    let optOutChanged = false;
-    if (input.optOut && 'add' in input.optOut) optOutChanged = await addOptOut(tx, input.optOut.add);
-    if (input.optOut && 'remove' in input.optOut) {
-      optOutChanged = await removeOptOut(tx, input.optOut.remove.phoneNumber, input.optOut.remove.sendingNumber);
-    }
-    return { message, created: true, optOutChanged };
-  })(input);
 }
 
 /** Outbound rows for one send, created together; the conversation's activity moves with them. */

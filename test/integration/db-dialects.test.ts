@@ -14,8 +14,9 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { openDatabase } from '../../db/client';
 import { openSqlite } from '../../db/dialects/sqlite';
 import { transaction } from '../../db/transaction';
-import { conversations, schools } from '../../db/schema';
+import { conversations, messages, schools } from '../../db/schema';
 import { getOrCreateConversation } from '../../db/repositories/messages';
+import { storeInbound } from '../../db/repositories/inbound-store';
 import { sqliteTables } from '../../db/schema/sqlite';
 import { pgTables } from '../../db/schema/pg';
 import { getTableConfig as sqliteConfig } from 'drizzle-orm/sqlite-core';
@@ -104,6 +105,29 @@ describe('transactions, on the dialect of this pass', () => {
     } finally {
       await other.close();
     }
+  });
+
+  test('texts stored at once share a batch: each sid stored once, a repeated sid answered with the first row', async () => {
+    const at = '2026-11-18T15:00:00.000Z';
+    const from = (i: number) => `+1555900020${i % 2}`;
+    // Eight webhooks in one turn of the event loop: six texts, then two retries of the first two.
+    const inputs = Array.from({ length: 8 }, (_, i) => ({
+      message: {
+        direction: 'inbound' as const, kind: 'reply' as const, body: `Text ${i % 6}`, encoding: 'GSM-7', segments: 1, fromNumber: from(i),
+        toNumber: '+15555550100', status: 'received' as const, providerSid: `SM${String(i % 6).padStart(32, '0')}`, createdAt: at, updatedAt: at,
+      },
+      conversation: { schoolId: null, familyId: null, unmatchedNumber: from(i) },
+      optOut: null,
+    }));
+    const stored = await Promise.all(inputs.map((input) => storeInbound(opened.db, input)));
+    expect(stored.map((s) => s.created)).toEqual([true, true, true, true, true, true, false, false]);
+    expect(stored.slice(6).map((s) => s.message.id)).toEqual(stored.slice(0, 2).map((s) => s.message.id));
+    expect(await opened.db.select().from(messages)).toHaveLength(6);
+    const convs = await opened.db.select().from(conversations).orderBy(conversations.unmatchedNumber);
+    expect(convs.map((c) => [c.unmatchedNumber, c.unreadCount, c.lastMessageAt])).toEqual([
+      [from(0), 3, at],
+      [from(1), 3, at],
+    ]);
   });
 });
 
