@@ -25,6 +25,8 @@ export interface DialectSql {
    * commits, or null where one writer at a time is already the rule (SQLite).
    */
   keyLock(key: string): SQL | null;
+  /** keyLock for each key of a JSON array, taken in sorted order (so two batches never wait on each other in a cycle). */
+  keyLocks(keys: SQLWrapper): SQL | null;
   /**
    * The rows of a JSON array of objects, each keyed by `columns` of `table`, as a SELECT in array
    * order: a bulk load's source, one bound value for thousands of rows. Values are JSON's: text,
@@ -46,6 +48,7 @@ const sqlite: DialectSql = {
   jsonText: (column, field) => sql`cast(json_extract(${column}, ${`$.${field}`}) as text)`,
   stageTable: (name) => `stage.${name}`,
   keyLock: () => null,
+  keyLocks: () => null,
   // json_extract gives a JSON true as 1, as SQLite keeps booleans.
   jsonRecords: (_table, columns, json) =>
     sql`SELECT ${sql.raw(columns.map((c) => `json_extract(j.value, '$.${c}') AS "${c}"`).join(', '))} FROM json_each(${json}) AS j ORDER BY j.key`,
@@ -59,6 +62,8 @@ const postgres: DialectSql = {
   jsonText: (column, field) => sql`(${column}::json ->> ${field})`,
   stageTable: (name) => `stage_${name}`,
   keyLock: (key) => sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`,
+  // PostgreSQL computes the select list after the sort, so the locks are taken in key order.
+  keyLocks: (keys) => sql`select pg_advisory_xact_lock(hashtextextended(k, 0)) from json_array_elements_text(${keys}::json) as k order by k`,
   // Typed by the table's own row type; a function scan gives its rows in array order.
   jsonRecords: (table, columns, json) =>
     sql`SELECT ${sql.raw(columns.map((c) => `r."${c}"`).join(', '))} FROM json_populate_recordset(NULL::${sql.raw(table)}, ${json}) AS r`,

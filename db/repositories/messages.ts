@@ -8,6 +8,7 @@ import type { MessageEventRow } from './conversation-reads';
 import { groupCommit } from '../group-commit';
 import { dialectSql } from '../dialects/differences';
 import { rawRows } from '../dialects/raw';
+import { recordStatusEvents } from './status-events';
 
 export type MessageRow = typeof messages.$inferSelect;
 export type NewMessage = typeof messages.$inferInsert;
@@ -234,6 +235,10 @@ export interface StatusEvent {
 /** What a status callback changes on a message, when it moves it forward. */
 export type StatusPatch = Pick<MessageRow, 'status' | 'errorCode' | 'updatedAt'>;
 export type DecideStatus = (current: MessageRow, event: Pick<StatusEvent, 'status' | 'errorCode'>) => StatusPatch | null;
+export interface StatusInput {
+  event: StatusEvent;
+  decide: DecideStatus;
+}
 
 async function applyStatus(db: Db, id: number, patch: StatusPatch): Promise<void> {
   await prepared(db, 'messages.setStatus', () =>
@@ -266,14 +271,19 @@ async function insertEvent(db: Db, event: StatusEvent, messageId: number | null,
  * send's own answer) is kept unattached; attachProviderSid applies it later.
  */
 export async function recordStatusEvent(db: Db, event: StatusEvent, decide: DecideStatus): Promise<{ message: MessageRow | null; applied: boolean }> {
-  return groupCommit(db, 'recordStatusEvent', async (tx, { event, decide }: { event: StatusEvent; decide: DecideStatus }) => {
-    await lockSid(tx, event.providerSid);
-    const message = (await messageBySid(tx, 'outbound', event.providerSid)) ?? null;
-    const patch = message ? decide(message, event) : null;
-    if (message && patch) await applyStatus(tx, message.id, patch);
-    await insertEvent(tx, event, message?.id ?? null, Boolean(patch));
-    return { message: message && patch ? { ...message, ...patch } : message, applied: Boolean(patch) };
-  })({ event, decide });
+  return groupCommit(
+    db,
+    'recordStatusEvent',
+    async (tx, { event, decide }: StatusInput) => {
+      await lockSid(tx, event.providerSid);
+      const message = (await messageBySid(tx, 'outbound', event.providerSid)) ?? null;
+      const patch = message ? decide(message, event) : null;
+      if (message && patch) await applyStatus(tx, message.id, patch);
+      await insertEvent(tx, event, message?.id ?? null, Boolean(patch));
+      return { message: message && patch ? { ...message, ...patch } : message, applied: Boolean(patch) };
+    },
+    recordStatusEvents,
+  )({ event, decide });
 }
 
 export type Accepted = Pick<MessageRow, 'sentAt' | 'segments' | 'updatedAt'> & { providerSid: string };
@@ -332,7 +342,7 @@ export type { MessageStatus, MessageEventRow };
  * other unseen (each in its own transaction, neither seeing the other's row): both take this
  * lock on the sid first, so one of them always finds what the other wrote.
  */
-async function lockSid(tx: Db, sid: string): Promise<void> {
+export async function lockSid(tx: Db, sid: string): Promise<void> {
   const lock = dialectSql().keyLock(`provider-sid:${sid}`);
   if (lock) await rawRows(tx, lock);
 }

@@ -3,7 +3,7 @@ import type { Db } from '../client';
 import { prepared } from '../prepared';
 import { batchedRead } from '../batched-read';
 import { dialectSql } from '../dialects/differences';
-import type { ConversationRow } from './messages';
+import type { ConversationRow, MessageRow } from './messages';
 import { conversations, families, guardians, messages, phones, schools, students, studentGuardians } from '../schema';
 
 export type SchoolRow = typeof schools.$inferSelect;
@@ -105,6 +105,22 @@ export async function conversationWithAudience(
       .leftJoin(schools, eq(schools.id, conversations.schoolId))
       .leftJoin(families, eq(families.id, conversations.familyId))
       .where(eq(conversations.id, P('id'))),
+  ).first({ id });
+}
+
+/** A message with its conversation's school and family, in one round trip (what a send reads first). */
+export async function messageWithAudience(
+  db: Db,
+  id: number,
+): Promise<{ message: MessageRow; school: SchoolRow | null; family: FamilyRow | null } | undefined> {
+  return prepared(db, 'messages.withAudience', () =>
+    db
+      .select({ message: messages, school: schools, family: families })
+      .from(messages)
+      .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+      .leftJoin(schools, eq(schools.id, conversations.schoolId))
+      .leftJoin(families, eq(families.id, conversations.familyId))
+      .where(eq(messages.id, P('id'))),
   ).first({ id });
 }
 

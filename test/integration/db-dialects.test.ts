@@ -14,8 +14,8 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { openDatabase } from '../../db/client';
 import { openSqlite } from '../../db/dialects/sqlite';
 import { transaction } from '../../db/transaction';
-import { conversations, messages, schools } from '../../db/schema';
-import { getOrCreateConversation } from '../../db/repositories/messages';
+import { conversations, messageEvents, messages, schools, type MessageStatus } from '../../db/schema';
+import { getOrCreateConversation, recordStatusEvent, type DecideStatus } from '../../db/repositories/messages';
 import { storeInbound } from '../../db/repositories/inbound-store';
 import { sqliteTables } from '../../db/schema/sqlite';
 import { pgTables } from '../../db/schema/pg';
@@ -128,6 +128,30 @@ describe('transactions, on the dialect of this pass', () => {
       [from(0), 3, at],
       [from(1), 3, at],
     ]);
+  });
+
+  test('status callbacks recorded at once move each text only forward, each callback kept', async () => {
+    const at = '2026-11-18T15:00:00.000Z';
+    const [conv] = await opened.db.insert(conversations).values({ schoolId: null, familyId: null, unmatchedNumber: '+15559000301', createdAt: at }).returning();
+    const sent = (sid: string) => ({
+      conversationId: conv.id, direction: 'outbound' as const, kind: 'reply' as const, body: 'Picture day is Thursday.', fromNumber: '+15555550100',
+      toNumber: '+15559000301', status: 'sending' as const, providerSid: sid, createdAt: at, updatedAt: at,
+    });
+    await opened.db.insert(messages).values([sent('SMa'), sent('SMb')]);
+    const rank = ['sending', 'sent', 'delivered'];
+    const decide: DecideStatus = (current, event) =>
+      rank.indexOf(event.status) > rank.indexOf(current.status) ? { status: event.status as MessageStatus, errorCode: event.errorCode, updatedAt: at } : null;
+    // One turn of the event loop: a batch. SMa's callbacks arrive out of order; SMz names no text of ours.
+    const callbacks: [string, string][] = [['SMa', 'delivered'], ['SMa', 'sent'], ['SMb', 'sent'], ['SMz', 'sent'], ['SMb', 'delivered'], ['SMa', 'delivered']];
+    const recorded = await Promise.all(callbacks.map(([sid, status]) => recordStatusEvent(opened.db, { providerSid: sid, status, errorCode: null, raw: '{}', at }, decide)));
+    expect(recorded.map((r) => r.applied)).toEqual([true, false, true, false, true, false]);
+    expect(recorded.map((r) => r.message?.status ?? null)).toEqual(['delivered', 'delivered', 'sent', null, 'delivered', 'delivered']);
+    const rows = await opened.db.select().from(messages).orderBy(messages.providerSid);
+    expect(rows.map((m) => [m.providerSid, m.status])).toEqual([['SMa', 'delivered'], ['SMb', 'delivered']]);
+    const events = await opened.db.select().from(messageEvents).orderBy(messageEvents.id);
+    expect(events.map((e) => [e.providerSid, e.status, e.applied, e.messageId === null])).toEqual(
+      callbacks.map(([sid, status], i) => [sid, status, recorded[i].applied, sid === 'SMz']),
+    );
   });
 });
 
