@@ -67,7 +67,8 @@ const postgres: DialectSql = {
   // Typed by the table's own row type; a function scan gives its rows in array order.
   jsonRecords: (table, columns, json) =>
     sql`SELECT ${sql.raw(columns.map((c) => `r."${c}"`).join(', '))} FROM json_populate_recordset(NULL::${sql.raw(table)}, ${json}) AS r`,
-  inJsonArray: (column, json, type) => sql`${column} IN (SELECT v::${sql.raw(type)} FROM json_array_elements_text(${json}::json) AS v)`,
+  // = ANY of an array (an init plan), not IN (a subquery): the planner then uses the column's index.
+  inJsonArray: (column, json, type) => sql`${column} = ANY(ARRAY(SELECT v::${sql.raw(type)} FROM json_array_elements_text(${json}::json) AS v))`,
 };
 
 export function dialectSql(): DialectSql {

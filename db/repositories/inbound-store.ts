@@ -5,7 +5,7 @@
  * activity) rather than three statements each: on PostgreSQL each statement is a round trip, and
  * those were most of a webhook's cost.
  */
-import { eq, or, sql } from 'drizzle-orm';
+import { and, eq, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { conversations, messages } from '../schema';
 import { groupCommit } from '../group-commit';
@@ -96,19 +96,26 @@ const sameKey = (c: ConversationRow, key: ConversationKey) =>
  * created as storeOne creates it.
  */
 async function conversationsFor(tx: Db, inputs: StoreInbound[]): Promise<ConversationRow[]> {
-  const familyIds = new Set(inputs.flatMap((i) => (i.conversation.familyId !== null ? [i.conversation.familyId] : [])));
-  const numbers = new Set(inputs.flatMap((i) => (i.conversation.familyId === null && i.conversation.unmatchedNumber ? [i.conversation.unmatchedNumber] : [])));
-  const known = await prepared(tx, 'conversations.ofFamiliesOrNumbers', () =>
+  const keys = inputs.map((i) => i.conversation);
+  const list = (values: (number | string | null)[]) => JSON.stringify([...new Set(values.filter((v) => v !== null))]);
+  const { inJsonArray } = dialectSql();
+  // Each part of the OR on one of the conversation keys' indexes; a row of another school is left out below.
+  const known = await prepared(tx, 'conversations.ofKeys', () =>
     tx
       .select()
       .from(conversations)
       .where(
         or(
-          dialectSql().inJsonArray(conversations.familyId, P('familyIds'), 'integer'),
-          dialectSql().inJsonArray(conversations.unmatchedNumber, P('numbers'), 'text'),
+          and(inJsonArray(conversations.schoolId, P('schoolIds'), 'integer'), inJsonArray(conversations.familyId, P('familyIds'), 'integer')),
+          and(inJsonArray(conversations.schoolId, P('schoolIds'), 'integer'), inJsonArray(conversations.unmatchedNumber, P('numbers'), 'text')),
+          and(isNull(conversations.schoolId), inJsonArray(conversations.unmatchedNumber, P('numbers'), 'text')),
         ),
       ),
-  ).all({ familyIds: JSON.stringify([...familyIds]), numbers: JSON.stringify([...numbers]) });
+  ).all({
+    schoolIds: list(keys.map((k) => k.schoolId)),
+    familyIds: list(keys.map((k) => k.familyId)),
+    numbers: list(keys.map((k) => (k.familyId === null ? k.unmatchedNumber : null))),
+  });
   const out: ConversationRow[] = [];
   for (const input of inputs) {
     let conv = known.find((c) => sameKey(c, input.conversation));
