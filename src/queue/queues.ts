@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { addWithOthers } from './bulk-add';
 import {
   QUEUE,
   inboundJobId,
@@ -65,7 +66,7 @@ export function createQueues(connection: Redis, prefix: string): Queues {
  * the round (see sendJobId). A new round (a carrier retry, a recovery) is a new job.
  */
 export async function enqueueSend(queues: Queues, messageId: number, delayMs = 0, round = 0): Promise<void> {
-  await queues.send.add('send', { messageId }, { jobId: sendJobId(messageId, round), delay: Math.max(0, delayMs) });
+  await addWithOthers(queues.send, 'send', { messageId }, { jobId: sendJobId(messageId, round), delay: Math.max(0, delayMs) });
 }
 
 /** True while the message's send job for `round` may still run (waiting, delayed or active). */
@@ -75,7 +76,7 @@ export async function hasLiveSendJob(queues: Queues, messageId: number, round: n
 }
 
 export async function enqueueInbound(queues: Queues, job: InboundJob): Promise<void> {
-  await queues.inbound.add('inbound', job, { jobId: inboundJobId(job.messageId) });
+  await addWithOthers(queues.inbound, 'inbound', job, { jobId: inboundJobId(job.messageId) });
 }
 
 /**
