@@ -9,6 +9,7 @@ import { groupCommit } from '../group-commit';
 import { dialectSql } from '../dialects/differences';
 import { rawRows } from '../dialects/raw';
 import { recordStatusEvents } from './status-events';
+import { attachMany, claimMany } from './send-batch';
 
 export type MessageRow = typeof messages.$inferSelect;
 export type NewMessage = typeof messages.$inferInsert;
@@ -129,16 +130,20 @@ export async function updateUnsent(db: Db, id: number, patch: Partial<NewMessage
  * worker claimed, or the carrier already took, is not waiting any more: null, and nothing is sent.
  */
 export async function claimForSend(db: Db, id: number, claimedUntil: string, at: string): Promise<MessageRow | null> {
-  return groupCommit(db, 'claimForSend', async (tx, { id, claimedUntil, at }: { id: number; claimedUntil: string; at: string }) =>
-    (
-      await prepared(tx, 'messages.claim', () =>
-        tx
-          .update(messages)
-          .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, claimedUntil: sql`${P('claimedUntil')}`, updatedAt: sql`${P('at')}` })
-          .where(and(eq(messages.id, P('id')), inArray(messages.status, UNSENT), isNull(messages.providerSid)))
-          .returning(),
-      ).first({ id, claimedUntil, at })
-    ) ?? null,
+  return groupCommit(
+    db,
+    'claimForSend',
+    async (tx, { id, claimedUntil, at }: ClaimInput) =>
+      (
+        await prepared(tx, 'messages.claim', () =>
+          tx
+            .update(messages)
+            .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, claimedUntil: sql`${P('claimedUntil')}`, updatedAt: sql`${P('at')}` })
+            .where(and(eq(messages.id, P('id')), inArray(messages.status, UNSENT), isNull(messages.providerSid)))
+            .returning(),
+        ).first({ id, claimedUntil, at })
+      ) ?? null,
+    claimMany,
   )({ id, claimedUntil, at });
 }
 
@@ -287,6 +292,16 @@ export async function recordStatusEvent(db: Db, event: StatusEvent, decide: Deci
 }
 
 export type Accepted = Pick<MessageRow, 'sentAt' | 'segments' | 'updatedAt'> & { providerSid: string };
+export interface AttachInput {
+  messageId: number;
+  accepted: Accepted;
+  decide: DecideStatus;
+}
+export interface ClaimInput {
+  id: number;
+  claimedUntil: string;
+  at: string;
+}
 
 /**
  * Stores the provider's sid on a claimed message (which ends the claim) and applies the callbacks
@@ -295,44 +310,54 @@ export type Accepted = Pick<MessageRow, 'sentAt' | 'segments' | 'updatedAt'> & {
  * the carrier has the text, and its sid is the truth.
  */
 export async function attachProviderSid(db: Db, messageId: number, accepted: Accepted, decide: DecideStatus): Promise<{ message: MessageRow; early: MessageEventRow[] }> {
-  return groupCommit(db, 'attachProviderSid', async (tx, { messageId, accepted, decide }: { messageId: number; accepted: Accepted; decide: DecideStatus }) => {
-    await lockSid(tx, accepted.providerSid);
-    let message = await prepared(tx, 'messages.accept', () =>
-      tx
-        .update(messages)
-        .set({
-          providerSid: sql`${P('providerSid')}`,
-          status: 'sending',
-          scheduledFor: null,
-          claimedUntil: null,
-          failureReason: null,
-          sentAt: sql`${P('sentAt')}`,
-          segments: sql`${P('segments')}`,
-          updatedAt: sql`${P('updatedAt')}`,
-        })
-        .where(and(eq(messages.id, P('id')), isNull(messages.providerSid)))
-        .returning(),
-    ).first({ ...accepted, id: messageId });
-    if (!message) throw new Error(`message ${messageId} is missing or already has a provider sid`);
-    const unattached = await prepared(tx, 'messageEvents.unattached', () =>
-      tx
-        .select()
-        .from(messageEvents)
-        .where(and(eq(messageEvents.providerSid, P('sid')), isNull(messageEvents.messageId)))
-        .orderBy(messageEvents.id),
-    ).all({ sid: accepted.providerSid });
-    const early: MessageEventRow[] = [];
-    for (const ev of unattached) {
-      const next = decide(message, ev);
-      if (next) {
-        await applyStatus(tx, messageId, next);
-        message = { ...message, ...next };
-        early.push(ev);
-      }
-      await tx.update(messageEvents).set({ messageId, applied: Boolean(next) }).where(eq(messageEvents.id, ev.id));
+  return groupCommit(
+    db,
+    'attachProviderSid',
+    async (tx, { messageId, accepted, decide }: AttachInput) => {
+      await lockSid(tx, accepted.providerSid);
+      const message = await prepared(tx, 'messages.accept', () =>
+        tx
+          .update(messages)
+          .set({
+            providerSid: sql`${P('providerSid')}`,
+            status: 'sending',
+            scheduledFor: null,
+            claimedUntil: null,
+            failureReason: null,
+            sentAt: sql`${P('sentAt')}`,
+            segments: sql`${P('segments')}`,
+            updatedAt: sql`${P('updatedAt')}`,
+          })
+          .where(and(eq(messages.id, P('id')), isNull(messages.providerSid)))
+          .returning(),
+      ).first({ ...accepted, id: messageId });
+      if (!message) throw new Error(`message ${messageId} is missing or already has a provider sid`);
+      const unattached = await prepared(tx, 'messageEvents.unattached', () =>
+        tx
+          .select()
+          .from(messageEvents)
+          .where(and(eq(messageEvents.providerSid, P('sid')), isNull(messageEvents.messageId)))
+          .orderBy(messageEvents.id),
+      ).all({ sid: accepted.providerSid });
+      return applyUnattached(tx, message, unattached, decide);
+    },
+    attachMany,
+  )({ messageId, accepted, decide });
+}
+
+/** Callbacks kept before the message had its sid: attached to it, and applied when they move it forward. */
+export async function applyUnattached(tx: Db, message: MessageRow, unattached: MessageEventRow[], decide: DecideStatus): Promise<{ message: MessageRow; early: MessageEventRow[] }> {
+  const early: MessageEventRow[] = [];
+  for (const ev of unattached) {
+    const next = decide(message, ev);
+    if (next) {
+      await applyStatus(tx, message.id, next);
+      message = { ...message, ...next };
+      early.push(ev);
     }
-    return { message, early };
-  })({ messageId, accepted, decide });
+    await tx.update(messageEvents).set({ messageId: message.id, applied: Boolean(next) }).where(eq(messageEvents.id, ev.id));
+  }
+  return { message, early };
 }
 
 export type { MessageStatus, MessageEventRow };

@@ -15,8 +15,7 @@ const P = sql.placeholder;
 /** The same as recordStatusEvent's write for each input, in order, with the statements shared. */
 export async function recordStatusEvents(tx: Db, inputs: StatusInput[]): Promise<{ message: MessageRow | null; applied: boolean }[]> {
   const sids = [...new Set(inputs.map((i) => i.event.providerSid))];
-  const locks = dialectSql().keyLocks(P('keys'));
-  if (locks) await preparedRows(tx, 'messages.lockSids', () => locks)({ keys: JSON.stringify(sids.map((s) => `provider-sid:${s}`)) });
+  await lockSids(tx, sids);
   const rows = await prepared(tx, 'messages.outboundBySids', () =>
     tx
       .select()
@@ -50,4 +49,10 @@ export async function recordStatusEvents(tx: Db, inputs: StatusInput[]): Promise
     sql`INSERT INTO message_events (${sql.raw(eventColumns.join(', '))}) ${dialectSql().jsonRecords('message_events', eventColumns, P('rows'))}`,
   )({ rows: JSON.stringify(events) });
   return results;
+}
+
+/** lockSid (messages.ts) for several sids in one statement. */
+export async function lockSids(tx: Db, sids: string[]): Promise<void> {
+  const locks = dialectSql().keyLocks(P('keys'));
+  if (locks) await preparedRows(tx, 'messages.lockSids', () => locks)({ keys: JSON.stringify(sids.map((s) => `provider-sid:${s}`)) });
 }

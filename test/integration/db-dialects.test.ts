@@ -15,7 +15,7 @@ import { openDatabase } from '../../db/client';
 import { openSqlite } from '../../db/dialects/sqlite';
 import { transaction } from '../../db/transaction';
 import { conversations, messageEvents, messages, schools, type MessageStatus } from '../../db/schema';
-import { getOrCreateConversation, recordStatusEvent, type DecideStatus } from '../../db/repositories/messages';
+import { attachProviderSid, claimForSend, getOrCreateConversation, recordStatusEvent, type DecideStatus } from '../../db/repositories/messages';
 import { storeInbound } from '../../db/repositories/inbound-store';
 import { sqliteTables } from '../../db/schema/sqlite';
 import { pgTables } from '../../db/schema/pg';
@@ -152,6 +152,30 @@ describe('transactions, on the dialect of this pass', () => {
     expect(events.map((e) => [e.providerSid, e.status, e.applied, e.messageId === null])).toEqual(
       callbacks.map(([sid, status], i) => [sid, status, recorded[i].applied, sid === 'SMz']),
     );
+  });
+
+  test('sends claimed and accepted at once: a message asked for twice is claimed once, early callbacks applied', async () => {
+    const at = '2026-11-18T15:00:00.000Z';
+    const [conv] = await opened.db.insert(conversations).values({ schoolId: null, familyId: null, unmatchedNumber: '+15559000302', createdAt: at }).returning();
+    const queued = { conversationId: conv.id, direction: 'outbound' as const, kind: 'reply' as const, body: 'Reading night is Thursday.', fromNumber: '+15555550100', toNumber: '+15559000302', status: 'queued' as const, createdAt: at, updatedAt: at };
+    const [a, b] = await opened.db.insert(messages).values([queued, queued]).returning();
+    const until = '2026-11-18T15:05:00.000Z';
+    const claims = await Promise.all([a.id, b.id, a.id].map((id) => claimForSend(opened.db, id, until, at)));
+    expect(claims.map((c) => c && [c.id, c.status, c.attempts, c.claimedUntil])).toEqual([[a.id, 'sending', 1, until], [b.id, 'sending', 1, until], null]);
+    // The carrier's 'delivered' for b beat the send's own answer: kept unattached until b's sid is stored.
+    const rank = ['sending', 'sent', 'delivered'];
+    const decide: DecideStatus = (current, event) =>
+      rank.indexOf(event.status) > rank.indexOf(current.status) ? { status: event.status as MessageStatus, errorCode: event.errorCode, updatedAt: at } : null;
+    await recordStatusEvent(opened.db, { providerSid: 'SMbb', status: 'delivered', errorCode: null, raw: '{}', at }, decide);
+    const accepted = (sid: string) => ({ providerSid: sid, sentAt: at, segments: 1, updatedAt: at });
+    const stored = await Promise.all([attachProviderSid(opened.db, a.id, accepted('SMaa'), decide), attachProviderSid(opened.db, b.id, accepted('SMbb'), decide)]);
+    expect(stored.map((s) => [s.message.providerSid, s.message.status, s.message.claimedUntil, s.early.map((e) => e.status)])).toEqual([
+      ['SMaa', 'sending', null, []],
+      ['SMbb', 'delivered', null, ['delivered']],
+    ]);
+    expect((await opened.db.select().from(messageEvents)).map((e) => [e.messageId, e.applied])).toEqual([[b.id, true]]);
+    // A sid is stored once: a second answer for a message that has one is refused.
+    await expect(attachProviderSid(opened.db, a.id, accepted('SMzz'), decide)).rejects.toThrow('already has a provider sid');
   });
 });
 
