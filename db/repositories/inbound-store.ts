@@ -7,7 +7,7 @@
  */
 import { and, eq, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { conversations, messages } from '../schema';
+import { conversations } from '../schema';
 import { groupCommit } from '../group-commit';
 import { prepared, preparedRows } from '../prepared';
 import { dialectSql } from '../dialects/differences';

@@ -76,7 +76,7 @@ const MESSAGE_COLUMNS = [
   'conversationId', 'direction', 'kind', 'body', 'language', 'originalBody', 'originalLanguage', 'encoding', 'segments', 'fromNumber', 'toNumber', 'status',
   'providerSid', 'errorCode', 'staffId', 'urgent', 'confirmsOptOut', 'attempts', 'scheduledFor', 'sentAt', 'createdAt', 'updatedAt',
 ] as const;
-export const MESSAGE_DEFAULTS = { language: null, originalBody: null, originalLanguage: null, encoding: null, segments: null, providerSid: null, errorCode: null, staffId: null, urgent: false, confirmsOptOut: false, attempts: 0, scheduledFor: null, sentAt: null };
+const MESSAGE_DEFAULTS = { language: null, originalBody: null, originalLanguage: null, encoding: null, segments: null, providerSid: null, errorCode: null, staffId: null, urgent: false, confirmsOptOut: false, attempts: 0, scheduledFor: null, sentAt: null };
 
 /** The new row, or undefined when its provider sid is already stored for its direction. */
 export async function insertMessage(db: Db, row: NewMessage): Promise<MessageRow | undefined> {
