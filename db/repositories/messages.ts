@@ -9,7 +9,7 @@ import { groupCommit } from '../group-commit';
 import { dialectSql } from '../dialects/differences';
 import { rawRows } from '../dialects/raw';
 import { recordStatusEvents } from './status-events';
-import { attachMany, claimMany } from './send-batch';
+import { attachMany, claimMany, insertOutboundMany } from './send-batch';
 
 export type MessageRow = typeof messages.$inferSelect;
 export type NewMessage = typeof messages.$inferInsert;
@@ -72,11 +72,11 @@ export function messageBySid(db: Db, direction: MessageRow['direction'], sid: st
 }
 
 /** Every column of a message, so one prepared insert serves every kind. */
-const MESSAGE_COLUMNS = [
+export const MESSAGE_COLUMNS = [
   'conversationId', 'direction', 'kind', 'body', 'language', 'originalBody', 'originalLanguage', 'encoding', 'segments', 'fromNumber', 'toNumber', 'status',
   'providerSid', 'errorCode', 'staffId', 'urgent', 'confirmsOptOut', 'attempts', 'scheduledFor', 'sentAt', 'createdAt', 'updatedAt',
 ] as const;
-const MESSAGE_DEFAULTS = { language: null, originalBody: null, originalLanguage: null, encoding: null, segments: null, providerSid: null, errorCode: null, staffId: null, urgent: false, confirmsOptOut: false, attempts: 0, scheduledFor: null, sentAt: null };
+export const MESSAGE_DEFAULTS = { language: null, originalBody: null, originalLanguage: null, encoding: null, segments: null, providerSid: null, errorCode: null, staffId: null, urgent: false, confirmsOptOut: false, attempts: 0, scheduledFor: null, sentAt: null };
 
 /** The new row, or undefined when its provider sid is already stored for its direction. */
 export async function insertMessage(db: Db, row: NewMessage): Promise<MessageRow | undefined> {
@@ -92,17 +92,27 @@ export async function insertMessage(db: Db, row: NewMessage): Promise<MessageRow
 }
 
 /** Outbound rows for one send, created together; the conversation's activity moves with them. */
+export interface OutboundInput {
+  conversationId: number;
+  rows: Omit<NewMessage, 'conversationId'>[];
+}
+
 export async function insertOutbound(db: Db, conversationId: number, rows: Omit<NewMessage, 'conversationId'>[]): Promise<MessageRow[]> {
-  return groupCommit(db, 'insertOutbound', async (tx, { conversationId, rows }: { conversationId: number; rows: Omit<NewMessage, 'conversationId'>[] }) => {
-    const created: MessageRow[] = [];
-    for (const r of rows) created.push((await insertMessage(tx, { ...r, conversationId }))!);
-    if (created.length) {
-      await prepared(tx, 'conversations.touchOutbound', () =>
-        tx.update(conversations).set({ lastMessageAt: sql`${P('at')}` }).where(eq(conversations.id, P('id'))),
-      ).affected({ at: created[0].createdAt, id: conversationId });
-    }
-    return created;
-  })({ conversationId, rows });
+  return groupCommit(
+    db,
+    'insertOutbound',
+    async (tx, { conversationId, rows }: OutboundInput) => {
+      const created: MessageRow[] = [];
+      for (const r of rows) created.push((await insertMessage(tx, { ...r, conversationId }))!);
+      if (created.length) {
+        await prepared(tx, 'conversations.touchOutbound', () =>
+          tx.update(conversations).set({ lastMessageAt: sql`${P('at')}` }).where(eq(conversations.id, P('id'))),
+        ).affected({ at: created[0].createdAt, id: conversationId });
+      }
+      return created;
+    },
+    insertOutboundMany,
+  )({ conversationId, rows });
 }
 
 export async function getMessage(db: Db, id: number): Promise<MessageRow | undefined> {

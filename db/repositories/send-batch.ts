@@ -1,14 +1,15 @@
 /**
- * The send worker's two writes for a batch of sends at once (its jobs run side by side): claims
- * in one UPDATE, and the carrier's sids stored in one, each followed by one read of the rows,
- * instead of a statement or three per send.
+ * The writes of sends that happen side by side, for a batch at once: staff replies' rows in one
+ * INSERT (and their conversations' activity in one UPDATE), the worker's claims in one UPDATE and
+ * the carrier's sids stored in one, each followed by one read of the rows, instead of a
+ * statement or three per send.
  */
 import { and, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { messageEvents, messages } from '../schema';
 import { prepared, preparedRows } from '../prepared';
 import { dialectSql } from '../dialects/differences';
-import { applyUnattached, type AttachInput, type ClaimInput, type MessageEventRow, type MessageRow } from './messages';
+import { applyUnattached, MESSAGE_COLUMNS, MESSAGE_DEFAULTS, type AttachInput, type ClaimInput, type MessageEventRow, type MessageRow, type OutboundInput } from './messages';
 import { lockSids } from './status-events';
 
 const P = sql.placeholder;
@@ -61,6 +62,44 @@ export async function attachMany(tx: Db, inputs: AttachInput[]): Promise<{ messa
   for (const { messageId, accepted: a, decide } of inputs) {
     const early = unattached.filter((ev) => ev.providerSid === a.providerSid);
     out.push(early.length ? await applyUnattached(tx, rows.get(messageId)!, early, decide) : { message: rows.get(messageId)!, early: [] });
+  }
+  return out;
+}
+
+/**
+ * insertOutbound for each input. Each stored row is matched back to the input row it holds the
+ * same values as (rows alike in every value are alike for their callers too); a conflict (a sid
+ * already stored) inserts fewer rows and fails the batch, so each input is then written alone.
+ */
+export async function insertOutboundMany(tx: Db, inputs: OutboundInput[]): Promise<MessageRow[][]> {
+  const wanted = inputs.flatMap((input) => input.rows.map((r) => ({ ...MESSAGE_DEFAULTS, ...r, conversationId: input.conversationId })));
+  const names = Object.fromEntries(MESSAGE_COLUMNS.map((c) => [c, messages[c].name]));
+  const columns = MESSAGE_COLUMNS.map((c) => names[c]);
+  const inserted = wanted.length
+    ? await preparedRows<{ id: number }>(tx, 'messages.insertMany', () =>
+        sql`INSERT INTO messages (${sql.raw(columns.join(', '))}) ${dialectSql().jsonRecords('messages', columns, P('rows'))}
+          ON CONFLICT DO NOTHING RETURNING messages.id`,
+      )({ rows: JSON.stringify(wanted.map((w) => Object.fromEntries(MESSAGE_COLUMNS.map((c) => [names[c], w[c as keyof typeof w] ?? null])))) })
+    : [];
+  if (inserted.length !== wanted.length) throw new Error('a row of the batch was not inserted');
+  const stored = inserted.length ? await messagesByIds(tx, inserted.map((r) => r.id)) : [];
+  const same = (m: MessageRow, w: (typeof wanted)[number]) => MESSAGE_COLUMNS.every((c) => m[c] === (w[c as keyof typeof w] ?? null));
+  const out = inputs.map((input) =>
+    input.rows.map((r) => {
+      const w = { ...MESSAGE_DEFAULTS, ...r, conversationId: input.conversationId };
+      const i = stored.findIndex((m) => same(m, w));
+      if (i === -1) throw new Error('an inserted row was not found again');
+      return stored.splice(i, 1)[0];
+    }),
+  );
+  // Each conversation's latest activity, as the inputs one after another leave it.
+  const activity = new Map<number, string>();
+  out.forEach((created, i) => created.length && activity.set(inputs[i].conversationId, created[0].createdAt));
+  if (activity.size) {
+    await preparedRows(tx, 'conversations.touchOutboundMany', () =>
+      sql`UPDATE conversations SET last_message_at = v.last_message_at
+        FROM (${dialectSql().jsonRecords('conversations', ['id', 'last_message_at'], P('rows'))}) AS v WHERE conversations.id = v.id`,
+    )({ rows: JSON.stringify([...activity].sort((a, b) => a[0] - b[0]).map(([id, at]) => ({ id, last_message_at: at }))) });
   }
   return out;
 }

@@ -15,7 +15,7 @@ import { openDatabase } from '../../db/client';
 import { openSqlite } from '../../db/dialects/sqlite';
 import { transaction } from '../../db/transaction';
 import { conversations, messageEvents, messages, schools, type MessageStatus } from '../../db/schema';
-import { attachProviderSid, claimForSend, getOrCreateConversation, recordStatusEvent, type DecideStatus } from '../../db/repositories/messages';
+import { attachProviderSid, claimForSend, getOrCreateConversation, insertOutbound, recordStatusEvent, type DecideStatus } from '../../db/repositories/messages';
 import { storeInbound } from '../../db/repositories/inbound-store';
 import { sqliteTables } from '../../db/schema/sqlite';
 import { pgTables } from '../../db/schema/pg';
@@ -176,6 +176,31 @@ describe('transactions, on the dialect of this pass', () => {
     expect((await opened.db.select().from(messageEvents)).map((e) => [e.messageId, e.applied])).toEqual([[b.id, true]]);
     // A sid is stored once: a second answer for a message that has one is refused.
     await expect(attachProviderSid(opened.db, a.id, accepted('SMzz'), decide)).rejects.toThrow('already has a provider sid');
+  });
+
+  test('outbound texts stored at once: each caller gets its own rows, each conversation its latest activity', async () => {
+    const at = (m: number) => `2026-11-18T15:0${m}:00.000Z`;
+    const convs = await opened.db.insert(conversations).values([
+      { schoolId: null, familyId: null, unmatchedNumber: '+15559000303', createdAt: at(0) },
+      { schoolId: null, familyId: null, unmatchedNumber: '+15559000304', createdAt: at(0) },
+    ]).returning();
+    const text = (conv: (typeof convs)[number], body: string, minute: number) => ({
+      direction: 'outbound' as const, kind: 'reply' as const, body, fromNumber: '+15555550100', toNumber: conv.unmatchedNumber!, status: 'queued' as const,
+      urgent: minute === 2, createdAt: at(minute), updatedAt: at(minute),
+    });
+    // Two callers send the very same text to one conversation at once: two rows, one each.
+    const [first, twin, other, urgent] = await Promise.all([
+      insertOutbound(opened.db, convs[0].id, [text(convs[0], 'Picture day is Thursday.', 1)]),
+      insertOutbound(opened.db, convs[0].id, [text(convs[0], 'Picture day is Thursday.', 1)]),
+      insertOutbound(opened.db, convs[1].id, [text(convs[1], 'Bus 4 runs late today.', 1)]),
+      insertOutbound(opened.db, convs[0].id, [text(convs[0], 'School closes at noon.', 2)]),
+    ]);
+    expect([first, twin, other, urgent].map((rows) => rows.length)).toEqual([1, 1, 1, 1]);
+    expect(new Set([first[0].id, twin[0].id, other[0].id, urgent[0].id]).size).toBe(4);
+    expect([other[0].body, other[0].toNumber, urgent[0].body, urgent[0].urgent]).toEqual(['Bus 4 runs late today.', '+15559000304', 'School closes at noon.', true]);
+    expect(await opened.db.select().from(messages)).toHaveLength(4);
+    const after = await opened.db.select().from(conversations).orderBy(conversations.id);
+    expect(after.map((c) => c.lastMessageAt)).toEqual([at(2), at(1)]);
   });
 });
 
