@@ -8,7 +8,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import twilio from 'twilio';
 import { SIM_DEFAULTS } from '../src/config';
-import { startChild } from './lib/children';
+import { startChild, type ServerChild } from './lib/children';
 import { familyPhone, seed, unknownPhone } from './lib/seed';
 import { count, eq } from 'drizzle-orm';
 import { openDatabase, type Db } from '../db/client';
@@ -54,6 +54,8 @@ interface LoadResult {
   errors: number;
   ackedSids: Set<string>;
   duplicateAcks: number;
+  /** The server's CPU time per answered request in the measured run: steadier than rps on a shared machine. */
+  cpuMsPerRequest: number | null;
 }
 
 /**
@@ -61,7 +63,8 @@ interface LoadResult {
  * warm-up's rate): unlike a timed run, it waits for every answer, so rows stored can be matched
  * exactly against 200s. `storedRows` is read before and after to isolate the measured run.
  */
-async function hammer(url: string, label: string, storedRows: () => Promise<number> | number): Promise<LoadResult> {
+async function hammer(server: ServerChild, label: string, storedRows: () => Promise<number> | number): Promise<LoadResult> {
+  const url = server.url!;
   let n = 0;
   const ackedSids = new Set<string>();
   let ok200 = 0;
@@ -98,7 +101,10 @@ async function hammer(url: string, label: string, storedRows: () => Promise<numb
   const amount = Math.max(1, Math.round((warm.requests.p50 * LOAD.seconds) / LOAD.connections)) * LOAD.connections;
   log(`${label}: measuring ${amount} requests (~${LOAD.seconds} s) with ${LOAD.connections} connections`);
   const ok200Before = ok200;
+  const cpuBefore = server.cpuMs();
   const r = await autocannon({ ...opts, amount });
+  const cpuAfter = server.cpuMs();
+  const answered = r['2xx'] + r.non2xx;
   return {
     rps: Math.round(r['2xx'] / r.duration),
     p99Ms: r.latency.p99,
@@ -110,6 +116,7 @@ async function hammer(url: string, label: string, storedRows: () => Promise<numb
     errors: r.errors + r.timeouts + warm.errors + warm.timeouts,
     ackedSids,
     duplicateAcks,
+    cpuMsPerRequest: cpuBefore === null || cpuAfter === null || !answered ? null : Math.round(((cpuAfter - cpuBefore) / answered) * 1000) / 1000,
   };
 }
 
@@ -120,7 +127,7 @@ export async function main(args: string[]): Promise<void> {
 
     const baselineChild = await startChild('baseline', ['baseline'], { PORT: '0' }, logFile);
     children.push(baselineChild);
-    const baseline = await hammer(baselineChild.url!, 'baseline', () => 0);
+    const baseline = await hammer(baselineChild, 'baseline', () => 0);
     await baselineChild.stop();
 
     // Web role only: the inbound follow-up jobs are queued in Redis, not processed.
@@ -132,7 +139,7 @@ export async function main(args: string[]): Promise<void> {
     const flChild = await startChild('familyline-web', ['familyline', 'web'], env, logFile);
     children.push(flChild);
     const { db, close } = await openDatabase(ws.databaseUrl);
-    const fl = await hammer(flChild.url!, 'familyline', () => countInbound(db));
+    const fl = await hammer(flChild, 'familyline', () => countInbound(db));
     const webRssMb = await flChild.stop();
 
     const ackedNotStored = await ackedButNotStored(db, fl.ackedSids);
@@ -143,9 +150,9 @@ export async function main(args: string[]): Promise<void> {
       bench: 'ingest',
       familyline: {
         rps: fl.rps, p99Ms: fl.p99Ms, seconds: fl.seconds, requests: fl.requests, non2xx: fl.non2xx, errors: fl.errors,
-        ok200: fl.ok200, stored: fl.storedRows, ackedNotStored, peakRssMb: webRssMb,
+        ok200: fl.ok200, stored: fl.storedRows, ackedNotStored, peakRssMb: webRssMb, cpuMsPerRequest: fl.cpuMsPerRequest,
       },
-      baseline: { rps: baseline.rps, p99Ms: baseline.p99Ms, seconds: baseline.seconds, requests: baseline.requests, non2xx: baseline.non2xx },
+      baseline: { rps: baseline.rps, p99Ms: baseline.p99Ms, seconds: baseline.seconds, requests: baseline.requests, non2xx: baseline.non2xx, cpuMsPerRequest: baseline.cpuMsPerRequest },
       ratio,
       settings: { ...LOAD, logLevel: env.LOG_LEVEL },
       target: TARGET,

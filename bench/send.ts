@@ -66,6 +66,7 @@ export async function main(args: string[]): Promise<void> {
     };
 
     log(`${single ? 'single process' : 'web + worker + sim'}: posting ${families} replies, ${CONCURRENCY} at a time`);
+    const cpuAtStart = children.map((c) => c.cpuMs());
     const t0 = performance.now();
     let accepted = 0;
     let acceptedMessages = 0;
@@ -108,6 +109,7 @@ export async function main(args: string[]): Promise<void> {
       }
     }
     await posting;
+    const cpuMs = children.map((c, i) => [c.name, c.cpuMs(), cpuAtStart[i]] as const);
     await database.close();
     api.close();
 
@@ -133,6 +135,8 @@ export async function main(args: string[]): Promise<void> {
         allDelivered: doneAt ? round(seconds) : null,
       },
       peakRssMb: single ? { single: rss.web } : rss,
+      // Each process's CPU time per delivered message: steadier than messages/s on a shared machine.
+      cpuMsPerMessage: Object.fromEntries(cpuMs.map(([name, end, start]) => [name, end === null || start === null || !delivered ? null : round((end - start) / delivered)])),
       settings: { concurrency: CONCURRENCY, logLevel: env.LOG_LEVEL },
       target: TARGET,
       meetsTarget: delivered === families && delivered / seconds >= TARGET.messagesPerSecond,

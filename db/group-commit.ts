@@ -15,8 +15,18 @@ const batchers = new WeakMap<Db, Map<string, unknown>>();
  * caller hears back only after the commit that holds its write. If the shared transaction
  * fails, each write is retried alone, so one bad write fails only its own caller; when it
  * failed because the database is busy, every caller hears so at once.
+ *
+ * `writeMany`, when given, carries out a whole batch in a few set-based statements (one
+ * multi-row INSERT instead of one per write): it must give each input the result `write` would
+ * have, in order. `write` stays the one used alone (a write inside an open transaction, and the
+ * retries after a failed batch).
  */
-export function groupCommit<I, O>(db: Db, key: string, write: (tx: Db, input: I) => Promise<O>): (input: I) => Promise<O> {
+export function groupCommit<I, O>(
+  db: Db,
+  key: string,
+  write: (tx: Db, input: I) => Promise<O>,
+  writeMany?: (tx: Db, inputs: I[]) => Promise<O[]>,
+): (input: I) => Promise<O> {
   let byKey = batchers.get(db);
   if (!byKey) batchers.set(db, (byKey = new Map()));
   const known = byKey.get(key) as ((input: I) => Promise<O>) | undefined;
@@ -42,6 +52,7 @@ export function groupCommit<I, O>(db: Db, key: string, write: (tx: Db, input: I)
     let results: O[];
     try {
       results = await transaction(db, async (tx) => {
+        if (writeMany && batch.length > 1) return writeMany(tx, batch.map((b) => b.input));
         const out: O[] = [];
         for (const b of batch) out.push(await write(tx, b.input));
         return out;

@@ -1,8 +1,10 @@
 import crypto from 'node:crypto';
-import { is } from 'drizzle-orm';
+import { fillPlaceholders, is, type SQL } from 'drizzle-orm';
+import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
 import { PgDatabase, PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from './types';
 import { affectedRows } from './query';
+import { sqliteConnectionOf } from './dialects/sqlite';
 
 /** A statement built and prepared once, run with placeholder values on either dialect. */
 export interface Prepared<Row> {
@@ -72,4 +74,34 @@ export function prepared<Q extends PromiseLike<unknown>>(db: Db, key: string, bu
     first: async (values) => ((await query.execute(values)) as RowOf<Q>[])[0],
     affected: async (values) => affectedRows(await query.execute(values)),
   };
+}
+
+interface PgSession {
+  prepareQuery(query: { sql: string; params: unknown[] }, fields: undefined, name: string, arrayMode: boolean): DriverPrepared & { client: unknown };
+}
+const sqliteDialect = new SQLiteAsyncDialect();
+const rawSqlite = new Map<string, { sql: string; params: unknown[] }>();
+
+/**
+ * Raw SQL (the set-based statements no query builder spells, with their differences from
+ * dialects/differences.ts) built and prepared once, like `prepared`: rows as objects by column
+ * name, on either dialect.
+ */
+export function preparedRows<Row = Record<string, unknown>>(db: Db, key: string, build: () => SQL): (values?: Record<string, unknown>) => Promise<Row[]> {
+  const sqlite = sqliteConnectionOf(db);
+  if (sqlite) {
+    let query = rawSqlite.get(key);
+    if (!query) rawSqlite.set(key, (query = sqliteDialect.sqlToQuery(build())));
+    const { sql, params } = query;
+    return async (values = {}) => (await sqlite.query(sql, fillPlaceholders(params, values))).rows as Row[];
+  }
+  const pgKey = `raw:${key}`;
+  let statement = pgStatements.get(pgKey);
+  if (!statement) {
+    const handle = db as unknown as { session: PgSession; dialect: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } } };
+    statement = handle.session.prepareQuery(handle.dialect.sqlToQuery(build()), undefined, statementName(pgKey), false);
+    pgStatements.set(pgKey, statement);
+  }
+  const query = onConnection(statement, db);
+  return async (values) => ((await query.execute(values)) as { rows: Row[] }).rows;
 }

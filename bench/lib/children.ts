@@ -6,6 +6,8 @@ export interface ServerChild {
   name: string;
   pid: number;
   url: string | null;
+  /** CPU time the child has used so far, in ms (user + system; null where /proc is missing). */
+  cpuMs(): number | null;
   /** Closes the server cleanly and resolves with its peak RSS in MB (null if it died instead). */
   stop(): Promise<number | null>;
   kill(): void;
@@ -41,6 +43,7 @@ export async function startChild(
     name,
     pid: child.pid!,
     url: ready.url,
+    cpuMs: () => processCpuMs(child.pid!),
     stop() {
       if (child.exitCode !== null) return Promise.resolve(null);
       // Resolve on exit, not on the reply: a --cpu-prof child writes its profile while exiting.
@@ -59,3 +62,18 @@ export async function startChild(
     },
   };
 }
+
+/** utime + stime of a process from /proc/<pid>/stat (Linux), in ms. */
+function processCpuMs(pid: number): number | null {
+  try {
+    // The command name (field 2) may hold spaces; the fields after it are space separated.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+    return (ticks * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return null;
+  }
+}
+/** USER_HZ: 100 on every Linux the project runs on (getconf CLK_TCK). */
+const CLOCK_TICKS_PER_S = 100;

@@ -25,12 +25,19 @@ export interface DialectSql {
    * commits, or null where one writer at a time is already the rule (SQLite).
    */
   keyLock(key: string): SQL | null;
+  /** keyLock for each key of a JSON array, taken in sorted order (so two batches never wait on each other in a cycle). */
+  keyLocks(keys: SQLWrapper): SQL | null;
   /**
    * The rows of a JSON array of objects, each keyed by `columns` of `table`, as a SELECT in array
    * order: a bulk load's source, one bound value for thousands of rows. Values are JSON's: text,
    * numbers, booleans, null.
    */
-  jsonRecords(table: string, columns: string[], json: string): SQL;
+  jsonRecords(table: string, columns: string[], json: string | SQLWrapper): SQL;
+  /**
+   * `column` is one of the values of a JSON array: one bound value for any number of them, so one
+   * prepared statement serves batches of every size. `type` is the column's.
+   */
+  inJsonArray(column: SQLWrapper, json: SQLWrapper, type: 'text' | 'integer'): SQL;
 }
 
 const raw = (v: SQLWrapper | string) => (typeof v === 'string' ? sql.raw(v) : v);
@@ -41,9 +48,11 @@ const sqlite: DialectSql = {
   jsonText: (column, field) => sql`cast(json_extract(${column}, ${`$.${field}`}) as text)`,
   stageTable: (name) => `stage.${name}`,
   keyLock: () => null,
+  keyLocks: () => null,
   // json_extract gives a JSON true as 1, as SQLite keeps booleans.
   jsonRecords: (_table, columns, json) =>
     sql`SELECT ${sql.raw(columns.map((c) => `json_extract(j.value, '$.${c}') AS "${c}"`).join(', '))} FROM json_each(${json}) AS j ORDER BY j.key`,
+  inJsonArray: (column, json) => sql`${column} IN (SELECT value FROM json_each(${json}))`,
 };
 
 const postgres: DialectSql = {
@@ -53,9 +62,13 @@ const postgres: DialectSql = {
   jsonText: (column, field) => sql`(${column}::json ->> ${field})`,
   stageTable: (name) => `stage_${name}`,
   keyLock: (key) => sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`,
+  // PostgreSQL computes the select list after the sort, so the locks are taken in key order.
+  keyLocks: (keys) => sql`select pg_advisory_xact_lock(hashtextextended(k, 0)) from json_array_elements_text(${keys}::json) as k order by k`,
   // Typed by the table's own row type; a function scan gives its rows in array order.
   jsonRecords: (table, columns, json) =>
     sql`SELECT ${sql.raw(columns.map((c) => `r."${c}"`).join(', '))} FROM json_populate_recordset(NULL::${sql.raw(table)}, ${json}) AS r`,
+  // = ANY of an array (an init plan), not IN (a subquery): the planner then uses the column's index.
+  inJsonArray: (column, json, type) => sql`${column} = ANY(ARRAY(SELECT v::${sql.raw(type)} FROM json_array_elements_text(${json}::json) AS v))`,
 };
 
 export function dialectSql(): DialectSql {

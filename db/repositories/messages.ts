@@ -3,12 +3,13 @@ import type { Db } from '../client';
 import { transaction } from '../transaction';
 import { affectedRows, first } from '../query';
 import { conversations, messageEvents, messages, type EventSource, type MessageStatus } from '../schema';
-import { addOptOut, removeOptOut, type OptOutChange } from './opt-outs';
 import { prepared } from '../prepared';
 import type { MessageEventRow } from './conversation-reads';
 import { groupCommit } from '../group-commit';
 import { dialectSql } from '../dialects/differences';
 import { rawRows } from '../dialects/raw';
+import { recordStatusEvents } from './status-events';
+import { attachMany, claimMany, insertOutboundMany } from './send-batch';
 
 export type MessageRow = typeof messages.$inferSelect;
 export type NewMessage = typeof messages.$inferInsert;
@@ -44,7 +45,7 @@ function findConversation(db: Db, key: ConversationKey): Promise<ConversationRow
  * texts from one family) both end with the one row: the loser's insert does nothing and it reads
  * the winner's.
  */
-async function conversationFor(db: Db, key: ConversationKey, at: string): Promise<ConversationRow> {
+export async function conversationFor(db: Db, key: ConversationKey, at: string): Promise<ConversationRow> {
   const found = await findConversation(db, key);
   if (found) return found;
   const [created] = await db
@@ -64,21 +65,21 @@ export async function getConversation(db: Db, id: number): Promise<ConversationR
 }
 
 /** A sid names at most one message per direction (see the schema's index). */
-function messageBySid(db: Db, direction: MessageRow['direction'], sid: string): Promise<MessageRow | undefined> {
+export function messageBySid(db: Db, direction: MessageRow['direction'], sid: string): Promise<MessageRow | undefined> {
   return prepared(db, 'messages.bySid', () =>
     db.select().from(messages).where(and(eq(messages.direction, P('direction')), eq(messages.providerSid, P('sid')))),
   ).first({ direction, sid });
 }
 
 /** Every column of a message, so one prepared insert serves every kind. */
-const MESSAGE_COLUMNS = [
+export const MESSAGE_COLUMNS = [
   'conversationId', 'direction', 'kind', 'body', 'language', 'originalBody', 'originalLanguage', 'encoding', 'segments', 'fromNumber', 'toNumber', 'status',
   'providerSid', 'errorCode', 'staffId', 'urgent', 'confirmsOptOut', 'attempts', 'scheduledFor', 'sentAt', 'createdAt', 'updatedAt',
 ] as const;
-const MESSAGE_DEFAULTS = { language: null, originalBody: null, originalLanguage: null, encoding: null, segments: null, providerSid: null, errorCode: null, staffId: null, urgent: false, confirmsOptOut: false, attempts: 0, scheduledFor: null, sentAt: null };
+export const MESSAGE_DEFAULTS = { language: null, originalBody: null, originalLanguage: null, encoding: null, segments: null, providerSid: null, errorCode: null, staffId: null, urgent: false, confirmsOptOut: false, attempts: 0, scheduledFor: null, sentAt: null };
 
 /** The new row, or undefined when its provider sid is already stored for its direction. */
-async function insertMessage(db: Db, row: NewMessage): Promise<MessageRow | undefined> {
+export async function insertMessage(db: Db, row: NewMessage): Promise<MessageRow | undefined> {
   const statement = prepared(db, 'messages.insert', () =>
     db
       .insert(messages)
@@ -90,55 +91,28 @@ async function insertMessage(db: Db, row: NewMessage): Promise<MessageRow | unde
   return statement.first({ ...MESSAGE_DEFAULTS, ...row });
 }
 
-export interface StoreInbound {
-  message: Omit<NewMessage, 'conversationId'>;
-  conversation: ConversationKey;
-  /**
-   * False for a keyword FamilyLine answers by itself (STOP, HELP, a language name...): the text is
-   * kept in the thread, but nobody needs to read it, so it does not count as unread.
-   */
-  countsAsUnread?: boolean;
-  optOut: { add: OptOutChange } | { remove: { phoneNumber: string; sendingNumber: string } } | null;
-}
-
-/**
- * Stores an inbound text, its conversation's activity and any opt-out change in one transaction.
- * A MessageSid already stored as inbound returns the first row and changes nothing; a text we
- * sent with the same sid is another message and does not hide this one.
- */
-export async function storeInbound(db: Db, input: StoreInbound): Promise<{ message: MessageRow; created: boolean; optOutChanged: boolean }> {
-  return groupCommit(db, 'storeInbound', async (tx, input: StoreInbound) => {
-    const conv = await conversationFor(tx, input.conversation, input.message.createdAt);
-    // The sid's unique index decides: a retried webhook inserts nothing and gets the first row.
-    const message = await insertMessage(tx, { ...input.message, conversationId: conv.id });
-    if (!message) return { message: (await messageBySid(tx, 'inbound', input.message.providerSid!))!, created: false, optOutChanged: false };
-    await prepared(tx, 'conversations.touchInbound', () =>
-      tx
-        .update(conversations)
-        .set({ lastMessageAt: sql`${P('at')}`, unreadCount: sql`${conversations.unreadCount} + ${P('unread')}` })
-        .where(eq(conversations.id, P('id'))),
-    ).affected({ at: message.createdAt, id: conv.id, unread: input.countsAsUnread === false ? 0 : 1 });
-    let optOutChanged = false;
-    if (input.optOut && 'add' in input.optOut) optOutChanged = await addOptOut(tx, input.optOut.add);
-    if (input.optOut && 'remove' in input.optOut) {
-      optOutChanged = await removeOptOut(tx, input.optOut.remove.phoneNumber, input.optOut.remove.sendingNumber);
-    }
-    return { message, created: true, optOutChanged };
-  })(input);
-}
-
 /** Outbound rows for one send, created together; the conversation's activity moves with them. */
+export interface OutboundInput {
+  conversationId: number;
+  rows: Omit<NewMessage, 'conversationId'>[];
+}
+
 export async function insertOutbound(db: Db, conversationId: number, rows: Omit<NewMessage, 'conversationId'>[]): Promise<MessageRow[]> {
-  return groupCommit(db, 'insertOutbound', async (tx, { conversationId, rows }: { conversationId: number; rows: Omit<NewMessage, 'conversationId'>[] }) => {
-    const created: MessageRow[] = [];
-    for (const r of rows) created.push((await insertMessage(tx, { ...r, conversationId }))!);
-    if (created.length) {
-      await prepared(tx, 'conversations.touchOutbound', () =>
-        tx.update(conversations).set({ lastMessageAt: sql`${P('at')}` }).where(eq(conversations.id, P('id'))),
-      ).affected({ at: created[0].createdAt, id: conversationId });
-    }
-    return created;
-  })({ conversationId, rows });
+  return groupCommit(
+    db,
+    'insertOutbound',
+    async (tx, { conversationId, rows }: OutboundInput) => {
+      const created: MessageRow[] = [];
+      for (const r of rows) created.push((await insertMessage(tx, { ...r, conversationId }))!);
+      if (created.length) {
+        await prepared(tx, 'conversations.touchOutbound', () =>
+          tx.update(conversations).set({ lastMessageAt: sql`${P('at')}` }).where(eq(conversations.id, P('id'))),
+        ).affected({ at: created[0].createdAt, id: conversationId });
+      }
+      return created;
+    },
+    insertOutboundMany,
+  )({ conversationId, rows });
 }
 
 export async function getMessage(db: Db, id: number): Promise<MessageRow | undefined> {
@@ -166,16 +140,20 @@ export async function updateUnsent(db: Db, id: number, patch: Partial<NewMessage
  * worker claimed, or the carrier already took, is not waiting any more: null, and nothing is sent.
  */
 export async function claimForSend(db: Db, id: number, claimedUntil: string, at: string): Promise<MessageRow | null> {
-  return groupCommit(db, 'claimForSend', async (tx, { id, claimedUntil, at }: { id: number; claimedUntil: string; at: string }) =>
-    (
-      await prepared(tx, 'messages.claim', () =>
-        tx
-          .update(messages)
-          .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, claimedUntil: sql`${P('claimedUntil')}`, updatedAt: sql`${P('at')}` })
-          .where(and(eq(messages.id, P('id')), inArray(messages.status, UNSENT), isNull(messages.providerSid)))
-          .returning(),
-      ).first({ id, claimedUntil, at })
-    ) ?? null,
+  return groupCommit(
+    db,
+    'claimForSend',
+    async (tx, { id, claimedUntil, at }: ClaimInput) =>
+      (
+        await prepared(tx, 'messages.claim', () =>
+          tx
+            .update(messages)
+            .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, claimedUntil: sql`${P('claimedUntil')}`, updatedAt: sql`${P('at')}` })
+            .where(and(eq(messages.id, P('id')), inArray(messages.status, UNSENT), isNull(messages.providerSid)))
+            .returning(),
+        ).first({ id, claimedUntil, at })
+      ) ?? null,
+    claimMany,
   )({ id, claimedUntil, at });
 }
 
@@ -272,6 +250,10 @@ export interface StatusEvent {
 /** What a status callback changes on a message, when it moves it forward. */
 export type StatusPatch = Pick<MessageRow, 'status' | 'errorCode' | 'updatedAt'>;
 export type DecideStatus = (current: MessageRow, event: Pick<StatusEvent, 'status' | 'errorCode'>) => StatusPatch | null;
+export interface StatusInput {
+  event: StatusEvent;
+  decide: DecideStatus;
+}
 
 async function applyStatus(db: Db, id: number, patch: StatusPatch): Promise<void> {
   await prepared(db, 'messages.setStatus', () =>
@@ -304,17 +286,32 @@ async function insertEvent(db: Db, event: StatusEvent, messageId: number | null,
  * send's own answer) is kept unattached; attachProviderSid applies it later.
  */
 export async function recordStatusEvent(db: Db, event: StatusEvent, decide: DecideStatus): Promise<{ message: MessageRow | null; applied: boolean }> {
-  return groupCommit(db, 'recordStatusEvent', async (tx, { event, decide }: { event: StatusEvent; decide: DecideStatus }) => {
-    await lockSid(tx, event.providerSid);
-    const message = (await messageBySid(tx, 'outbound', event.providerSid)) ?? null;
-    const patch = message ? decide(message, event) : null;
-    if (message && patch) await applyStatus(tx, message.id, patch);
-    await insertEvent(tx, event, message?.id ?? null, Boolean(patch));
-    return { message: message && patch ? { ...message, ...patch } : message, applied: Boolean(patch) };
-  })({ event, decide });
+  return groupCommit(
+    db,
+    'recordStatusEvent',
+    async (tx, { event, decide }: StatusInput) => {
+      await lockSid(tx, event.providerSid);
+      const message = (await messageBySid(tx, 'outbound', event.providerSid)) ?? null;
+      const patch = message ? decide(message, event) : null;
+      if (message && patch) await applyStatus(tx, message.id, patch);
+      await insertEvent(tx, event, message?.id ?? null, Boolean(patch));
+      return { message: message && patch ? { ...message, ...patch } : message, applied: Boolean(patch) };
+    },
+    recordStatusEvents,
+  )({ event, decide });
 }
 
 export type Accepted = Pick<MessageRow, 'sentAt' | 'segments' | 'updatedAt'> & { providerSid: string };
+export interface AttachInput {
+  messageId: number;
+  accepted: Accepted;
+  decide: DecideStatus;
+}
+export interface ClaimInput {
+  id: number;
+  claimedUntil: string;
+  at: string;
+}
 
 /**
  * Stores the provider's sid on a claimed message (which ends the claim) and applies the callbacks
@@ -323,44 +320,54 @@ export type Accepted = Pick<MessageRow, 'sentAt' | 'segments' | 'updatedAt'> & {
  * the carrier has the text, and its sid is the truth.
  */
 export async function attachProviderSid(db: Db, messageId: number, accepted: Accepted, decide: DecideStatus): Promise<{ message: MessageRow; early: MessageEventRow[] }> {
-  return groupCommit(db, 'attachProviderSid', async (tx, { messageId, accepted, decide }: { messageId: number; accepted: Accepted; decide: DecideStatus }) => {
-    await lockSid(tx, accepted.providerSid);
-    let message = await prepared(tx, 'messages.accept', () =>
-      tx
-        .update(messages)
-        .set({
-          providerSid: sql`${P('providerSid')}`,
-          status: 'sending',
-          scheduledFor: null,
-          claimedUntil: null,
-          failureReason: null,
-          sentAt: sql`${P('sentAt')}`,
-          segments: sql`${P('segments')}`,
-          updatedAt: sql`${P('updatedAt')}`,
-        })
-        .where(and(eq(messages.id, P('id')), isNull(messages.providerSid)))
-        .returning(),
-    ).first({ ...accepted, id: messageId });
-    if (!message) throw new Error(`message ${messageId} is missing or already has a provider sid`);
-    const unattached = await prepared(tx, 'messageEvents.unattached', () =>
-      tx
-        .select()
-        .from(messageEvents)
-        .where(and(eq(messageEvents.providerSid, P('sid')), isNull(messageEvents.messageId)))
-        .orderBy(messageEvents.id),
-    ).all({ sid: accepted.providerSid });
-    const early: MessageEventRow[] = [];
-    for (const ev of unattached) {
-      const next = decide(message, ev);
-      if (next) {
-        await applyStatus(tx, messageId, next);
-        message = { ...message, ...next };
-        early.push(ev);
-      }
-      await tx.update(messageEvents).set({ messageId, applied: Boolean(next) }).where(eq(messageEvents.id, ev.id));
+  return groupCommit(
+    db,
+    'attachProviderSid',
+    async (tx, { messageId, accepted, decide }: AttachInput) => {
+      await lockSid(tx, accepted.providerSid);
+      const message = await prepared(tx, 'messages.accept', () =>
+        tx
+          .update(messages)
+          .set({
+            providerSid: sql`${P('providerSid')}`,
+            status: 'sending',
+            scheduledFor: null,
+            claimedUntil: null,
+            failureReason: null,
+            sentAt: sql`${P('sentAt')}`,
+            segments: sql`${P('segments')}`,
+            updatedAt: sql`${P('updatedAt')}`,
+          })
+          .where(and(eq(messages.id, P('id')), isNull(messages.providerSid)))
+          .returning(),
+      ).first({ ...accepted, id: messageId });
+      if (!message) throw new Error(`message ${messageId} is missing or already has a provider sid`);
+      const unattached = await prepared(tx, 'messageEvents.unattached', () =>
+        tx
+          .select()
+          .from(messageEvents)
+          .where(and(eq(messageEvents.providerSid, P('sid')), isNull(messageEvents.messageId)))
+          .orderBy(messageEvents.id),
+      ).all({ sid: accepted.providerSid });
+      return applyUnattached(tx, message, unattached, decide);
+    },
+    attachMany,
+  )({ messageId, accepted, decide });
+}
+
+/** Callbacks kept before the message had its sid: attached to it, and applied when they move it forward. */
+export async function applyUnattached(tx: Db, message: MessageRow, unattached: MessageEventRow[], decide: DecideStatus): Promise<{ message: MessageRow; early: MessageEventRow[] }> {
+  const early: MessageEventRow[] = [];
+  for (const ev of unattached) {
+    const next = decide(message, ev);
+    if (next) {
+      await applyStatus(tx, message.id, next);
+      message = { ...message, ...next };
+      early.push(ev);
     }
-    return { message, early };
-  })({ messageId, accepted, decide });
+    await tx.update(messageEvents).set({ messageId: message.id, applied: Boolean(next) }).where(eq(messageEvents.id, ev.id));
+  }
+  return { message, early };
 }
 
 export type { MessageStatus, MessageEventRow };
@@ -370,7 +377,7 @@ export type { MessageStatus, MessageEventRow };
  * other unseen (each in its own transaction, neither seeing the other's row): both take this
  * lock on the sid first, so one of them always finds what the other wrote.
  */
-async function lockSid(tx: Db, sid: string): Promise<void> {
+export async function lockSid(tx: Db, sid: string): Promise<void> {
   const lock = dialectSql().keyLock(`provider-sid:${sid}`);
   if (lock) await rawRows(tx, lock);
 }

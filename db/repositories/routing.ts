@@ -1,7 +1,9 @@
 import { and, desc, eq, inArray, isNull, not, or, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { prepared } from '../prepared';
-import type { ConversationRow } from './messages';
+import { batchedRead } from '../batched-read';
+import { dialectSql } from '../dialects/differences';
+import type { ConversationRow, MessageRow } from './messages';
 import { conversations, families, guardians, messages, phones, schools, students, studentGuardians } from '../schema';
 
 export type SchoolRow = typeof schools.$inferSelect;
@@ -15,42 +17,50 @@ export async function getSchool(db: Db, id: number): Promise<SchoolRow | undefin
 
 /**
  * Schools an inbound text to `to` may be for: those sending from it, else those on the shared
- * default sender. One query for both (a webhook's every round trip counts).
+ * default sender. Webhooks arriving together share one query (a webhook's every round trip counts).
  */
 export async function schoolsForNumber(db: Db, to: string, isDefaultSender: boolean): Promise<SchoolRow[]> {
-  const rows = await prepared(db, 'schools.forNumber', () =>
-    db
-      .select()
-      .from(schools)
-      .where(or(eq(schools.fromNumber, P('to')), and(isNull(schools.fromNumber), eq(sql`${P('onDefaultSender')}`, 1))))
-      .orderBy(schools.id),
-  ).all({ to, onDefaultSender: isDefaultSender ? 1 : 0 });
-  const own = rows.filter((s) => s.fromNumber === to);
-  return own.length ? own : rows;
+  return batchedRead(db, 'schools.forNumber', async (db, keys: { to: string; isDefaultSender: boolean }[]) => {
+    const rows = await prepared(db, 'schools.forNumbers', () =>
+      db
+        .select()
+        .from(schools)
+        .where(or(dialectSql().inJsonArray(schools.fromNumber, P('numbers'), 'text'), isNull(schools.fromNumber)))
+        .orderBy(schools.id),
+    ).all({ numbers: JSON.stringify([...new Set(keys.map((k) => k.to))]) });
+    return keys.map((k) => {
+      const own = rows.filter((s) => s.fromNumber === k.to);
+      return own.length ? own : k.isDefaultSender ? rows.filter((s) => s.fromNumber === null) : [];
+    });
+  })({ to, isDefaultSender });
 }
 
 /**
- * Active families with a guardian on this number, in the given schools (null: in any), the one
- * whose conversation last sent this number a text first, then the most recently active.
+ * Active families with a guardian on this number, in any school, the one whose conversation last
+ * sent this number a text first, then the most recently active. Webhooks arriving together share
+ * one query.
  */
-export async function familiesByPhone(db: Db, number: string, schoolIds: number[] | null): Promise<FamilyRow[]> {
-  if (schoolIds?.length === 0) return [];
-  const lastTexted = sql`(select max(${messages.id}) from ${messages} where ${messages.conversationId} = ${conversations.id}
-    and ${messages.direction} = 'outbound' and ${messages.toNumber} = ${P('number')})`;
-  // Not DISTINCT (PostgreSQL would want the ORDER BY in the select list): a family a number reaches
-  // through two guardians comes twice and is kept once below.
-  const rows = await prepared(db, 'families.byPhone', () =>
-    db
-      .select({ family: families, lastTexted, last: conversations.lastMessageAt })
-      .from(phones)
-      .innerJoin(guardians, eq(guardians.id, phones.guardianId))
-      .innerJoin(families, eq(families.id, guardians.familyId))
-      .leftJoin(conversations, and(eq(conversations.familyId, families.id), eq(conversations.schoolId, families.schoolId)))
-      .where(and(eq(phones.number, P('number')), eq(families.active, true)))
-      .orderBy(desc(sql`coalesce(${lastTexted}, 0)`), desc(sql`coalesce(${conversations.lastMessageAt}, '')`), families.id),
-  ).all({ number });
-  const seen = new Set<number>();
-  return rows.map((r) => r.family).filter((f) => (!schoolIds || schoolIds.includes(f.schoolId)) && !seen.has(f.id) && seen.add(f.id));
+export async function familiesByPhone(db: Db, number: string): Promise<FamilyRow[]> {
+  return batchedRead(db, 'families.byPhone', async (db, numbers: string[]) => {
+    // Not DISTINCT (PostgreSQL would want the ORDER BY in the select list): a family a number reaches
+    // through two guardians comes twice and is kept once below.
+    const rows = await prepared(db, 'families.byPhones', () => {
+      const lastTexted = sql`(select max(${messages.id}) from ${messages} where ${messages.conversationId} = ${conversations.id}
+        and ${messages.direction} = 'outbound' and ${messages.toNumber} = ${phones.number})`;
+      return db
+        .select({ number: phones.number, family: families })
+        .from(phones)
+        .innerJoin(guardians, eq(guardians.id, phones.guardianId))
+        .innerJoin(families, eq(families.id, guardians.familyId))
+        .leftJoin(conversations, and(eq(conversations.familyId, families.id), eq(conversations.schoolId, families.schoolId)))
+        .where(and(dialectSql().inJsonArray(phones.number, P('numbers'), 'text'), eq(families.active, true)))
+        .orderBy(desc(sql`coalesce(${lastTexted}, 0)`), desc(sql`coalesce(${conversations.lastMessageAt}, '')`), families.id);
+    }).all({ numbers: JSON.stringify([...new Set(numbers)]) });
+    return numbers.map((n) => {
+      const seen = new Set<number>();
+      return rows.filter((r) => r.number === n && !seen.has(r.family.id) && seen.add(r.family.id)).map((r) => r.family);
+    });
+  })(number);
 }
 
 /**
@@ -95,6 +105,22 @@ export async function conversationWithAudience(
       .leftJoin(schools, eq(schools.id, conversations.schoolId))
       .leftJoin(families, eq(families.id, conversations.familyId))
       .where(eq(conversations.id, P('id'))),
+  ).first({ id });
+}
+
+/** A message with its conversation's school and family, in one round trip (what a send reads first). */
+export async function messageWithAudience(
+  db: Db,
+  id: number,
+): Promise<{ message: MessageRow; school: SchoolRow | null; family: FamilyRow | null } | undefined> {
+  return prepared(db, 'messages.withAudience', () =>
+    db
+      .select({ message: messages, school: schools, family: families })
+      .from(messages)
+      .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+      .leftJoin(schools, eq(schools.id, conversations.schoolId))
+      .leftJoin(families, eq(families.id, conversations.familyId))
+      .where(eq(messages.id, P('id'))),
   ).first({ id });
 }
 

@@ -38,9 +38,9 @@ export async function deliverMessage(
   messageId: number,
   opts: { paced: boolean; lastAttempt: boolean },
 ): Promise<DeliverOutcome> {
-  const message = await getMessage(deps.db, messageId);
-  if (!message || !SENDABLE.has(message.status)) return { kind: 'done', status: message?.status ?? 'missing' };
-  const ctx = await loadSendContext(deps, message);
+  const loaded = await loadSendContext(deps, messageId);
+  if (!loaded || !SENDABLE.has(loaded.message.status)) return { kind: 'done', status: loaded?.message.status ?? 'missing' };
+  const { message, ctx } = loaded;
   const now = deps.clock.now();
   const at = isoNow(deps.clock);
   const decision = decideSend(message, ctx.policy, now);

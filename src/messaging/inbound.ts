@@ -2,7 +2,7 @@ import type { Deps } from '../deps';
 import type { InboundSms } from '../channels/channel';
 import { isoNow } from '../lib/clock';
 import { maskPhone } from '../lib/phone';
-import { storeInbound, type StoreInbound } from '../../db/repositories/messages';
+import { storeInbound, type StoreInbound } from '../../db/repositories/inbound-store';
 import { isOptedOut } from '../../db/repositories/opt-outs';
 import { familiesByPhone, getSchool, schoolsForNumber, type FamilyRow, type SchoolRow } from '../../db/repositories/routing';
 import { enqueueInbound } from '../queue/queues';
@@ -27,13 +27,12 @@ export interface Route {
  * district's unmatched inbox (no school), which district admins see. Never a guessed school.
  */
 export async function routeInbound(deps: Deps, sms: InboundSms): Promise<Route> {
-  const candidates = await schoolsForNumber(deps.db, sms.to, isDefaultSender(sms.to, deps.config, Boolean(sms.messagingServiceSid)));
-  if (candidates.length === 1) {
-    const [family] = await familiesByPhone(deps.db, sms.from, [candidates[0].id]);
-    return { school: candidates[0], family: family ?? null };
-  }
-  const atSharedNumber = candidates.length ? await familiesByPhone(deps.db, sms.from, candidates.map((s) => s.id)) : [];
-  const family = atSharedNumber[0] ?? (await familiesByPhone(deps.db, sms.from, null))[0];
+  const [candidates, families] = await Promise.all([
+    schoolsForNumber(deps.db, sms.to, isDefaultSender(sms.to, deps.config, Boolean(sms.messagingServiceSid))),
+    familiesByPhone(deps.db, sms.from),
+  ]);
+  if (candidates.length === 1) return { school: candidates[0], family: families.find((f) => f.schoolId === candidates[0].id) ?? null };
+  const family = families.find((f) => candidates.some((s) => s.id === f.schoolId)) ?? families[0];
   if (!family) return { school: null, family: null };
   return { school: candidates.find((s) => s.id === family.schoolId) ?? (await getSchool(deps.db, family.schoolId)) ?? null, family };
 }

@@ -16,11 +16,31 @@ export interface LiveEvent {
 
 export const liveChannel = (queuePrefix: string) => `${queuePrefix}:console:live`;
 
+const unpublished = new WeakMap<Deps['redis'], { channel: string; event: LiveEvent }[]>();
+
+/**
+ * Not awaited: a text's webhook or send never waits on an inbox refresh. The events of one turn
+ * of the event loop go to Redis in one pipeline (one write for a burst of webhooks, not one each).
+ */
 export function publishLive(deps: Pick<Deps, 'redis' | 'config' | 'logger'>, event: LiveEvent): void {
-  // Not awaited: a text's webhook or send never waits on an inbox refresh.
-  deps.redis.publish(liveChannel(deps.config.queuePrefix), JSON.stringify(event)).catch((err: Error) => {
-    deps.logger.warn({ err: err.message, conversationId: event.conversationId }, 'live console event not published');
+  const item = { channel: liveChannel(deps.config.queuePrefix), event };
+  const queued = unpublished.get(deps.redis);
+  if (queued) return void queued.push(item);
+  const events = [item];
+  unpublished.set(deps.redis, events);
+  setImmediate(() => {
+    unpublished.delete(deps.redis);
+    const pipeline = deps.redis.pipeline();
+    for (const e of events) pipeline.publish(e.channel, JSON.stringify(e.event));
+    pipeline.exec().then(
+      (results) => results?.forEach(([err], i) => err && notPublished(deps, events[i].event, err)),
+      (err: Error) => events.forEach((e) => notPublished(deps, e.event, err)),
+    );
   });
+}
+
+function notPublished(deps: Pick<Deps, 'logger'>, event: LiveEvent, err: Error): void {
+  deps.logger.warn({ err: err.message, conversationId: event.conversationId }, 'live console event not published');
 }
 
 export function parseLiveEvent(raw: string): LiveEvent | null {

@@ -2,12 +2,12 @@ import type { Deps } from '../deps';
 import { AppError } from '../errors';
 import { isoNow } from '../lib/clock';
 import type { MessageKind } from '../../db/schema';
-import { getConversation, insertOutbound, updateMessage, type MessageRow } from '../../db/repositories/messages';
-import { getFamily, textableNumbers } from '../../db/repositories/routing';
+import { insertOutbound, updateMessage, type MessageRow } from '../../db/repositories/messages';
+import { textableNumbers } from '../../db/repositories/routing';
 import { enqueueSend } from '../queue/queues';
 import { segmentInfo } from '../i18n/segments';
 import { decideSend } from './policy';
-import { audienceOf, sendContextFor } from './send-context';
+import { audienceOf, sendContextFor, type ConversationAudience } from './send-context';
 import { senderFor } from './senders';
 import { publishLive } from './live';
 
@@ -39,8 +39,10 @@ export async function queueOutbound(
   // Without redis and logger (a roster import in a process of its own) no live event goes out.
   deps: Pick<Deps, 'db' | 'config' | 'clock' | 'queues'> & Partial<Pick<Deps, 'redis' | 'logger'>>,
   req: OutboundRequest,
+  /** The conversation's audience when the caller has just read it (one read fewer per text). */
+  known?: ConversationAudience,
 ): Promise<MessageRow[]> {
-  const audience = await audienceOf(deps, req.conversationId);
+  const audience = known ?? (await audienceOf(deps, req.conversationId));
   const conversation = audience.conversation;
   if (!conversation) throw AppError.notFound('Conversation');
   const sender = senderFor(audience.school, deps.config);
@@ -97,9 +99,9 @@ export async function sendStaffReply(
   deps: Deps,
   input: { conversationId: number; staffId: number; body: string; urgent?: boolean },
 ): Promise<{ messages: QueuedText[] }> {
-  const conversation = await getConversation(deps.db, input.conversationId);
+  const audience = await audienceOf(deps, input.conversationId);
+  const { conversation, family } = audience;
   if (!conversation) throw AppError.notFound('Conversation');
-  const family = conversation.familyId ? await getFamily(deps.db, conversation.familyId) : undefined;
   const recipients = family ? await textableNumbers(deps.db, family.id) : conversation.unmatchedNumber ? [conversation.unmatchedNumber] : [];
   if (!recipients.length) {
     throw new AppError(409, 'no_recipients', 'This family has no number that can receive texts');
@@ -112,6 +114,6 @@ export async function sendStaffReply(
     staffId: input.staffId,
     urgent: input.urgent,
     language: family?.language ?? null,
-  });
+  }, audience);
   return { messages: rows.map((r) => ({ id: r.id, to: r.toNumber, status: r.status, scheduledFor: r.scheduledFor })) };
 }

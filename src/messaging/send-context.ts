@@ -1,7 +1,7 @@
 import type { Deps } from '../deps';
 import type { ConversationRow, MessageRow } from '../../db/repositories/messages';
 import { isOptedOut } from '../../db/repositories/opt-outs';
-import { conversationWithAudience, type FamilyRow, type SchoolRow } from '../../db/repositories/routing';
+import { conversationWithAudience, messageWithAudience, type FamilyRow, type SchoolRow } from '../../db/repositories/routing';
 import type { PolicyContext } from './policy';
 import { senderFor, type Sender } from './senders';
 
@@ -16,8 +16,10 @@ export interface Audience {
   family: FamilyRow | undefined;
 }
 
+export type ConversationAudience = Audience & { conversation: ConversationRow | undefined };
+
 /** The school and family a conversation's texts go out for. */
-export async function audienceOf(deps: Pick<Deps, 'db'>, conversationId: number): Promise<Audience & { conversation: ConversationRow | undefined }> {
+export async function audienceOf(deps: Pick<Deps, 'db'>, conversationId: number): Promise<ConversationAudience> {
   const found = await conversationWithAudience(deps.db, conversationId);
   return { conversation: found?.conversation, school: found?.school ?? undefined, family: found?.family ?? undefined };
 }
@@ -36,7 +38,9 @@ export async function sendContextFor(deps: Pick<Deps, 'db' | 'config'>, message:
   };
 }
 
-/** The same, read fresh from the database: what the worker uses at send time. */
-export async function loadSendContext(deps: Pick<Deps, 'db' | 'config'>, message: MessageRow): Promise<SendContext> {
-  return sendContextFor(deps, message, await audienceOf(deps, message.conversationId));
+/** A message and the context of its send, read fresh from the database in one query: what the worker uses at send time. */
+export async function loadSendContext(deps: Pick<Deps, 'db' | 'config'>, messageId: number): Promise<{ message: MessageRow; ctx: SendContext } | undefined> {
+  const found = await messageWithAudience(deps.db, messageId);
+  if (!found) return undefined;
+  return { message: found.message, ctx: await sendContextFor(deps, found.message, { school: found.school ?? undefined, family: found.family ?? undefined }) };
 }

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { addWithOthers } from './bulk-add';
 import {
   QUEUE,
   inboundJobId,
@@ -65,7 +66,7 @@ export function createQueues(connection: Redis, prefix: string): Queues {
  * the round (see sendJobId). A new round (a carrier retry, a recovery) is a new job.
  */
 export async function enqueueSend(queues: Queues, messageId: number, delayMs = 0, round = 0): Promise<void> {
-  await queues.send.add('send', { messageId }, { jobId: sendJobId(messageId, round), delay: Math.max(0, delayMs) });
+  await addWithOthers(queues.send, 'send', { messageId }, { jobId: sendJobId(messageId, round), delay: Math.max(0, delayMs) });
 }
 
 /** Many first-round send jobs in one round trip (a nudge tick's page): the same jobs as enqueueSend's. */
@@ -81,7 +82,7 @@ export async function hasLiveSendJob(queues: Queues, messageId: number, round: n
 }
 
 export async function enqueueInbound(queues: Queues, job: InboundJob): Promise<void> {
-  await queues.inbound.add('inbound', job, { jobId: inboundJobId(job.messageId) });
+  await addWithOthers(queues.inbound, 'inbound', job, { jobId: inboundJobId(job.messageId) });
 }
 
 /**

@@ -14,8 +14,9 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { openDatabase } from '../../db/client';
 import { openSqlite } from '../../db/dialects/sqlite';
 import { transaction } from '../../db/transaction';
-import { conversations, schools } from '../../db/schema';
-import { getOrCreateConversation } from '../../db/repositories/messages';
+import { conversations, messageEvents, messages, schools, type MessageStatus } from '../../db/schema';
+import { attachProviderSid, claimForSend, getOrCreateConversation, insertOutbound, recordStatusEvent, type DecideStatus } from '../../db/repositories/messages';
+import { storeInbound } from '../../db/repositories/inbound-store';
 import { sqliteTables } from '../../db/schema/sqlite';
 import { pgTables } from '../../db/schema/pg';
 import { getTableConfig as sqliteConfig } from 'drizzle-orm/sqlite-core';
@@ -104,6 +105,102 @@ describe('transactions, on the dialect of this pass', () => {
     } finally {
       await other.close();
     }
+  });
+
+  test('texts stored at once share a batch: each sid stored once, a repeated sid answered with the first row', async () => {
+    const at = '2026-11-18T15:00:00.000Z';
+    const from = (i: number) => `+1555900020${i % 2}`;
+    // Eight webhooks in one turn of the event loop: six texts, then two retries of the first two.
+    const inputs = Array.from({ length: 8 }, (_, i) => ({
+      message: {
+        direction: 'inbound' as const, kind: 'reply' as const, body: `Text ${i % 6}`, encoding: 'GSM-7', segments: 1, fromNumber: from(i),
+        toNumber: '+15555550100', status: 'received' as const, providerSid: `SM${String(i % 6).padStart(32, '0')}`, createdAt: at, updatedAt: at,
+      },
+      conversation: { schoolId: null, familyId: null, unmatchedNumber: from(i) },
+      optOut: null,
+    }));
+    const stored = await Promise.all(inputs.map((input) => storeInbound(opened.db, input)));
+    expect(stored.map((s) => s.created)).toEqual([true, true, true, true, true, true, false, false]);
+    expect(stored.slice(6).map((s) => s.message.id)).toEqual(stored.slice(0, 2).map((s) => s.message.id));
+    expect(await opened.db.select().from(messages)).toHaveLength(6);
+    const convs = await opened.db.select().from(conversations).orderBy(conversations.unmatchedNumber);
+    expect(convs.map((c) => [c.unmatchedNumber, c.unreadCount, c.lastMessageAt])).toEqual([
+      [from(0), 3, at],
+      [from(1), 3, at],
+    ]);
+  });
+
+  test('status callbacks recorded at once move each text only forward, each callback kept', async () => {
+    const at = '2026-11-18T15:00:00.000Z';
+    const [conv] = await opened.db.insert(conversations).values({ schoolId: null, familyId: null, unmatchedNumber: '+15559000301', createdAt: at }).returning();
+    const sent = (sid: string) => ({
+      conversationId: conv.id, direction: 'outbound' as const, kind: 'reply' as const, body: 'Picture day is Thursday.', fromNumber: '+15555550100',
+      toNumber: '+15559000301', status: 'sending' as const, providerSid: sid, createdAt: at, updatedAt: at,
+    });
+    await opened.db.insert(messages).values([sent('SMa'), sent('SMb')]);
+    const rank = ['sending', 'sent', 'delivered'];
+    const decide: DecideStatus = (current, event) =>
+      rank.indexOf(event.status) > rank.indexOf(current.status) ? { status: event.status as MessageStatus, errorCode: event.errorCode, updatedAt: at } : null;
+    // One turn of the event loop: a batch. SMa's callbacks arrive out of order; SMz names no text of ours.
+    const callbacks: [string, string][] = [['SMa', 'delivered'], ['SMa', 'sent'], ['SMb', 'sent'], ['SMz', 'sent'], ['SMb', 'delivered'], ['SMa', 'delivered']];
+    const recorded = await Promise.all(callbacks.map(([sid, status]) => recordStatusEvent(opened.db, { providerSid: sid, status, errorCode: null, raw: '{}', at }, decide)));
+    expect(recorded.map((r) => r.applied)).toEqual([true, false, true, false, true, false]);
+    expect(recorded.map((r) => r.message?.status ?? null)).toEqual(['delivered', 'delivered', 'sent', null, 'delivered', 'delivered']);
+    const rows = await opened.db.select().from(messages).orderBy(messages.providerSid);
+    expect(rows.map((m) => [m.providerSid, m.status])).toEqual([['SMa', 'delivered'], ['SMb', 'delivered']]);
+    const events = await opened.db.select().from(messageEvents).orderBy(messageEvents.id);
+    expect(events.map((e) => [e.providerSid, e.status, e.applied, e.messageId === null])).toEqual(
+      callbacks.map(([sid, status], i) => [sid, status, recorded[i].applied, sid === 'SMz']),
+    );
+  });
+
+  test('sends claimed and accepted at once: a message asked for twice is claimed once, early callbacks applied', async () => {
+    const at = '2026-11-18T15:00:00.000Z';
+    const [conv] = await opened.db.insert(conversations).values({ schoolId: null, familyId: null, unmatchedNumber: '+15559000302', createdAt: at }).returning();
+    const queued = { conversationId: conv.id, direction: 'outbound' as const, kind: 'reply' as const, body: 'Reading night is Thursday.', fromNumber: '+15555550100', toNumber: '+15559000302', status: 'queued' as const, createdAt: at, updatedAt: at };
+    const [a, b] = await opened.db.insert(messages).values([queued, queued]).returning();
+    const until = '2026-11-18T15:05:00.000Z';
+    const claims = await Promise.all([a.id, b.id, a.id].map((id) => claimForSend(opened.db, id, until, at)));
+    expect(claims.map((c) => c && [c.id, c.status, c.attempts, c.claimedUntil])).toEqual([[a.id, 'sending', 1, until], [b.id, 'sending', 1, until], null]);
+    // The carrier's 'delivered' for b beat the send's own answer: kept unattached until b's sid is stored.
+    const rank = ['sending', 'sent', 'delivered'];
+    const decide: DecideStatus = (current, event) =>
+      rank.indexOf(event.status) > rank.indexOf(current.status) ? { status: event.status as MessageStatus, errorCode: event.errorCode, updatedAt: at } : null;
+    await recordStatusEvent(opened.db, { providerSid: 'SMbb', status: 'delivered', errorCode: null, raw: '{}', at }, decide);
+    const accepted = (sid: string) => ({ providerSid: sid, sentAt: at, segments: 1, updatedAt: at });
+    const stored = await Promise.all([attachProviderSid(opened.db, a.id, accepted('SMaa'), decide), attachProviderSid(opened.db, b.id, accepted('SMbb'), decide)]);
+    expect(stored.map((s) => [s.message.providerSid, s.message.status, s.message.claimedUntil, s.early.map((e) => e.status)])).toEqual([
+      ['SMaa', 'sending', null, []],
+      ['SMbb', 'delivered', null, ['delivered']],
+    ]);
+    expect((await opened.db.select().from(messageEvents)).map((e) => [e.messageId, e.applied])).toEqual([[b.id, true]]);
+    // A sid is stored once: a second answer for a message that has one is refused.
+    await expect(attachProviderSid(opened.db, a.id, accepted('SMzz'), decide)).rejects.toThrow('already has a provider sid');
+  });
+
+  test('outbound texts stored at once: each caller gets its own rows, each conversation its latest activity', async () => {
+    const at = (m: number) => `2026-11-18T15:0${m}:00.000Z`;
+    const convs = await opened.db.insert(conversations).values([
+      { schoolId: null, familyId: null, unmatchedNumber: '+15559000303', createdAt: at(0) },
+      { schoolId: null, familyId: null, unmatchedNumber: '+15559000304', createdAt: at(0) },
+    ]).returning();
+    const text = (conv: (typeof convs)[number], body: string, minute: number) => ({
+      direction: 'outbound' as const, kind: 'reply' as const, body, fromNumber: '+15555550100', toNumber: conv.unmatchedNumber!, status: 'queued' as const,
+      urgent: minute === 2, createdAt: at(minute), updatedAt: at(minute),
+    });
+    // Two callers send the very same text to one conversation at once: two rows, one each.
+    const [first, twin, other, urgent] = await Promise.all([
+      insertOutbound(opened.db, convs[0].id, [text(convs[0], 'Picture day is Thursday.', 1)]),
+      insertOutbound(opened.db, convs[0].id, [text(convs[0], 'Picture day is Thursday.', 1)]),
+      insertOutbound(opened.db, convs[1].id, [text(convs[1], 'Bus 4 runs late today.', 1)]),
+      insertOutbound(opened.db, convs[0].id, [text(convs[0], 'School closes at noon.', 2)]),
+    ]);
+    expect([first, twin, other, urgent].map((rows) => rows.length)).toEqual([1, 1, 1, 1]);
+    expect(new Set([first[0].id, twin[0].id, other[0].id, urgent[0].id]).size).toBe(4);
+    expect([other[0].body, other[0].toNumber, urgent[0].body, urgent[0].urgent]).toEqual(['Bus 4 runs late today.', '+15559000304', 'School closes at noon.', true]);
+    expect(await opened.db.select().from(messages)).toHaveLength(4);
+    const after = await opened.db.select().from(conversations).orderBy(conversations.id);
+    expect(after.map((c) => c.lastMessageAt)).toEqual([at(2), at(1)]);
   });
 });
 

@@ -4,7 +4,7 @@ import twilio from 'twilio';
 import { PUBLIC_BASE_URL, startTestApp, waitFor, type TestApp } from '../helpers/app';
 import { TestClock } from '../helpers/clock';
 import { seedFamily, seedSchool, seedStaff } from '../helpers/seed';
-import { conversations, messageEvents, messages } from '../../db/schema';
+import { conversations, messageEvents, messages, optOuts } from '../../db/schema';
 import { first } from '../../db/query';
 import { claimForSend } from '../../db/repositories/messages';
 import { textableNumbers } from '../../db/repositories/routing';
@@ -156,6 +156,32 @@ describe('inbound webhook', () => {
     expect([first.status, second.status]).toEqual([200, 200]);
     expect(await second.text()).toContain('<Response/>');
     expect(await app.deps.db.select().from(messages).where(eq(messages.providerSid, sid(1)))).toHaveLength(1);
+  });
+
+  test('a burst of webhooks at once, retries and a STOP among them, stores each text once with the unread counts one at a time gives', async () => {
+    const fam = await newFamily('Castillo');
+    const stopper = await newFamily('Nakamura');
+    const stranger = '+15555550188';
+    const texts = [
+      ...Array.from({ length: 30 }, (_, i) => inboundParams(sid(0x500 + i), `Question ${i} about the fair`, fam.phone)),
+      ...[0, 1, 2].map(() => inboundParams(sid(0x540), 'Sent once, delivered three times', fam.phone)),
+      ...[0, 1, 2].map((i) => inboundParams(sid(0x550 + i), `Hello ${i}, who is this?`, stranger)),
+      inboundParams(sid(0x560), 'STOP', stopper.phone),
+    ];
+    const answers = await Promise.all(texts.map((p) => app.postWebhook('/webhooks/twilio/sms', p)));
+    expect(answers.map((r) => r.status)).toEqual(texts.map(() => 200));
+
+    const stored = await app.deps.db.select().from(messages).where(eq(messages.direction, 'inbound'));
+    for (const s of new Set(texts.map((p) => p.MessageSid))) expect(stored.filter((m) => m.providerSid === s)).toHaveLength(1);
+    const convOf = async (where: ReturnType<typeof eq>) => (await first(app.deps.db.select().from(conversations).where(where)))!;
+    const famConv = await convOf(eq(conversations.familyId, fam.familyId));
+    expect(famConv.unreadCount).toBe(31);
+    const latest = stored.filter((m) => m.conversationId === famConv.id).sort((a, b) => b.id - a.id)[0];
+    expect(famConv.lastMessageAt).toBe(latest.createdAt);
+    expect((await convOf(eq(conversations.unmatchedNumber, stranger))).unreadCount).toBe(3);
+    // STOP is answered by FamilyLine itself: kept in the thread, not unread, and the number opted out.
+    expect((await convOf(eq(conversations.familyId, stopper.familyId))).unreadCount).toBe(0);
+    expect(await app.deps.db.select().from(optOuts).where(eq(optOuts.phoneNumber, stopper.phone))).toHaveLength(1);
   });
 
   test('a bad or missing signature gets 403 and stores nothing', async () => {

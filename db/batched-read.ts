@@ -1,0 +1,48 @@
+import { sqliteConnectionOf } from './dialects/sqlite';
+import type { Db } from './types';
+
+const MAX_BATCH = 200;
+/** Reads of one kind in flight at once: what arrives meanwhile waits for the next, so bursts share a query. */
+const LANES = 2;
+const loaders = new WeakMap<Db, Map<string, unknown>>();
+
+/**
+ * Reads of one kind asked for in the same turn of the event loop, or while earlier ones are
+ * running, share one query (as DataLoader batches): a burst of webhooks looks up the families of
+ * many numbers in one round trip instead of one each. `readMany` answers each key, in order. A
+ * failed query fails each read of its batch.
+ */
+export function batchedRead<K, V>(db: Db, name: string, readMany: (db: Db, keys: K[]) => Promise<V[]>): (key: K) => Promise<V> {
+  let byName = loaders.get(db);
+  if (!byName) loaders.set(db, (byName = new Map()));
+  const known = byName.get(name) as ((key: K) => Promise<V>) | undefined;
+  if (known) return known;
+
+  const pending: { key: K; resolve: (v: V) => void; reject: (e: unknown) => void }[] = [];
+  let reading = 0;
+  const flush = async () => {
+    if (reading >= LANES) return;
+    reading++;
+    try {
+      while (pending.length) {
+        const batch = pending.splice(0, MAX_BATCH);
+        await readMany(db, batch.map((b) => b.key)).then(
+          (values) => batch.forEach((b, i) => b.resolve(values[i])),
+          (err: unknown) => batch.forEach((b) => b.reject(err)),
+        );
+      }
+    } finally {
+      reading--;
+    }
+  };
+  const load = (key: K): Promise<V> => {
+    // Inside an open SQLite transaction every other statement waits for it: read at once, alone.
+    if (sqliteConnectionOf(db)?.insideTransaction()) return readMany(db, [key]).then((v) => v[0]);
+    return new Promise<V>((resolve, reject) => {
+      pending.push({ key, resolve, reject });
+      if (reading < LANES) setImmediate(() => void flush());
+    });
+  };
+  byName.set(name, load);
+  return load;
+}
