@@ -151,6 +151,8 @@ export async function automatedCounts(db: Db, numbers: string[], sinceIso: strin
         gte(messages.createdAt, sinceIso),
         eq(messages.direction, 'outbound'),
         inArray(messages.kind, ['nudge', 'reminder']),
+        // An urgent reminder (a closure, a safety alert) is outside the budget (DESIGN.md).
+        eq(messages.urgent, false),
         ne(messages.status, 'blocked'),
       ),
     )

@@ -4,11 +4,12 @@ import { isoNow } from '../lib/clock';
 import { maskPhone } from '../lib/phone';
 import { whenWritable } from '../../db/client';
 import { attachProviderSid, claimForSend, getMessage, releaseClaim, updateUnsent } from '../../db/repositories/messages';
-import { reserveSendSlot } from './pacing';
+import { reserveSendSlot, takeBulkSlot } from './pacing';
 import { decideSend } from './policy';
 import { loadSendContext } from './send-context';
 import { applyCarrierAction, applyEarlyCallbacks, statusPatch } from './status-callback';
 import { publishLive } from './live';
+import { broadcastMayGo, noteBroadcastFailure } from '../reminders/guardrail';
 
 export type DeliverOutcome =
   | { kind: 'done'; status: string }
@@ -36,7 +37,8 @@ export const SEND_CLAIM_LEASE_MS = 5 * 60_000;
 export async function deliverMessage(
   deps: Deps,
   messageId: number,
-  opts: { paced: boolean; lastAttempt: boolean },
+  /** bulk: a broadcast's batch send, which only takes a free slot and never reserves ahead (pacing.ts). */
+  opts: { paced: boolean; lastAttempt: boolean; bulk?: boolean },
 ): Promise<DeliverOutcome> {
   const message = await getMessage(deps.db, messageId);
   if (!message || !SENDABLE.has(message.status)) return { kind: 'done', status: message?.status ?? 'missing' };
@@ -58,7 +60,12 @@ export async function deliverMessage(
     }
     return { kind: 'later', atMs: Date.now() + (decision.untilMs - now), paced: false };
   }
-  if (!opts.paced) {
+  if (message.broadcastId !== null && !(await broadcastMayGo(deps, message.broadcastId))) return { kind: 'done', status: message.status };
+  if (opts.bulk) {
+    const realNow = Date.now();
+    const free = await takeBulkSlot(deps.redis, deps.config.queuePrefix, ctx.sender.key, message.segments ?? 1, ctx.school?.mps ?? 1, realNow);
+    if (free !== null) return { kind: 'later', atMs: free, paced: true };
+  } else if (!opts.paced) {
     // Pacing is about real throughput, so it runs on the real clock, not the business clock.
     const realNow = Date.now();
     const slot = await reserveSendSlot(deps.redis, deps.config.queuePrefix, ctx.sender.key, message.segments ?? 1, ctx.school?.mps ?? 1, realNow);
@@ -92,6 +99,7 @@ export async function deliverMessage(
     }
     await applyCarrierAction(deps, err.action, message.toNumber, ctx.sender.key, err.code);
     deps.logger.warn(base, 'send failed permanently');
+    if (message.broadcastId !== null && err.code !== null) await noteBroadcastFailure(deps, message.broadcastId, err.code);
     publishLive(deps, { conversationId: message.conversationId, change: 'status' });
     return { kind: 'failed', code: err.code, message: err.message };
   }

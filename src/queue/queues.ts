@@ -8,6 +8,9 @@ import {
   spooledWebhookJobId,
   type InboundJob,
   type RosterImportJob,
+  type BroadcastJob,
+  fanoutJobId,
+  batchJobId,
   type SendJob,
   type SpooledWebhook,
 } from './names';
@@ -19,6 +22,7 @@ export interface Queues {
   tick: Queue;
   rosterImport: Queue<RosterImportJob>;
   nudges: Queue;
+  broadcast: Queue<BroadcastJob>;
   close(): Promise<void>;
 }
 
@@ -48,14 +52,22 @@ export function createQueues(connection: Redis, prefix: string): Queues {
   });
   // A tick that fails is not retried: the next minute's tick picks up where it stopped.
   const nudges = new Queue(QUEUE.nudges, { connection, prefix, defaultJobOptions: { removeOnComplete: true, removeOnFail: 100 } });
+  // A fan-out or batch that fails (the database was busy) is tried again; the tick's recovery
+  // gives a broadcast whose jobs were lost new ones (src/reminders/recover.ts).
+  const broadcast = new Queue<BroadcastJob>(QUEUE.broadcast, {
+    connection,
+    prefix,
+    defaultJobOptions: { ...keep, attempts: 8, backoff: { type: 'exponential', delay: 2000 } },
+  });
   return {
     send,
+    broadcast,
     inbound,
     tick,
     rosterImport,
     nudges,
     async close() {
-      await Promise.all([send.close(), inbound.close(), tick.close(), rosterImport.close(), nudges.close()]);
+      await Promise.all([send.close(), inbound.close(), tick.close(), rosterImport.close(), nudges.close(), broadcast.close()]);
     },
   };
 }
@@ -94,4 +106,12 @@ export async function spoolWebhook(queues: Queues, webhook: SpooledWebhook): Pro
 /** The job id is the import id: enqueueing one import twice runs it once. */
 export async function enqueueRosterImport(queues: Queues, importId: number): Promise<void> {
   await queues.rosterImport.add('roster-import', { importId }, { jobId: rosterImportJobId(importId) });
+}
+
+export async function enqueueFanout(queues: Queues, broadcastId: number, cursor: number, delayMs = 0): Promise<void> {
+  await queues.broadcast.add('fanout', { kind: 'fanout', broadcastId }, { jobId: fanoutJobId(broadcastId, cursor), delay: Math.max(0, delayMs) });
+}
+
+export async function enqueueBatch(queues: Queues, broadcastId: number, page: number, round: number, delayMs = 0): Promise<void> {
+  await queues.broadcast.add('batch', { kind: 'batch', broadcastId, page, round }, { jobId: batchJobId(broadcastId, page, round), delay: Math.max(0, delayMs) });
 }

@@ -1,0 +1,237 @@
+import { and, asc, desc, eq, exists, gt, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../client';
+import { transaction } from '../transaction';
+import { first } from '../query';
+import { dialectSql } from '../dialects/differences';
+import {
+  broadcastRecipients,
+  broadcasts,
+  conversations,
+  enrollments,
+  families,
+  guardians,
+  messages,
+  studentGuardians,
+  students,
+  type BroadcastStatus,
+} from '../schema';
+import type { NewMessage } from './messages';
+
+/** What bulk reminders (src/reminders) store and read while they are created and fanned out. */
+
+export type BroadcastRow = typeof broadcasts.$inferSelect;
+export type NewBroadcast = typeof broadcasts.$inferInsert;
+export type RecipientRow = typeof broadcastRecipients.$inferSelect;
+export type NewRecipient = Omit<typeof broadcastRecipients.$inferInsert, 'broadcastId' | 'page' | 'messageId' | 'createdAt'>;
+
+/** Which students a broadcast is about; the school's own, active ones only (checked in SQL). */
+export type StudentFilter = { type: 'school' } | { type: 'grades'; grades: string[] } | { type: 'classes'; ids: number[] } | { type: 'students'; ids: number[] };
+
+export async function insertBroadcast(db: Db, row: NewBroadcast): Promise<BroadcastRow> {
+  const [created] = await db.insert(broadcasts).values(row).returning();
+  return created;
+}
+
+export async function getBroadcast(db: Db, id: number): Promise<BroadcastRow | undefined> {
+  return first(db.select().from(broadcasts).where(eq(broadcasts.id, id)));
+}
+
+/** Newest first; `schoolIds` null means every school. Fetch limit + 1 to know whether more follow. */
+export async function listBroadcasts(db: Db, schoolIds: number[] | null, pageOpts: { limit: number; beforeId?: number }): Promise<BroadcastRow[]> {
+  if (schoolIds && !schoolIds.length) return [];
+  return db
+    .select()
+    .from(broadcasts)
+    .where(and(schoolIds ? inArray(broadcasts.schoolId, schoolIds) : undefined, pageOpts.beforeId ? lt(broadcasts.id, pageOpts.beforeId) : undefined))
+    .orderBy(desc(broadcasts.id))
+    .limit(pageOpts.limit + 1);
+}
+
+/** Broadcasts with work left, for the tick's recovery. */
+export async function activeBroadcasts(db: Db): Promise<BroadcastRow[]> {
+  return db.select().from(broadcasts).where(inArray(broadcasts.status, ['scheduled', 'sending'])).orderBy(asc(broadcasts.id));
+}
+
+/**
+ * Moves a broadcast from one of `from` to `to` in one conditional UPDATE, so two requests (or a
+ * request and the guardrail) never both win. Returns the row as changed, or null.
+ */
+export async function moveBroadcast(
+  db: Db,
+  id: number,
+  from: BroadcastStatus[],
+  patch: { status: BroadcastStatus; pausedReason?: BroadcastRow['pausedReason']; nextRound?: boolean },
+  at: string,
+): Promise<BroadcastRow | null> {
+  const row = await first(
+    db
+      .update(broadcasts)
+      .set({
+        status: patch.status,
+        pausedReason: patch.pausedReason ?? null,
+        ...(patch.nextRound ? { sendRound: sql`${broadcasts.sendRound} + 1` } : {}),
+        updatedAt: at,
+      })
+      .where(and(eq(broadcasts.id, id), inArray(broadcasts.status, from)))
+      .returning(),
+  );
+  return row ?? null;
+}
+
+function studentMatches(filter: StudentFilter): SQL | undefined {
+  switch (filter.type) {
+    case 'school':
+      return undefined;
+    case 'grades':
+      return inArray(students.grade, filter.grades);
+    case 'students':
+      return inArray(students.id, filter.ids);
+    case 'classes':
+      return exists(
+        dialectSql().queryBuilder.select({ one: sql`1` }).from(enrollments).where(and(eq(enrollments.studentId, students.id), inArray(enrollments.classId, filter.ids))),
+      );
+  }
+}
+
+/**
+ * One page of the school's active families in id order after `afterId` that have an active guardian
+ * linked to an active student of the school the filter picks (whether or not they may be contacted:
+ * a family behind a no-contact order is listed, and skipped with its reason).
+ */
+export async function audienceFamilies(db: Db, schoolId: number, filter: StudentFilter, afterId: number, limit: number) {
+  const linked = db
+    .select({ one: sql`1` })
+    .from(guardians)
+    .innerJoin(studentGuardians, eq(studentGuardians.guardianId, guardians.id))
+    .innerJoin(students, and(eq(students.id, studentGuardians.studentId), eq(students.active, true), eq(students.schoolId, schoolId)))
+    .where(and(eq(guardians.familyId, families.id), eq(guardians.active, true), studentMatches(filter)));
+  return db
+    .select({ id: families.id, language: families.language, pausedUntil: families.pausedUntil, timezone: families.timezone })
+    .from(families)
+    .where(and(eq(families.schoolId, schoolId), eq(families.active, true), gt(families.id, afterId), exists(linked)))
+    .orderBy(asc(families.id))
+    .limit(limit);
+}
+
+/** Every active guardian's link to each student the filter picks, in the given families. */
+export async function audienceLinks(db: Db, schoolId: number, filter: StudentFilter, familyIds: number[]) {
+  if (!familyIds.length) return [];
+  return db
+    .select({ studentId: students.id, guardianId: guardians.id, familyId: guardians.familyId, mayContact: studentGuardians.mayContact })
+    .from(guardians)
+    .innerJoin(studentGuardians, eq(studentGuardians.guardianId, guardians.id))
+    .innerJoin(students, and(eq(students.id, studentGuardians.studentId), eq(students.active, true), eq(students.schoolId, schoolId)))
+    .where(and(inArray(guardians.familyId, familyIds), eq(guardians.active, true), studentMatches(filter)))
+    .orderBy(asc(guardians.familyId), asc(guardians.id), asc(students.id));
+}
+
+export interface FanoutPage {
+  broadcastId: number;
+  schoolId: number;
+  /** The cursor this page starts from; the page is stored only while the broadcast still has it. */
+  fromCursor: number;
+  toCursor: number;
+  page: number;
+  last: boolean;
+  /** Each recipient, with the message to create for it (none for a skipped one). */
+  rows: { recipient: NewRecipient; message: Omit<NewMessage, 'conversationId'> | null }[];
+  at: string;
+}
+
+// Multi-row inserts stay far under either dialect's bound-parameter limit (~25 columns a row).
+const ROWS_PER_INSERT = 200;
+
+/**
+ * Stores one fan-out page in one transaction: the families' conversations (created when missing),
+ * their messages, the recipient rows and the broadcast's cursor. The cursor moves only from
+ * `fromCursor`, first, so a rerun of a page already stored (a fan-out job run again after a crash)
+ * stores nothing: false.
+ */
+export async function storeFanoutPage(db: Db, p: FanoutPage): Promise<boolean> {
+  return transaction(db, async (tx) => {
+    const moved = await tx
+      .update(broadcasts)
+      .set({ fanoutCursor: p.toCursor, pages: sql`${broadcasts.pages} + 1`, fanoutDone: p.last, updatedAt: p.at })
+      .where(and(eq(broadcasts.id, p.broadcastId), eq(broadcasts.fanoutCursor, p.fromCursor), eq(broadcasts.fanoutDone, false)))
+      .returning({ id: broadcasts.id });
+    if (!moved.length) return false;
+    const sending = p.rows.filter((r) => r.message);
+    const familyIds = [...new Set(sending.map((r) => r.recipient.familyId))];
+    const conversationOf = new Map<number, number>();
+    for (let i = 0; i < familyIds.length; i += ROWS_PER_INSERT) {
+      const part = familyIds.slice(i, i + ROWS_PER_INSERT);
+      await tx
+        .insert(conversations)
+        .values(part.map((familyId) => ({ schoolId: p.schoolId, familyId, createdAt: p.at, lastMessageAt: p.at })))
+        .onConflictDoNothing();
+      await tx.update(conversations).set({ lastMessageAt: p.at }).where(and(eq(conversations.schoolId, p.schoolId), inArray(conversations.familyId, part)));
+      const found = await tx
+        .select({ id: conversations.id, familyId: conversations.familyId })
+        .from(conversations)
+        .where(and(eq(conversations.schoolId, p.schoolId), inArray(conversations.familyId, part)));
+      for (const c of found) conversationOf.set(c.familyId!, c.id);
+    }
+    const messageIds: number[] = [];
+    for (let i = 0; i < sending.length; i += ROWS_PER_INSERT) {
+      const part = sending.slice(i, i + ROWS_PER_INSERT);
+      const ids = await tx
+        .insert(messages)
+        .values(part.map((r) => ({ ...r.message!, conversationId: conversationOf.get(r.recipient.familyId)!, broadcastId: p.broadcastId })))
+        .returning({ id: messages.id });
+      // Both dialects return a multi-row insert's rows in VALUES order.
+      messageIds.push(...ids.map((r) => r.id));
+    }
+    let next = 0;
+    const rows = p.rows.map((r) => ({
+      ...r.recipient,
+      broadcastId: p.broadcastId,
+      page: p.page,
+      messageId: r.message ? messageIds[next++] : null,
+      createdAt: p.at,
+    }));
+    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+      await tx.insert(broadcastRecipients).values(rows.slice(i, i + ROWS_PER_INSERT)).onConflictDoNothing();
+    }
+    return true;
+  });
+}
+
+/** A page's messages still waiting for their batch job, soonest due first. */
+export async function queuedOfPage(db: Db, broadcastId: number, page: number, limit: number): Promise<{ messageId: number; dueAt: string | null }[]> {
+  const rows = await db
+    .select({ messageId: broadcastRecipients.messageId, dueAt: broadcastRecipients.dueAt })
+    .from(broadcastRecipients)
+    .innerJoin(messages, eq(messages.id, broadcastRecipients.messageId))
+    .where(and(eq(broadcastRecipients.broadcastId, broadcastId), eq(broadcastRecipients.page, page), eq(messages.status, 'queued')))
+    .orderBy(asc(broadcastRecipients.dueAt), asc(broadcastRecipients.messageId))
+    .limit(limit);
+  return rows.map((r) => ({ messageId: r.messageId!, dueAt: r.dueAt }));
+}
+
+/** Pages that still have a queued message (a resume or a lost job gives each a new batch job). */
+export async function pagesWithQueued(db: Db, broadcastId: number): Promise<{ page: number; dueAt: string | null }[]> {
+  return db
+    .select({ page: broadcastRecipients.page, dueAt: sql<string | null>`min(${broadcastRecipients.dueAt})` })
+    .from(broadcastRecipients)
+    .innerJoin(messages, eq(messages.id, broadcastRecipients.messageId))
+    .where(and(eq(broadcastRecipients.broadcastId, broadcastId), eq(messages.status, 'queued')))
+    .groupBy(broadcastRecipients.page)
+    .orderBy(asc(broadcastRecipients.page));
+}
+
+/** The broadcast's messages held for their time (quiet hours), for a resume to put back in line. */
+export async function heldOfBroadcast(db: Db, broadcastId: number) {
+  return db
+    .select({ id: messages.id, sendRound: messages.sendRound, scheduledFor: messages.scheduledFor })
+    .from(messages)
+    .where(and(eq(messages.broadcastId, broadcastId), eq(messages.status, 'held')));
+}
+
+/** Cancel: every text still waiting (queued, held) ends 'canceled'; what was sent stays sent. */
+export async function cancelWaiting(db: Db, broadcastId: number, at: string): Promise<{ id: number; conversationId: number }[]> {
+  return db
+    .update(messages)
+    .set({ status: 'canceled', scheduledFor: null, updatedAt: at })
+    .where(and(eq(messages.broadcastId, broadcastId), inArray(messages.status, ['queued', 'held'])))
+    .returning({ id: messages.id, conversationId: messages.conversationId });
+}

@@ -1,0 +1,80 @@
+import type { Deps } from '../deps';
+import { AppError } from '../errors';
+import { isoNow } from '../lib/clock';
+import { cancelWaiting, getBroadcast, heldOfBroadcast, moveBroadcast, pagesWithQueued, type BroadcastRow } from '../../db/repositories/broadcasts';
+import { nextSendRound } from '../../db/repositories/messages';
+import { waitingCount } from '../../db/repositories/broadcast-reads';
+import type { BroadcastPauseReason } from '../../db/schema';
+import { enqueueBatch, enqueueSend } from '../queue/queues';
+import { publishBroadcastLive } from './live';
+import { forgetStatus } from './guardrail';
+
+/**
+ * Pause, resume and cancel. Each is one conditional UPDATE of the broadcast's status; the batch
+ * jobs and sends read that status (cached a second at most, guardrail.ts) before each text, so a
+ * change takes effect within seconds without reaching into the queue.
+ */
+
+/** Stops further texts; those waiting stay queued or held for a resume. Null when it was not running. */
+export async function pauseBroadcast(deps: Deps, id: number, reason: BroadcastPauseReason): Promise<BroadcastRow | null> {
+  const row = await moveBroadcast(deps.db, id, ['scheduled', 'sending'], { status: 'paused', pausedReason: reason }, isoNow(deps.clock));
+  if (row) changed(deps, id);
+  return row;
+}
+
+/**
+ * Back to sending: every page with queued texts gets a batch job of the new round, and each text
+ * held for quiet hours a send job of its own (its earlier one may have run and left it waiting).
+ */
+export async function resumeBroadcast(deps: Deps, id: number): Promise<BroadcastRow | null> {
+  const at = isoNow(deps.clock);
+  const row = await moveBroadcast(deps.db, id, ['paused'], { status: 'sending', nextRound: true }, at);
+  if (!row) return null;
+  changed(deps, id);
+  await requeuePages(deps, row);
+  const now = deps.clock.now();
+  for (const m of await heldOfBroadcast(deps.db, id)) {
+    const round = await nextSendRound(deps.db, m.id, m.sendRound, at);
+    if (round !== null) await enqueueSend(deps.queues, m.id, m.scheduledFor ? Date.parse(m.scheduledFor) - now : 0, round);
+  }
+  return row;
+}
+
+/** A batch job for every page that still has queued texts, delayed to its first due text. */
+export async function requeuePages(deps: Deps, row: BroadcastRow): Promise<void> {
+  const now = deps.clock.now();
+  for (const p of await pagesWithQueued(deps.db, row.id)) {
+    await enqueueBatch(deps.queues, row.id, p.page, row.sendRound, p.dueAt ? Date.parse(p.dueAt) - now : 0);
+  }
+}
+
+/** Ends it: what was sent stays sent, everything still waiting becomes 'canceled'. */
+export async function cancelBroadcast(deps: Deps, id: number): Promise<BroadcastRow | null> {
+  const row = await moveBroadcast(deps.db, id, ['scheduled', 'sending', 'paused'], { status: 'canceled' }, isoNow(deps.clock));
+  if (!row) return null;
+  forgetStatus(id);
+  // A text a send claimed just before this stays with that send; the rest never leave.
+  const canceled = await cancelWaiting(deps.db, id, isoNow(deps.clock));
+  deps.logger.info({ broadcastId: id, canceled: canceled.length }, 'broadcast canceled');
+  changed(deps, id);
+  return row;
+}
+
+/** 'done' once the fan-out has finished and no text is left waiting or being handed over. */
+export async function settleBroadcast(deps: Deps, id: number): Promise<void> {
+  const row = await getBroadcast(deps.db, id);
+  if (!row || row.status !== 'sending' || !row.fanoutDone) return;
+  if ((await waitingCount(deps.db, id)) > 0) return;
+  if (await moveBroadcast(deps.db, id, ['sending'], { status: 'done' }, isoNow(deps.clock))) changed(deps, id);
+}
+
+/** Answers for the API: a control that does not apply to the broadcast's status is a 409. */
+export function mustHaveMoved(row: BroadcastRow | null, action: string): BroadcastRow {
+  if (!row) throw new AppError(409, 'conflict', `The broadcast cannot ${action} in its current status`);
+  return row;
+}
+
+function changed(deps: Deps, id: number): void {
+  forgetStatus(id);
+  publishBroadcastLive(deps, id);
+}
