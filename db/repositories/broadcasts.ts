@@ -6,6 +6,7 @@ import { dialectSql } from '../dialects/differences';
 import {
   broadcastRecipients,
   broadcasts,
+  classes,
   conversations,
   enrollments,
   families,
@@ -196,35 +197,42 @@ export async function storeFanoutPage(db: Db, p: FanoutPage): Promise<boolean> {
   });
 }
 
-/** A page's messages still waiting for their batch job, soonest due first. */
-export async function queuedOfPage(db: Db, broadcastId: number, page: number, limit: number): Promise<{ messageId: number; dueAt: string | null }[]> {
-  const rows = await db
-    .select({ messageId: broadcastRecipients.messageId, dueAt: broadcastRecipients.dueAt })
-    .from(broadcastRecipients)
-    .innerJoin(messages, eq(messages.id, broadcastRecipients.messageId))
-    .where(and(eq(broadcastRecipients.broadcastId, broadcastId), eq(broadcastRecipients.page, page), eq(messages.status, 'queued')))
-    .orderBy(asc(broadcastRecipients.dueAt), asc(broadcastRecipients.messageId))
-    .limit(limit);
-  return rows.map((r) => ({ messageId: r.messageId!, dueAt: r.dueAt }));
+export interface QueuedText {
+  messageId: number;
+  /** When it may leave: its due time, or for one held by quiet hours the window's opening. */
+  dueAt: string | null;
+  sendRound: number;
+  attempts: number;
 }
 
-/** Pages that still have a queued message (a resume or a lost job gives each a new batch job). */
-export async function pagesWithQueued(db: Db, broadcastId: number): Promise<{ page: number; dueAt: string | null }[]> {
-  return db
-    .select({ page: broadcastRecipients.page, dueAt: sql<string | null>`min(${broadcastRecipients.dueAt})` })
+/**
+ * When a waiting text may leave: a queued one at its due time, a held one (quiet hours, a paused
+ * family) when its hold ends. Held texts stay with their page's batch job rather than getting a
+ * send job each: at 08:00 thousands of them would each reserve a paced slot ahead of any reply.
+ */
+const waitsUntil = sql<string | null>`case when ${messages.status} = 'held' then ${messages.scheduledFor} else ${broadcastRecipients.dueAt} end`;
+
+/** A page's texts still waiting for their batch job (queued or held), soonest first. */
+export async function waitingOfPage(db: Db, broadcastId: number, page: number, limit: number): Promise<QueuedText[]> {
+  const rows = await db
+    .select({ messageId: messages.id, dueAt: waitsUntil, sendRound: messages.sendRound, attempts: messages.attempts })
     .from(broadcastRecipients)
     .innerJoin(messages, eq(messages.id, broadcastRecipients.messageId))
-    .where(and(eq(broadcastRecipients.broadcastId, broadcastId), eq(messages.status, 'queued')))
+    .where(and(eq(broadcastRecipients.broadcastId, broadcastId), eq(broadcastRecipients.page, page), inArray(messages.status, ['queued', 'held'])))
+    .orderBy(waitsUntil, asc(messages.id))
+    .limit(limit);
+  return rows;
+}
+
+/** Pages that still have a waiting text, with the soonest it may leave (a resume or a lost job gives each a new batch job). */
+export async function pagesWithWaiting(db: Db, broadcastId: number): Promise<{ page: number; dueAt: string | null }[]> {
+  return db
+    .select({ page: broadcastRecipients.page, dueAt: sql<string | null>`min(${waitsUntil})` })
+    .from(broadcastRecipients)
+    .innerJoin(messages, eq(messages.id, broadcastRecipients.messageId))
+    .where(and(eq(broadcastRecipients.broadcastId, broadcastId), inArray(messages.status, ['queued', 'held'])))
     .groupBy(broadcastRecipients.page)
     .orderBy(asc(broadcastRecipients.page));
-}
-
-/** The broadcast's messages held for their time (quiet hours), for a resume to put back in line. */
-export async function heldOfBroadcast(db: Db, broadcastId: number) {
-  return db
-    .select({ id: messages.id, sendRound: messages.sendRound, scheduledFor: messages.scheduledFor })
-    .from(messages)
-    .where(and(eq(messages.broadcastId, broadcastId), eq(messages.status, 'held')));
 }
 
 /** Cancel: every text still waiting (queued, held) ends 'canceled'; what was sent stays sent. */
@@ -234,4 +242,20 @@ export async function cancelWaiting(db: Db, broadcastId: number, at: string): Pr
     .set({ status: 'canceled', scheduledFor: null, updatedAt: at })
     .where(and(eq(messages.broadcastId, broadcastId), inArray(messages.status, ['queued', 'held'])))
     .returning({ id: messages.id, conversationId: messages.conversationId });
+}
+
+/** Which of these ids are the school's classes (any, active or not: a list names what exists). */
+export async function classIdsOfSchool(db: Db, schoolId: number, ids: number[]): Promise<Set<number>> {
+  const rows = await db.select({ id: classes.id }).from(classes).where(and(eq(classes.schoolId, schoolId), inArray(classes.id, ids)));
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Which of these ids are the school's students. */
+export async function studentIdsOfSchool(db: Db, schoolId: number, ids: number[]): Promise<Set<number>> {
+  const found = new Set<number>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db.select({ id: students.id }).from(students).where(and(eq(students.schoolId, schoolId), inArray(students.id, ids.slice(i, i + 500))));
+    for (const r of rows) found.add(r.id);
+  }
+  return found;
 }

@@ -14,7 +14,7 @@ import { broadcastMayGo, noteBroadcastFailure } from '../reminders/guardrail';
 export type DeliverOutcome =
   | { kind: 'done'; status: string }
   /** Try again at `atMs` (real time): held for quiet hours, or waiting for its paced slot. */
-  | { kind: 'later'; atMs: number; paced: boolean }
+  | { kind: 'later'; atMs: number; paced: boolean; bulkWait?: boolean }
   | { kind: 'failed'; code: number | null; message: string };
 
 const SENDABLE = new Set(['queued', 'held']);
@@ -61,10 +61,12 @@ export async function deliverMessage(
     return { kind: 'later', atMs: Date.now() + (decision.untilMs - now), paced: false };
   }
   if (message.broadcastId !== null && !(await broadcastMayGo(deps, message.broadcastId))) return { kind: 'done', status: message.status };
-  if (opts.bulk) {
+  // A broadcast's text is bulk work wherever it is sent from (its batch, a carrier retry's send job).
+  if (opts.bulk || message.broadcastId !== null) {
     const realNow = Date.now();
     const free = await takeBulkSlot(deps.redis, deps.config.queuePrefix, ctx.sender.key, message.segments ?? 1, ctx.school?.mps ?? 1, realNow);
-    if (free !== null) return { kind: 'later', atMs: free, paced: true };
+    // Nothing was reserved, so `paced` stays false: the next try must take a slot again.
+    if (free !== null) return { kind: 'later', atMs: free, paced: false, bulkWait: true };
   } else if (!opts.paced) {
     // Pacing is about real throughput, so it runs on the real clock, not the business clock.
     const realNow = Date.now();

@@ -1,11 +1,10 @@
 import type { Deps } from '../deps';
 import { AppError } from '../errors';
 import { isoNow } from '../lib/clock';
-import { cancelWaiting, getBroadcast, heldOfBroadcast, moveBroadcast, pagesWithQueued, type BroadcastRow } from '../../db/repositories/broadcasts';
-import { nextSendRound } from '../../db/repositories/messages';
+import { cancelWaiting, getBroadcast, moveBroadcast, pagesWithWaiting, type BroadcastRow } from '../../db/repositories/broadcasts';
 import { waitingCount } from '../../db/repositories/broadcast-reads';
 import type { BroadcastPauseReason } from '../../db/schema';
-import { enqueueBatch, enqueueSend } from '../queue/queues';
+import { enqueueBatch } from '../queue/queues';
 import { publishBroadcastLive } from './live';
 import { forgetStatus } from './guardrail';
 
@@ -22,28 +21,20 @@ export async function pauseBroadcast(deps: Deps, id: number, reason: BroadcastPa
   return row;
 }
 
-/**
- * Back to sending: every page with queued texts gets a batch job of the new round, and each text
- * held for quiet hours a send job of its own (its earlier one may have run and left it waiting).
- */
+/** Back to sending: every page with waiting texts gets a batch job of the new round. */
 export async function resumeBroadcast(deps: Deps, id: number): Promise<BroadcastRow | null> {
   const at = isoNow(deps.clock);
   const row = await moveBroadcast(deps.db, id, ['paused'], { status: 'sending', nextRound: true }, at);
   if (!row) return null;
   changed(deps, id);
   await requeuePages(deps, row);
-  const now = deps.clock.now();
-  for (const m of await heldOfBroadcast(deps.db, id)) {
-    const round = await nextSendRound(deps.db, m.id, m.sendRound, at);
-    if (round !== null) await enqueueSend(deps.queues, m.id, m.scheduledFor ? Date.parse(m.scheduledFor) - now : 0, round);
-  }
   return row;
 }
 
-/** A batch job for every page that still has queued texts, delayed to its first due text. */
+/** A batch job for every page that still has waiting texts, delayed to its first due one (an existing job of the round is kept). */
 export async function requeuePages(deps: Deps, row: BroadcastRow): Promise<void> {
   const now = deps.clock.now();
-  for (const p of await pagesWithQueued(deps.db, row.id)) {
+  for (const p of await pagesWithWaiting(deps.db, row.id)) {
     await enqueueBatch(deps.queues, row.id, p.page, row.sendRound, p.dueAt ? Date.parse(p.dueAt) - now : 0);
   }
 }

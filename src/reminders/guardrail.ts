@@ -57,21 +57,26 @@ async function textCreator(deps: Deps, broadcastId: number): Promise<void> {
  * Whether a broadcast's texts may leave now. Read at most once a second per broadcast and process:
  * a batch of thousands asks per text, and a pause or cancel takes effect within that second.
  */
-const cache = new Map<number, { status: string; until: number }>();
+export interface BroadcastState {
+  status: string;
+  sendRound: number;
+}
+const cache = new Map<number, { state: BroadcastState | null; until: number }>();
 const CACHE_MS = 1000;
 
-export async function broadcastStatus(deps: Pick<Deps, 'db'>, broadcastId: number): Promise<string> {
+export async function broadcastState(deps: Pick<Deps, 'db'>, broadcastId: number): Promise<BroadcastState | null> {
   const hit = cache.get(broadcastId);
   const now = Date.now();
-  if (hit && hit.until > now) return hit.status;
-  const status = (await getBroadcast(deps.db, broadcastId))?.status ?? 'canceled';
-  cache.set(broadcastId, { status, until: now + CACHE_MS });
+  if (hit && hit.until > now) return hit.state;
+  const row = await getBroadcast(deps.db, broadcastId);
+  const state = row ? { status: row.status, sendRound: row.sendRound } : null;
+  cache.set(broadcastId, { state, until: now + CACHE_MS });
   if (cache.size > 1000) for (const [id, v] of cache) if (v.until <= now) cache.delete(id);
-  return status;
+  return state;
 }
 
 export async function broadcastMayGo(deps: Pick<Deps, 'db'>, broadcastId: number): Promise<boolean> {
-  const status = await broadcastStatus(deps, broadcastId);
+  const status = (await broadcastState(deps, broadcastId))?.status;
   return status === 'sending' || status === 'scheduled';
 }
 

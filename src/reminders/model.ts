@@ -39,8 +39,7 @@ export interface BroadcastPreview {
   families: number;
   recipients: number;
   languages: LanguagePreview[];
-  segments: number;
-  /** Segments in all, Twilio's billing unit. */
+  /** Segments in all (Twilio bills each): the languages' costs added up. */
   cost: number;
   /** Families whose language has no text and so get English: one warning per language. */
   fallbacks: { language: string; families: number; warning: string }[];
