@@ -146,14 +146,23 @@ const ROWS_PER_INSERT = 200;
  * Stores one fan-out page in one transaction: the families' conversations (created when missing),
  * their messages, the recipient rows and the broadcast's cursor. The cursor moves only from
  * `fromCursor`, first, so a rerun of a page already stored (a fan-out job run again after a crash)
- * stores nothing: false.
+ * stores nothing: false. The same UPDATE takes the broadcast's row lock, so a cancel and a page
+ * never pass each other unseen.
  */
 export async function storeFanoutPage(db: Db, p: FanoutPage): Promise<boolean> {
   return transaction(db, async (tx) => {
     const moved = await tx
       .update(broadcasts)
       .set({ fanoutCursor: p.toCursor, pages: sql`${broadcasts.pages} + 1`, fanoutDone: p.last, updatedAt: p.at })
-      .where(and(eq(broadcasts.id, p.broadcastId), eq(broadcasts.fanoutCursor, p.fromCursor), eq(broadcasts.fanoutDone, false)))
+      .where(
+        and(
+          eq(broadcasts.id, p.broadcastId),
+          eq(broadcasts.fanoutCursor, p.fromCursor),
+          eq(broadcasts.fanoutDone, false),
+          // A cancel that committed first stops the page; one that follows it cancels the page's texts too.
+          inArray(broadcasts.status, ['scheduled', 'sending', 'paused']),
+        ),
+      )
       .returning({ id: broadcasts.id });
     if (!moved.length) return false;
     const sending = p.rows.filter((r) => r.message);

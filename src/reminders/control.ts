@@ -51,12 +51,15 @@ export async function cancelBroadcast(deps: Deps, id: number): Promise<Broadcast
   return row;
 }
 
-/** 'done' once the fan-out has finished and no text is left waiting or being handed over. */
+/**
+ * 'done' once the fan-out has finished and no text is left waiting or being handed over (from
+ * 'scheduled' too: an audience whose every family was skipped has nothing to wait for).
+ */
 export async function settleBroadcast(deps: Deps, id: number): Promise<void> {
   const row = await getBroadcast(deps.db, id);
-  if (!row || row.status !== 'sending' || !row.fanoutDone) return;
+  if (!row || (row.status !== 'sending' && row.status !== 'scheduled') || !row.fanoutDone) return;
   if ((await waitingCount(deps.db, id)) > 0) return;
-  if (await moveBroadcast(deps.db, id, ['sending'], { status: 'done' }, isoNow(deps.clock))) changed(deps, id);
+  if (await moveBroadcast(deps.db, id, ['scheduled', 'sending'], { status: 'done' }, isoNow(deps.clock))) changed(deps, id);
 }
 
 /** Answers for the API: a control that does not apply to the broadcast's status is a 409. */

@@ -12,6 +12,7 @@ import { enqueueBatch, enqueueFanout } from '../queue/queues';
 import { pageRecipients, type AudienceRow, type PageFamily } from './audience';
 import { dueAt } from './schedule';
 import { publishBroadcastLive } from './live';
+import { settleBroadcast } from './control';
 import type { AudienceSpec } from './model';
 
 /**
@@ -107,6 +108,7 @@ export async function runFanout(deps: Deps, broadcastId: number): Promise<void> 
   const dues = stored.filter((s) => s.message).map((s) => Date.parse(s.recipient.dueAt!));
   if (dues.length) await enqueueBatch(deps.queues, broadcastId, page, b.sendRound, Math.min(...dues) - nowMs);
   if (!last) await enqueueFanout(deps.queues, broadcastId, toCursor);
+  else await settleBroadcast(deps, broadcastId);
   deps.logger.info({ broadcastId, page, families: families.length, texts: dues.length }, 'broadcast page fanned out');
   publishBroadcastLive(deps, broadcastId);
 }

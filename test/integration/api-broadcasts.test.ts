@@ -184,7 +184,7 @@ test('a broadcast goes out once per number in each family language, ends done, a
 });
 
 test('only the school\'s admins and the district may broadcast or see broadcasts; others get 403 or 404', async () => {
-  const created = await api(app, tokens.district, 'POST', '/broadcasts', body({ audience: { type: 'students', ids: [ids.sam] }, sendAt: '2026-11-25T15:00:00Z' }));
+  const created = await api(app, tokens.district, 'POST', '/broadcasts', body({ audience: { type: 'students', ids: [ids.mateo] }, sendAt: '2026-11-25T15:00:00Z' }));
   expect(created.status).toBe(201);
   const id = created.body.id;
   expect((await api(app, tokens.teacher, 'POST', '/broadcasts', body())).status).toBe(403);

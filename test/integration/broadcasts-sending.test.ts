@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull } from 'drizzle-orm';
+import { and, eq, isNotNull } from 'drizzle-orm';
 import { runTick, startTestApp, waitFor, type TestApp } from '../helpers/app';
 import { TestClock } from '../helpers/clock';
 import { seedFamily, seedSchool } from '../helpers/seed';
@@ -6,6 +6,7 @@ import { api, seedManyFamilies, simInbox } from '../helpers/broadcasts';
 import { broadcastRecipients, families, messages, staff } from '../../db/schema';
 import { addStaffWithToken } from '../../src/staff/accounts';
 import { FANOUT_PAGE } from '../../src/reminders/fan-out';
+import { reserveSendSlot, takeBulkSlot } from '../../src/messaging/pacing';
 
 /**
  * Bulk reminders on their way out: the time they leave (an instant, each family's local HH:MM,
@@ -214,4 +215,76 @@ test('past 2% carrier-filtered texts among the last 200 the broadcast pauses its
   const report = (await api(app, admin.token, 'GET', `/broadcasts/${id}/report`)).body;
   expect(report.rows.filter((r: any) => r.errorCode === 30007).map((r: any) => r.meaning)).toContain('carrier filtered the message');
   expect((await api(app, admin.token, 'POST', `/broadcasts/${id}/cancel`)).body.status).toBe('canceled');
+});
+
+test('pacing on the real Redis: a bulk send takes only a free slot, a reply reserves the next one ahead of any bulk backlog', async () => {
+  const { redis } = app.deps;
+  const prefix = app.config.queuePrefix;
+  const key = '+15555550199';
+  const t0 = Date.now();
+  expect(await takeBulkSlot(redis, prefix, key, 1, 2, t0)).toBeNull(); // free: taken; the next slot is at t0 + 500
+  expect(await takeBulkSlot(redis, prefix, key, 1, 2, t0 + 100)).toBe(t0 + 500);
+  expect(await reserveSendSlot(redis, prefix, key, 1, 2, t0 + 100)).toBe(t0 + 500); // a reply goes next...
+  expect(await takeBulkSlot(redis, prefix, key, 1, 2, t0 + 500)).toBe(t0 + 1000); // ...and the bulk waits behind it
+  expect(await takeBulkSlot(redis, prefix, key, 2, 2, t0 + 1000)).toBeNull(); // two segments cost two slots
+  expect(await takeBulkSlot(redis, prefix, key, 1, 2, t0 + 1500)).toBe(t0 + 2000);
+  expect(await takeBulkSlot(redis, prefix, '+15555550198', 1, 2, t0 + 1500)).toBeNull(); // another sender has its own
+  expect(await takeBulkSlot(redis, prefix, key, 1, 0, t0 + 1500)).toBeNull(); // mps 0: pacing off
+});
+
+test('one school\'s paced backlog does not hold up another school\'s broadcast', async () => {
+  clock.set('2026-11-18T15:00:00Z');
+  const slow = await seedSchool(app.deps.db, { name: 'Slow Sender School', from: '+15555550195', mps: 1 });
+  const quick = await seedSchool(app.deps.db, { name: 'Other Sender School', from: '+15555550196', mps: 1 });
+  for (let i = 0; i < 15; i++) await family(slow.id);
+  const q = [await family(quick.id), await family(quick.id)];
+  const slowId = await create(slow.id);
+  await waitFor(async () => (await sentCount(slowId)) >= 1, 20_000);
+  const quickId = await create(quick.id);
+  await waitFor(async () => (await view(quickId)).status === 'done', 20_000);
+  for (const f of q) expect(await simInbox(app, f.phone)).toHaveLength(1);
+  expect((await view(slowId)).counts.queued).toBeGreaterThan(5);
+  await api(app, district, 'POST', `/broadcasts/${slowId}/cancel`);
+  await batchesIdle(slowId);
+});
+
+test('jobs lost with Redis are given back by the tick from the database: the fan-out from its cursor, each page\'s batch', async () => {
+  clock.set('2026-11-18T15:00:00Z');
+  const school = await seedSchool(app.deps.db, { name: 'Lost Jobs School' });
+  const fams = [await family(school.id), await family(school.id), await family(school.id)];
+  const queue = app.deps.queues.broadcast;
+  await queue.pause();
+  let id = 0;
+  try {
+    id = await create(school.id);
+    await queue.obliterate({ force: true }); // the fan-out job is gone before any worker took it
+  } finally {
+    await queue.resume();
+  }
+  await runTick(app);
+  await fannedOut(id);
+  await waitFor(async () => (await view(id)).status === 'done');
+  for (const f of fams) expect(await simInbox(app, f.phone)).toHaveLength(1);
+
+  const later = await create(school.id, { sendAt: '2026-11-18T18:00:00Z' });
+  await fannedOut(later);
+  for (const job of await queue.getDelayed()) if (job.data.broadcastId === later) await job.remove(); // its batch job is lost
+  clock.set('2026-11-18T18:00:00Z');
+  await runTick(app);
+  await waitFor(async () => (await view(later)).status === 'done');
+  for (const f of fams) expect(await simInbox(app, f.phone)).toHaveLength(2);
+});
+
+test('an audience everyone of which is skipped ends done at once, with the reasons', async () => {
+  clock.set('2026-11-18T15:00:00Z');
+  const school = await seedSchool(app.deps.db, { name: 'All Paused School' });
+  const f = await family(school.id);
+  await app.deps.db.update(families).set({ pausedUntil: '2026-12-24T00:00:00.000Z' }).where(eq(families.id, f.id));
+  const id = await create(school.id);
+  const done = await waitFor(async () => {
+    const v = await view(id);
+    return v.status === 'done' ? v : null;
+  });
+  expect(done.counts).toMatchObject({ skipped: 1, total: 1 });
+  expect((await api(app, district, 'GET', `/broadcasts/${id}/report`)).body.rows).toEqual([expect.objectContaining({ familyId: f.id, status: 'skipped', reason: 'paused' })]);
 });
