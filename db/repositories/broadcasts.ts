@@ -1,19 +1,12 @@
-import { and, asc, desc, eq, exists, gt, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { transaction } from '../transaction';
 import { first } from '../query';
-import { dialectSql } from '../dialects/differences';
 import {
   broadcastRecipients,
   broadcasts,
-  classes,
   conversations,
-  enrollments,
-  families,
-  guardians,
   messages,
-  studentGuardians,
-  students,
   type BroadcastStatus,
 } from '../schema';
 import type { NewMessage } from './messages';
@@ -23,10 +16,8 @@ import type { NewMessage } from './messages';
 export type BroadcastRow = typeof broadcasts.$inferSelect;
 export type NewBroadcast = typeof broadcasts.$inferInsert;
 export type RecipientRow = typeof broadcastRecipients.$inferSelect;
+export type { StudentFilter } from './broadcast-audience';
 export type NewRecipient = Omit<typeof broadcastRecipients.$inferInsert, 'broadcastId' | 'page' | 'messageId' | 'createdAt'>;
-
-/** Which students a broadcast is about; the school's own, active ones only (checked in SQL). */
-export type StudentFilter = { type: 'school' } | { type: 'grades'; grades: string[] } | { type: 'classes'; ids: number[] } | { type: 'students'; ids: number[] };
 
 export async function insertBroadcast(db: Db, row: NewBroadcast): Promise<BroadcastRow> {
   const [created] = await db.insert(broadcasts).values(row).returning();
@@ -77,53 +68,6 @@ export async function moveBroadcast(
       .returning(),
   );
   return row ?? null;
-}
-
-function studentMatches(filter: StudentFilter): SQL | undefined {
-  switch (filter.type) {
-    case 'school':
-      return undefined;
-    case 'grades':
-      return inArray(students.grade, filter.grades);
-    case 'students':
-      return inArray(students.id, filter.ids);
-    case 'classes':
-      return exists(
-        dialectSql().queryBuilder.select({ one: sql`1` }).from(enrollments).where(and(eq(enrollments.studentId, students.id), inArray(enrollments.classId, filter.ids))),
-      );
-  }
-}
-
-/**
- * One page of the school's active families in id order after `afterId` that have an active guardian
- * linked to an active student of the school the filter picks (whether or not they may be contacted:
- * a family behind a no-contact order is listed, and skipped with its reason).
- */
-export async function audienceFamilies(db: Db, schoolId: number, filter: StudentFilter, afterId: number, limit: number) {
-  const linked = db
-    .select({ one: sql`1` })
-    .from(guardians)
-    .innerJoin(studentGuardians, eq(studentGuardians.guardianId, guardians.id))
-    .innerJoin(students, and(eq(students.id, studentGuardians.studentId), eq(students.active, true), eq(students.schoolId, schoolId)))
-    .where(and(eq(guardians.familyId, families.id), eq(guardians.active, true), studentMatches(filter)));
-  return db
-    .select({ id: families.id, language: families.language, pausedUntil: families.pausedUntil, timezone: families.timezone })
-    .from(families)
-    .where(and(eq(families.schoolId, schoolId), eq(families.active, true), gt(families.id, afterId), exists(linked)))
-    .orderBy(asc(families.id))
-    .limit(limit);
-}
-
-/** Every active guardian's link to each student the filter picks, in the given families. */
-export async function audienceLinks(db: Db, schoolId: number, filter: StudentFilter, familyIds: number[]) {
-  if (!familyIds.length) return [];
-  return db
-    .select({ studentId: students.id, guardianId: guardians.id, familyId: guardians.familyId, mayContact: studentGuardians.mayContact })
-    .from(guardians)
-    .innerJoin(studentGuardians, eq(studentGuardians.guardianId, guardians.id))
-    .innerJoin(students, and(eq(students.id, studentGuardians.studentId), eq(students.active, true), eq(students.schoolId, schoolId)))
-    .where(and(inArray(guardians.familyId, familyIds), eq(guardians.active, true), studentMatches(filter)))
-    .orderBy(asc(guardians.familyId), asc(guardians.id), asc(students.id));
 }
 
 export interface FanoutPage {
@@ -253,18 +197,3 @@ export async function cancelWaiting(db: Db, broadcastId: number, at: string): Pr
     .returning({ id: messages.id, conversationId: messages.conversationId });
 }
 
-/** Which of these ids are the school's classes (any, active or not: a list names what exists). */
-export async function classIdsOfSchool(db: Db, schoolId: number, ids: number[]): Promise<Set<number>> {
-  const rows = await db.select({ id: classes.id }).from(classes).where(and(eq(classes.schoolId, schoolId), inArray(classes.id, ids)));
-  return new Set(rows.map((r) => r.id));
-}
-
-/** Which of these ids are the school's students. */
-export async function studentIdsOfSchool(db: Db, schoolId: number, ids: number[]): Promise<Set<number>> {
-  const found = new Set<number>();
-  for (let i = 0; i < ids.length; i += 500) {
-    const rows = await db.select({ id: students.id }).from(students).where(and(eq(students.schoolId, schoolId), inArray(students.id, ids.slice(i, i + 500))));
-    for (const r of rows) found.add(r.id);
-  }
-  return found;
-}

@@ -1,7 +1,8 @@
 import type { Deps } from '../deps';
 import { AppError } from '../errors';
 import { isoNow } from '../lib/clock';
-import { classIdsOfSchool, getBroadcast, insertBroadcast, listBroadcasts, studentIdsOfSchool, type BroadcastRow } from '../../db/repositories/broadcasts';
+import { getBroadcast, insertBroadcast, listBroadcasts, type BroadcastRow } from '../../db/repositories/broadcasts';
+import { classIdsOfSchool, studentIdsOfSchool } from '../../db/repositories/broadcast-audience';
 import { broadcastCounts } from '../../db/repositories/broadcast-reads';
 import { getSchool } from '../staff/schools';
 import { may, requireThat, visibilityFor, type StaffPrincipal } from '../staff/scope';
@@ -72,6 +73,14 @@ export async function findBroadcast(deps: Pick<Deps, 'db'>, who: StaffPrincipal,
   if (!row || (vis.schoolIds !== null && !vis.schoolIds.includes(row.schoolId))) throw AppError.notFound(`Broadcast ${id}`);
   requireThat(may.broadcast(who, row.schoolId), 'Only a school admin of this school or a district admin may see its broadcasts');
   return row;
+}
+
+/** Whether the caller may see the broadcast at all (the console's live events ask, per page). */
+export async function canSeeBroadcast(deps: Pick<Deps, 'db'>, who: StaffPrincipal, id: number): Promise<boolean> {
+  if (who.role === 'teacher') return false;
+  const row = await getBroadcast(deps.db, id);
+  const vis = await visibilityFor(deps.db, who);
+  return Boolean(row) && (vis.schoolIds === null || vis.schoolIds.includes(row!.schoolId)) && may.broadcast(who, row!.schoolId);
 }
 
 export async function getBroadcastView(deps: Pick<Deps, 'db'>, who: StaffPrincipal, id: number): Promise<BroadcastView> {

@@ -1,6 +1,7 @@
 import type { Deps } from '../deps';
 import { isoNow } from '../lib/clock';
-import { audienceFamilies, audienceLinks, getBroadcast, storeFanoutPage, type BroadcastRow, type NewRecipient, type StudentFilter } from '../../db/repositories/broadcasts';
+import { getBroadcast, storeFanoutPage, type BroadcastRow, type NewRecipient } from '../../db/repositories/broadcasts';
+import { audienceFamilies, audienceLinks, type StudentFilter } from '../../db/repositories/broadcast-audience';
 import { optedOutNumbers, phonesOfGuardians } from '../../db/repositories/update-audience';
 import { getSchool, type SchoolRow } from '../../db/repositories/routing';
 import type { NewMessage } from '../../db/repositories/messages';

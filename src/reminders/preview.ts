@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Deps } from '../deps';
-import { audienceFamilies } from '../../db/repositories/broadcasts';
+import { audienceFamilies } from '../../db/repositories/broadcast-audience';
 import type { SkipReason } from '../../db/schema';
 import { segmentInfo } from '../i18n/segments';
 import { getLanguage } from '../i18n/languages';

@@ -5,6 +5,7 @@ import { enroll, seedClass, seedFamily, seedSchool } from '../helpers/seed';
 import { api, simInbox } from '../helpers/broadcasts';
 import { conversations, families, messages, optOuts, phones } from '../../db/schema';
 import { addStaffWithToken } from '../../src/staff/accounts';
+import { ConsoleClient } from '../helpers/console';
 
 /**
  * Bulk reminders through the API on a real database, Redis and the simulator: who an audience
@@ -33,6 +34,7 @@ const P = {
 const ids: Record<string, number> = {};
 let classId: number;
 
+const PASSWORD = 'juniper-office-2026-long';
 const EN = 'School is closed on Friday for a teacher workday. Reply 1 if you need childcare.';
 const ES = 'La escuela está cerrada el viernes por una jornada de maestros. Responda 1 si necesita cuidado.';
 
@@ -44,7 +46,7 @@ beforeAll(async () => {
   const other = await seedSchool(db, { name: 'Alder Middle School' });
   schoolId = school.id;
   const at = new Date(clock.now()).toISOString();
-  const admin = await addStaffWithToken(db, { email: 'office@bcast.test', role: 'school_admin', schoolId: school.id }, at);
+  const admin = await addStaffWithToken(db, { email: 'office@bcast.test', role: 'school_admin', schoolId: school.id, password: PASSWORD }, at);
   const teacher = await addStaffWithToken(db, { email: 'teacher@bcast.test', role: 'teacher', schoolId: school.id }, at);
   const district = await addStaffWithToken(db, { email: 'district@bcast.test', role: 'district_admin' }, at);
   const otherAdmin = await addStaffWithToken(db, { email: 'alder@bcast.test', role: 'school_admin', schoolId: other.id }, at);
@@ -203,6 +205,29 @@ test('only the school\'s admins and the district may broadcast or see broadcasts
   const canceled = await api(app, tokens.admin, 'POST', `/broadcasts/${id}/cancel`);
   expect(canceled.status).toBe(200);
   expect(canceled.body.status).toBe('canceled');
+});
+
+test('an open console page of the school\'s admin hears of a broadcast\'s progress, without a reload', async () => {
+  const c = new ConsoleClient(app.url);
+  await c.signIn('office@bcast.test', PASSWORD);
+  const controller = new AbortController();
+  const res = await fetch(`${app.url}/console/events`, {
+    headers: { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '), accept: 'text/event-stream', 'x-forwarded-proto': 'https' },
+    signal: controller.signal,
+  });
+  expect(res.status).toBe(200);
+  const reader = res.body!.getReader();
+  await reader.read(); // the retry line: connected and subscribed
+  const id = (await api(app, tokens.admin, 'POST', '/broadcasts', body({ audience: { type: 'students', ids: [ids.mateo] }, sendAt: '2026-11-26T15:00:00Z' }))).body.id;
+  let seen = '';
+  while (!seen.includes(`"broadcastId":${id}`)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += new TextDecoder().decode(value);
+  }
+  expect(seen).toContain('event: broadcast');
+  controller.abort();
+  await api(app, tokens.admin, 'POST', `/broadcasts/${id}/cancel`);
 });
 
 test('a request that is not right answers 400 naming each field, never 500', async () => {
