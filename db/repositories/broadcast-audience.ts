@@ -8,6 +8,14 @@ import { classes, enrollments, families, guardians, studentGuardians, students }
 /** Which students a broadcast is about; the school's own, active ones only (checked in SQL). */
 export type StudentFilter = { type: 'school' } | { type: 'grades'; grades: string[] } | { type: 'classes'; ids: number[] } | { type: 'students'; ids: number[] };
 
+/**
+ * The student is the school's. Written `+school_id` so SQLite does not pick students_school_idx
+ * and walk every student of the school for each family (it has no statistics to know better): from a
+ * family the way in is guardians → student_guardians → the student by its key. PostgreSQL reads
+ * the unary plus as the same integer.
+ */
+const schoolStudent = (schoolId: number) => sql`+${students.schoolId} = ${schoolId}`;
+
 function studentMatches(filter: StudentFilter): SQL | undefined {
   switch (filter.type) {
     case 'school':
@@ -33,7 +41,7 @@ export async function audienceFamilies(db: Db, schoolId: number, filter: Student
     .select({ one: sql`1` })
     .from(guardians)
     .innerJoin(studentGuardians, eq(studentGuardians.guardianId, guardians.id))
-    .innerJoin(students, and(eq(students.id, studentGuardians.studentId), eq(students.active, true), eq(students.schoolId, schoolId)))
+    .innerJoin(students, and(eq(students.id, studentGuardians.studentId), eq(students.active, true), schoolStudent(schoolId)))
     .where(and(eq(guardians.familyId, families.id), eq(guardians.active, true), studentMatches(filter)));
   return db
     .select({ id: families.id, language: families.language, pausedUntil: families.pausedUntil, timezone: families.timezone })
@@ -50,7 +58,7 @@ export async function audienceLinks(db: Db, schoolId: number, filter: StudentFil
     .select({ studentId: students.id, guardianId: guardians.id, familyId: guardians.familyId, mayContact: studentGuardians.mayContact })
     .from(guardians)
     .innerJoin(studentGuardians, eq(studentGuardians.guardianId, guardians.id))
-    .innerJoin(students, and(eq(students.id, studentGuardians.studentId), eq(students.active, true), eq(students.schoolId, schoolId)))
+    .innerJoin(students, and(eq(students.id, studentGuardians.studentId), eq(students.active, true), schoolStudent(schoolId)))
     .where(and(inArray(guardians.familyId, familyIds), eq(guardians.active, true), studentMatches(filter)))
     .orderBy(asc(guardians.familyId), asc(guardians.id), asc(students.id));
 }
@@ -65,7 +73,7 @@ export async function classIdsOfSchool(db: Db, schoolId: number, ids: number[]):
 export async function studentIdsOfSchool(db: Db, schoolId: number, ids: number[]): Promise<Set<number>> {
   const found = new Set<number>();
   for (let i = 0; i < ids.length; i += 500) {
-    const rows = await db.select({ id: students.id }).from(students).where(and(eq(students.schoolId, schoolId), inArray(students.id, ids.slice(i, i + 500))));
+    const rows = await db.select({ id: students.id }).from(students).where(and(schoolStudent(schoolId), inArray(students.id, ids.slice(i, i + 500))));
     for (const r of rows) found.add(r.id);
   }
   return found;

@@ -10,6 +10,7 @@ import {
   type BroadcastStatus,
 } from '../schema';
 import type { NewMessage } from './messages';
+import { bulkInsert } from '../bulk-insert';
 
 /** What bulk reminders (src/reminders) store and read while they are created and fanned out. */
 
@@ -83,7 +84,7 @@ export interface FanoutPage {
   at: string;
 }
 
-// Multi-row inserts stay far under either dialect's bound-parameter limit (~25 columns a row).
+// The conversations' multi-row inserts stay far under either dialect's bound-parameter limit.
 const ROWS_PER_INSERT = 200;
 
 /**
@@ -125,16 +126,13 @@ export async function storeFanoutPage(db: Db, p: FanoutPage): Promise<boolean> {
         .where(and(eq(conversations.schoolId, p.schoolId), inArray(conversations.familyId, part)));
       for (const c of found) conversationOf.set(c.familyId!, c.id);
     }
-    const messageIds: number[] = [];
-    for (let i = 0; i < sending.length; i += ROWS_PER_INSERT) {
-      const part = sending.slice(i, i + ROWS_PER_INSERT);
-      const ids = await tx
-        .insert(messages)
-        .values(part.map((r) => ({ ...r.message!, conversationId: conversationOf.get(r.recipient.familyId)!, broadcastId: p.broadcastId })))
-        .returning({ id: messages.id });
-      // Both dialects return a multi-row insert's rows in VALUES order.
-      messageIds.push(...ids.map((r) => r.id));
-    }
+    // One JSON value per statement (bulk-insert.ts): a VALUES list of 500 rows costs far more to build than to insert.
+    const messageIds = await bulkInsert(
+      tx,
+      messages,
+      sending.map((r) => ({ ...r.message!, conversationId: conversationOf.get(r.recipient.familyId)!, broadcastId: p.broadcastId })),
+      true,
+    );
     let next = 0;
     const rows = p.rows.map((r) => ({
       ...r.recipient,
@@ -143,9 +141,8 @@ export async function storeFanoutPage(db: Db, p: FanoutPage): Promise<boolean> {
       messageId: r.message ? messageIds[next++] : null,
       createdAt: p.at,
     }));
-    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-      await tx.insert(broadcastRecipients).values(rows.slice(i, i + ROWS_PER_INSERT)).onConflictDoNothing();
-    }
+    // The cursor's move above already keeps a page from being stored twice.
+    await bulkInsert(tx, broadcastRecipients, rows, false);
     return true;
   });
 }

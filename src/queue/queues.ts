@@ -108,10 +108,22 @@ export async function enqueueRosterImport(queues: Queues, importId: number): Pro
   await queues.rosterImport.add('roster-import', { importId }, { jobId: rosterImportJobId(importId) });
 }
 
+/**
+ * Priorities make the broadcast queue fair (BullMQ takes the lowest number first): fan-out pages
+ * and every broadcast's first page come first, a broadcast's page n after every other broadcast's
+ * page n-1. Batch jobs also give their worker back after each round of texts (src/reminders/batch.ts),
+ * so a second school's broadcast starts within a round of the first's, however long its backlog.
+ */
+const MAX_PRIORITY = 2_097_152;
+
 export async function enqueueFanout(queues: Queues, broadcastId: number, cursor: number, delayMs = 0): Promise<void> {
-  await queues.broadcast.add('fanout', { kind: 'fanout', broadcastId }, { jobId: fanoutJobId(broadcastId, cursor), delay: Math.max(0, delayMs) });
+  await queues.broadcast.add('fanout', { kind: 'fanout', broadcastId }, { jobId: fanoutJobId(broadcastId, cursor), delay: Math.max(0, delayMs), priority: 1 });
 }
 
 export async function enqueueBatch(queues: Queues, broadcastId: number, page: number, round: number, delayMs = 0): Promise<void> {
-  await queues.broadcast.add('batch', { kind: 'batch', broadcastId, page, round }, { jobId: batchJobId(broadcastId, page, round), delay: Math.max(0, delayMs) });
+  await queues.broadcast.add(
+    'batch',
+    { kind: 'batch', broadcastId, page, round },
+    { jobId: batchJobId(broadcastId, page, round), delay: Math.max(0, delayMs), priority: Math.min(page + 1, MAX_PRIORITY) },
+  );
 }

@@ -53,6 +53,10 @@ export async function runBatch(deps: Deps, job: { broadcastId: number; page: num
       const ms = wait - Date.now();
       if (ms > SHORT_WAIT_MS) return { kind: 'later', atMs: wait };
       if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+    } else if (waiting.length === FETCH) {
+      // A round done and more to come: the worker goes back to the queue, where another school's
+      // broadcast (or this one's next fan-out page) may be waiting its turn (see enqueueBatch).
+      return { kind: 'later', atMs: Date.now() };
     }
   }
 }
