@@ -54,6 +54,7 @@ export interface ReportRow {
   messageId: number | null;
   messageStatus: string | null;
   errorCode: number | null;
+  failureReason: string | null;
 }
 
 /** One page of the report, in recipient order after `afterId`. */
@@ -70,6 +71,7 @@ export async function reportPage(db: Db, broadcastId: number, afterId: number, l
       messageId: broadcastRecipients.messageId,
       messageStatus: messages.status,
       errorCode: messages.errorCode,
+      failureReason: messages.failureReason,
     })
     .from(broadcastRecipients)
     .leftJoin(messages, eq(messages.id, broadcastRecipients.messageId))

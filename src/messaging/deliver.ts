@@ -47,7 +47,8 @@ export async function deliverMessage(
   const at = isoNow(deps.clock);
   const decision = decideSend(message, ctx.policy, now);
   if (decision.action === 'block') {
-    if (await updateUnsent(deps.db, message.id, { status: 'blocked', updatedAt: at })) {
+    // The reason is kept only when it is not the usual opt-out (a reminder to a family that paused).
+    if (await updateUnsent(deps.db, message.id, { status: 'blocked', ...(decision.reason !== 'opted_out' ? { failureReason: decision.reason } : {}), updatedAt: at })) {
       deps.logger.info({ messageId, to: maskPhone(message.toNumber), reason: decision.reason }, 'send blocked');
       publishLive(deps, { conversationId: message.conversationId, change: 'status' });
     }

@@ -5,6 +5,7 @@ import { cancelWaiting, getBroadcast, moveBroadcast, pagesWithWaiting, type Broa
 import { waitingCount } from '../../db/repositories/broadcast-reads';
 import type { BroadcastPauseReason } from '../../db/schema';
 import { enqueueBatch } from '../queue/queues';
+import { batchJobId } from '../queue/names';
 import { publishBroadcastLive } from './live';
 import { forgetStatus } from './guardrail';
 
@@ -35,6 +36,9 @@ export async function resumeBroadcast(deps: Deps, id: number): Promise<Broadcast
 export async function requeuePages(deps: Deps, row: BroadcastRow): Promise<void> {
   const now = deps.clock.now();
   for (const p of await pagesWithWaiting(deps.db, row.id)) {
+    // A job of this round that gave up (the database was down through all its tries) is replaced.
+    const failed = await deps.queues.broadcast.getJob(batchJobId(row.id, p.page, row.sendRound));
+    if (failed && (await failed.isFailed())) await failed.remove();
     await enqueueBatch(deps.queues, row.id, p.page, row.sendRound, p.dueAt ? Date.parse(p.dueAt) - now : 0);
   }
 }

@@ -39,8 +39,8 @@ const PAGE = 1000;
 
 export function lineOf(r: ReportRow): ReportLine {
   const status: ProgressStatus = r.recipientStatus === 'skipped' ? 'skipped' : progressOf(r.messageStatus ?? 'queued');
-  // A text blocked at send time (opted out after the fan-out) is skipped for the same reason.
-  const reason = r.reason ?? (r.messageStatus === 'blocked' ? 'opted_out' : null);
+  // A text blocked at send time (opted out or paused after the fan-out) is skipped for that reason.
+  const reason = r.reason ?? (r.messageStatus === 'blocked' ? (r.failureReason ?? 'opted_out') : null);
   return {
     familyId: r.familyId,
     studentIds: JSON.parse(r.studentIds) as number[],

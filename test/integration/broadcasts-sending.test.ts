@@ -288,3 +288,20 @@ test('an audience everyone of which is skipped ends done at once, with the reaso
   expect(done.counts).toMatchObject({ skipped: 1, total: 1 });
   expect((await api(app, district, 'GET', `/broadcasts/${id}/report`)).body.rows).toEqual([expect.objectContaining({ familyId: f.id, status: 'skipped', reason: 'paused' })]);
 });
+
+test('a family that texts PAUSE after the fan-out does not get the reminder weeks late: it is skipped as paused', async () => {
+  clock.set('2026-11-18T15:00:00Z');
+  const school = await seedSchool(app.deps.db, { name: 'Late Pause School' });
+  const keeps = await family(school.id);
+  const pauses = await family(school.id);
+  const id = await create(school.id, { sendAt: '2026-11-18T17:00:00Z' });
+  await fannedOut(id);
+  await app.deps.db.update(families).set({ pausedUntil: '2026-12-16T15:00:00.000Z' }).where(eq(families.id, pauses.id));
+  clock.set('2026-11-18T17:00:00Z');
+  await promoteDelayed();
+  await waitFor(async () => (await view(id)).status === 'done');
+  expect(await simInbox(app, keeps.phone)).toHaveLength(1);
+  expect(await simInbox(app, pauses.phone)).toEqual([]);
+  const rows = (await api(app, district, 'GET', `/broadcasts/${id}/report`)).body.rows;
+  expect(rows.find((r: any) => r.familyId === pauses.id)).toMatchObject({ status: 'skipped', reason: 'paused' });
+});
