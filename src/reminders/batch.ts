@@ -11,6 +11,12 @@ export type BatchOutcome = { kind: 'done' } | { kind: 'later'; atMs: number };
 
 /** Texts of one batch handed over at once: the carrier's answer takes tens of ms, so a few in flight keep a sender's rate. */
 export const BATCH_CONCURRENCY = 16;
+/**
+ * A paced sender needs fewer in flight (one per 5 texts a second it may send): every text that
+ * finds the sender busy has been read for nothing, and a slow sender's many pages all wake at
+ * each of its free slots.
+ */
+export const lanesFor = (mps: number) => (mps > 0 ? Math.min(BATCH_CONCURRENCY, Math.max(1, Math.ceil(mps / 5))) : BATCH_CONCURRENCY);
 /** A paced wait this short is slept through; a longer one frees the worker (the job moves to delayed). */
 const SHORT_WAIT_MS = 250;
 /** Tries of a text the carrier refused for a passing reason, as the send queue's own attempts. */
@@ -47,7 +53,7 @@ export async function runBatch(deps: Deps, job: { broadcastId: number; page: num
     const fresh = due.filter((t) => !tried.has(t.messageId));
     // Every due text was handed over once in this run and is waiting again (a passing refusal): later.
     if (!fresh.length) return { kind: 'later', atMs: Date.now() + 2000 };
-    const wait = await sendSome(deps, fresh, tried);
+    const wait = await sendSome(deps, fresh, tried, lanesFor(state.mps));
     publishBroadcastLive(deps, broadcastId);
     if (wait !== null) {
       const ms = wait - Date.now();
@@ -62,7 +68,7 @@ export async function runBatch(deps: Deps, job: { broadcastId: number; page: num
 }
 
 /** Hands texts over, several at once, until the sender's pace says wait: returns when (epoch ms), or null. */
-async function sendSome(deps: Deps, texts: QueuedText[], tried: Set<number>): Promise<number | null> {
+async function sendSome(deps: Deps, texts: QueuedText[], tried: Set<number>, lanes: number): Promise<number | null> {
   let next = 0;
   let wait: number | null = null;
   const lane = async () => {
@@ -72,7 +78,7 @@ async function sendSome(deps: Deps, texts: QueuedText[], tried: Set<number>): Pr
       if (w !== null) wait = wait === null ? w : Math.min(wait, w);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, texts.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(lanes, texts.length) }, lane));
   return wait;
 }
 

@@ -4,6 +4,7 @@ import { maskPhone } from '../lib/phone';
 import { getBroadcast } from '../../db/repositories/broadcasts';
 import { lastAttemptCodes } from '../../db/repositories/broadcast-reads';
 import { findStaffById } from '../../db/repositories/staff';
+import { getSchool } from '../../db/repositories/routing';
 import { getOrCreateConversation } from '../../db/repositories/messages';
 import { queueOutbound } from '../messaging/outbound';
 import { pauseBroadcast } from './control';
@@ -60,6 +61,8 @@ async function textCreator(deps: Deps, broadcastId: number): Promise<void> {
 export interface BroadcastState {
   status: string;
   sendRound: number;
+  /** The school's pace (segments per second, 0 = none), for how many texts a batch keeps in flight. */
+  mps: number;
 }
 const cache = new Map<number, { state: BroadcastState | null; until: number }>();
 const CACHE_MS = 1000;
@@ -69,7 +72,7 @@ export async function broadcastState(deps: Pick<Deps, 'db'>, broadcastId: number
   const now = Date.now();
   if (hit && hit.until > now) return hit.state;
   const row = await getBroadcast(deps.db, broadcastId);
-  const state = row ? { status: row.status, sendRound: row.sendRound } : null;
+  const state = row ? { status: row.status, sendRound: row.sendRound, mps: (await getSchool(deps.db, row.schoolId))?.mps ?? 1 } : null;
   cache.set(broadcastId, { state, until: now + CACHE_MS });
   if (cache.size > 1000) for (const [id, v] of cache) if (v.until <= now) cache.delete(id);
   return state;

@@ -5,6 +5,7 @@ import { textFor } from '../../src/reminders/fan-out';
 import { guardrailTripped } from '../../src/reminders/guardrail';
 import { tallyReplies } from '../../src/reminders/report';
 import { dueAt } from '../../src/reminders/schedule';
+import { lanesFor } from '../../src/reminders/batch';
 
 describe('error codes in plain words (one table with the channel\'s)', () => {
   test.each([
@@ -143,5 +144,17 @@ describe('reports', () => {
   test('a language without a text gets the English one', () => {
     expect(textFor({ en: 'Hi', es: 'Hola' }, 'es')).toEqual({ language: 'es', body: 'Hola' });
     expect(textFor({ en: 'Hi', es: 'Hola' }, 'pl')).toEqual({ language: 'en', body: 'Hi' });
+  });
+});
+
+describe('texts a batch keeps in flight', () => {
+  test.each([
+    [0, 16],
+    [1, 1],
+    [5, 1],
+    [30, 6],
+    [100, 16],
+  ])('mps %i → %i', (mps, lanes) => {
+    expect(lanesFor(mps)).toBe(lanes);
   });
 });
