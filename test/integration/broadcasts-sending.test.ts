@@ -51,9 +51,20 @@ async function batchesIdle(id: number): Promise<void> {
 async function family(schoolId: number, opts: { language?: string; timezone?: string } = {}) {
   const phone = nextPhone();
   const f = await seedFamily(app.deps.db, schoolId, { name: `F${phone.slice(-4)}`, language: opts.language, guardians: [{ first: 'Sam', phone }], students: [{ first: 'Kid', grade: '2' }] });
-  if (opts.timezone) await app.deps.db.update(families).set({ timezone: opts.timezone }).where(eq(families.id, f.family.id));
+  if (opts.timezone) {
+    // A family away from the school's zone, set as staff set it.
+    const res = await api(app, district, 'PATCH', `/families/${f.family.id}`, { timezone: opts.timezone });
+    expect([res.status, res.body.timezone]).toEqual([200, opts.timezone]);
+  }
   return { id: f.family.id, phone };
 }
+
+test('a family\'s time zone is an IANA zone or null (the school\'s)', async () => {
+  const school = await seedSchool(app.deps.db, { name: 'Zone School' });
+  const f = await family(school.id, { timezone: 'America/Denver' });
+  expect((await api(app, district, 'PATCH', `/families/${f.id}`, { timezone: 'Mars/Olympus' })).body.error.fields).toEqual({ timezone: expect.stringContaining('IANA') });
+  expect((await api(app, district, 'PATCH', `/families/${f.id}`, { timezone: null })).body.timezone).toBeNull();
+});
 
 test('sendAt: fanned out at once, nothing leaves before its time, everything at it', async () => {
   clock.set('2026-11-18T15:00:00Z'); // 10:00 New York
