@@ -113,7 +113,7 @@ async function serviceDeps(config: Config, redis: Redis, clock: Clock, logger: L
     onIdleError: (err) => logger.warn({ err }, 'PostgreSQL closed an idle pooled connection; a new one opens when needed'),
   });
   const queues = createQueues(redis, config.queuePrefix);
-  for (const q of [queues.send, queues.inbound, queues.tick, queues.rosterImport, queues.nudges]) q.on('error', (err) => logger.warn({ queue: q.name, err: err.message }, 'queue error'));
+  for (const q of [queues.send, queues.inbound, queues.tick, queues.rosterImport, queues.nudges, queues.broadcast]) q.on('error', (err) => logger.warn({ queue: q.name, err: err.message }, 'queue error'));
   const channel = createTwilioChannel({
     accountSid: config.twilio.accountSid,
     authToken: config.twilio.authToken,

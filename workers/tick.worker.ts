@@ -3,6 +3,7 @@ import type { Deps } from '../src/deps';
 import { QUEUE } from '../src/queue/names';
 import { recoverOutbound } from '../src/messaging/recover';
 import { lookUpUnsettled } from '../src/messaging/reconcile';
+import { recoverBroadcasts } from '../src/reminders/recover';
 
 export const TICK_EVERY_MS = 60_000;
 
@@ -12,6 +13,7 @@ export async function startTickWorker(deps: Deps): Promise<Worker> {
   const tick = async () => {
     await recoverOutbound(deps);
     await lookUpUnsettled(deps);
+    await recoverBroadcasts(deps);
   };
   return new Worker(QUEUE.tick, tick, {
     connection: deps.redis.duplicate(),

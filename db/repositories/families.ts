@@ -86,7 +86,7 @@ export async function listFamilies(
 export async function updateFamily(
   db: Db,
   id: number,
-  patch: { displayName?: string; language?: string; languageSource?: string; languageSuggestion?: string | null },
+  patch: { displayName?: string; language?: string; languageSource?: string; languageSuggestion?: string | null; timezone?: string | null },
   now: string,
 ): Promise<void> {
   await db.update(families).set({ ...patch, updatedAt: now }).where(eq(families.id, id));

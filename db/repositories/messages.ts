@@ -388,9 +388,13 @@ export async function strandedOutbound(db: Db, queuedBefore: string, heldUntil: 
     .select({ id: messages.id, sendRound: messages.sendRound })
     .from(messages)
     .where(
-      or(
-        and(eq(messages.status, 'queued'), isNull(messages.providerSid), lte(messages.updatedAt, queuedBefore)),
-        and(eq(messages.status, 'held'), lte(messages.scheduledFor, heldUntil)),
+      and(
+        or(
+          and(eq(messages.status, 'queued'), isNull(messages.providerSid), lte(messages.updatedAt, queuedBefore)),
+          and(eq(messages.status, 'held'), lte(messages.scheduledFor, heldUntil)),
+        ),
+        // A broadcast's texts wait for their page's batch job, which src/reminders/recover.ts restores.
+        isNull(messages.broadcastId),
       ),
     )
     .orderBy(messages.id)

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, gte, inArray, ne, notExists, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, gte, inArray, ne, notExists, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import {
   classes,
@@ -136,7 +136,7 @@ export async function optedOutNumbers(db: Db, numbers: string[], senderKey: stri
 
 /**
  * Automated texts (nudges, reminders) each number was given since `sinceIso`, from any family
- * and school; blocked ones never left and do not count. Uses messages_to_idx (to_number, created_at).
+ * and school; blocked and canceled ones never left and do not count, nor do urgent ones. Uses messages_to_idx (to_number, created_at).
  */
 export async function automatedCounts(db: Db, numbers: string[], sinceIso: string): Promise<Map<string, { nudges: number; automated: number }>> {
   const out = new Map<string, { nudges: number; automated: number }>();
@@ -150,7 +150,10 @@ export async function automatedCounts(db: Db, numbers: string[], sinceIso: strin
         gte(messages.createdAt, sinceIso),
         eq(messages.direction, 'outbound'),
         inArray(messages.kind, ['nudge', 'reminder']),
-        ne(messages.status, 'blocked'),
+        // An urgent reminder (a closure, a safety alert) is outside the budget (DESIGN.md).
+        eq(messages.urgent, false),
+        // Blocked and canceled texts never left.
+        notInArray(messages.status, ['blocked', 'canceled']),
       ),
     )
     .groupBy(messages.toNumber, messages.kind);

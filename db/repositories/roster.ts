@@ -1,12 +1,9 @@
-import { and, eq, getTableColumns, getTableName, inArray, sql, type Column } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Db, Tx } from '../client';
-import { dialectSql } from '../dialects/differences';
-import { rawRows, rawRun } from '../dialects/raw';
+import { bulkInsert } from '../bulk-insert';
 import { affectedRows } from '../query';
 import { families, guardians, phones, schools, staff, students, studentGuardians, welcomes } from '../schema';
 
-/** Rows per bulk INSERT: one JSON value of a few hundred kilobytes. */
-const BULK = 2000;
 /** Values per IN list. */
 const CHUNK = 400;
 
@@ -16,33 +13,6 @@ export type RosterTable = (typeof rosterTables)[keyof typeof rosterTables];
 /** The tables whose rows the sync inserts with an id it needs back. */
 export type TableWithId = typeof schools | typeof staff | typeof families | typeof guardians;
 type Insert<T extends RosterTable> = T['$inferInsert'];
-
-/**
- * Inserts rows in bulk, a JSON array per statement (see jsonRecords in differences.ts): building
- * and binding a multi-row VALUES list costs far more than the insert itself. A column a row
- * leaves out takes its default, as in a single-row insert; the id is the database's.
- */
-async function bulkInsert(tx: Tx, table: RosterTable, rows: object[], returnIds: boolean): Promise<number[]> {
-  const columns = Object.entries(getTableColumns(table) as Record<string, Column>).filter(([key]) => key !== 'id');
-  const names = columns.map(([, c]) => c.name);
-  const ids: number[] = [];
-  for (let i = 0; i < rows.length; i += BULK) {
-    const records = rows.slice(i, i + BULK).map((row) => {
-      const r = row as Record<string, unknown>;
-      return Object.fromEntries(columns.map(([key, c]) => [c.name, r[key] !== undefined ? r[key] : c.hasDefault ? c.default : null]));
-    });
-    const insert = sql`INSERT INTO ${sql.raw(`"${getTableName(table)}"`)} (${sql.raw(names.map((n) => `"${n}"`).join(', '))})
-      ${dialectSql().jsonRecords(getTableName(table), names, JSON.stringify(records))}`;
-    if (!returnIds) {
-      await rawRun(tx, insert);
-      continue;
-    }
-    // Ids are numbered in the order rows are inserted, on both dialects: sorted, they are the rows' ids in order.
-    const inserted = await rawRows<{ id: number }>(tx, sql`${insert} RETURNING id`);
-    ids.push(...inserted.map((r) => r.id).sort((a, b) => a - b));
-  }
-  return ids;
-}
 
 /** Inserts rows and returns their ids, in the rows' order. */
 export async function insertMany<T extends TableWithId>(tx: Tx, table: T, rows: Insert<T>[]): Promise<number[]> {

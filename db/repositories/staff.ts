@@ -21,6 +21,7 @@ export interface NewStaff {
   name: string | null;
   role: StaffRole;
   schoolId: number | null;
+  phone?: string | null;
 }
 
 export async function insertStaff(db: Db, row: NewStaff, now: string): Promise<StaffRow> {

@@ -8,6 +8,7 @@ import type { Tables } from './tables';
 
 export { EVENT_SOURCES, MESSAGE_KINDS, MESSAGE_STATUSES, type EventSource, type MessageKind, type MessageStatus } from './messaging';
 export type { Tables } from './tables';
+export { BROADCAST_STATUSES, SKIP_REASONS, type BroadcastStatus, type BroadcastPauseReason, type SkipReason } from './broadcasts';
 export { NUDGE_PLAN_STATUSES, type NudgePlanStatus } from './nudges';
 export { PROGRESS_KINDS, PROGRESS_SOURCES, type ProgressKind, type ProgressSource } from './progress';
 
@@ -35,6 +36,8 @@ export let progressRecords = sqliteTables.progressRecords;
 export let tipFeedback = sqliteTables.tipFeedback;
 export let nudgePlans = sqliteTables.nudgePlans;
 export let nudgeTips = sqliteTables.nudgeTips;
+export let broadcasts = sqliteTables.broadcasts;
+export let broadcastRecipients = sqliteTables.broadcastRecipients;
 
 let bound: Dialect | null = null;
 
@@ -68,4 +71,6 @@ export function bindTables(dialect: Dialect, tables: Tables): void {
   tipFeedback = tables.tipFeedback;
   nudgePlans = tables.nudgePlans;
   nudgeTips = tables.nudgeTips;
+  broadcasts = tables.broadcasts;
+  broadcastRecipients = tables.broadcastRecipients;
 }

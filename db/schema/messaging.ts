@@ -14,6 +14,8 @@ export const MESSAGE_STATUSES = [
   'delivered',
   'undelivered',
   'failed',
+  /** A broadcast's text that was still waiting when staff canceled the broadcast: never sent. */
+  'canceled',
 ] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
@@ -101,6 +103,8 @@ export function messagingTables(k: SchemaKit, { families, schools, staff }: Retu
       claimedUntil: k.text('claimed_until'),
       /** Why FamilyLine itself ended a text as failed when no carrier code says so (see deliver.ts). */
       failureReason: k.text('failure_reason'),
+      /** The broadcast (bulk reminder) this text belongs to; no key, as with nudge_plans.message_id. */
+      broadcastId: k.integer('broadcast_id'),
       /** When a held message may leave (UTC ISO). */
       scheduledFor: k.text('scheduled_for'),
       sentAt: k.text('sent_at'),
@@ -113,6 +117,7 @@ export function messagingTables(k: SchemaKit, { families, schools, staff }: Retu
       k.uniqueIndex('messages_direction_sid_uq').on(t.direction, t.providerSid),
       k.index('messages_conversation_idx').on(t.conversationId, t.id),
       k.index('messages_to_idx').on(t.toNumber, t.createdAt),
+      k.index('messages_broadcast_idx').on(t.broadcastId, t.status),
     ],
   );
 

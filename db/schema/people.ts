@@ -33,6 +33,8 @@ export function peopleTables(k: SchemaKit) {
       /** The roster's id for an imported teacher. */
       externalId: k.text('external_id'),
       passwordHash: k.text('password_hash'),
+      /** E.164, for texts to staff themselves (a broadcast that paused itself tells its creator). */
+      phone: k.text('phone'),
       active: k.bool('active').notNull().default(true),
       createdAt: createdAt(k),
     },
@@ -69,6 +71,8 @@ export function peopleTables(k: SchemaKit) {
        */
       languageSuggestion: k.text('language_suggestion'),
       pausedUntil: k.text('paused_until'),
+      /** IANA zone for quiet hours and a broadcast's local time; null means the school's. */
+      timezone: k.text('timezone'),
       /** Set by the import that adds the family; cleared once its welcome text is queued. */
       welcomePending: k.bool('welcome_pending').notNull().default(false),
       active: k.bool('active').notNull().default(true),

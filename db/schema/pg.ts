@@ -10,4 +10,5 @@ export const {
   progressRecords,
   tipFeedback,
   nudgePlans, nudgeTips,
+  broadcasts, broadcastRecipients,
 } = pgTables;

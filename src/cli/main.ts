@@ -16,7 +16,7 @@ import { UsageError } from './usage';
 
 export const USAGE = `Usage: npm run cli -- <command>
 
-  staff add --email E --role district_admin|school_admin|teacher [--school ID] [--name N] [--password]
+  staff add --email E --role district_admin|school_admin|teacher [--school ID] [--name N] [--phone +1555…] [--password]
                           create a staff account (or find the one with this email) and print
                           a new API token alone on the last line
   staff revoke --email E  revoke every API token of that account

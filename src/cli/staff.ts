@@ -10,6 +10,7 @@ export const STAFF_ADD_OPTIONS = {
   role: { type: 'string' },
   school: { type: 'string' },
   name: { type: 'string' },
+  phone: { type: 'string' },
   password: { type: 'boolean' },
 } as const;
 
@@ -112,7 +113,7 @@ export async function staffAdd(ctx: CommandContext & { stdin?: StdinLike }): Pro
   const password = values.password === true || values.password === 'true' ? await readPassword(ctx.stdin) : undefined;
   const r = await addStaffWithToken(
     db,
-    { email, role: text(values, 'role'), schoolId: schoolId(text(values, 'school')), name: text(values, 'name'), password },
+    { email, role: text(values, 'role'), schoolId: schoolId(text(values, 'school')), name: text(values, 'name'), phone: text(values, 'phone'), password },
     isoNow(systemClock),
   );
   const s = r.staff;

@@ -94,16 +94,17 @@ export async function updateFamily(
   ctx: Ctx,
   who: StaffPrincipal,
   id: number,
-  patch: { name?: string; language?: string },
+  patch: { name?: string; language?: string; timezone?: string | null },
 ): Promise<FamilyView> {
   await getFamily(ctx, who, id);
   requireThat(may.editFamilies(who), 'Only a school or district admin may change families');
-  if (patch.name !== undefined || patch.language !== undefined) {
+  if (patch.name !== undefined || patch.language !== undefined || patch.timezone !== undefined) {
     await repo.updateFamily(
       ctx.db,
       id,
       {
         displayName: patch.name,
+        timezone: patch.timezone,
         // A language set by staff answers any "may prefer" suggestion.
         ...(patch.language !== undefined ? { language: patch.language, languageSource: 'roster', languageSuggestion: null } : {}),
       },

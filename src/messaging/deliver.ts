@@ -4,16 +4,17 @@ import { isoNow } from '../lib/clock';
 import { maskPhone } from '../lib/phone';
 import { whenWritable } from '../../db/client';
 import { attachProviderSid, claimForSend, getMessage, releaseClaim, updateUnsent } from '../../db/repositories/messages';
-import { reserveSendSlot } from './pacing';
+import { reserveSendSlot, takeBulkSlot } from './pacing';
 import { decideSend } from './policy';
 import { loadSendContext } from './send-context';
 import { applyCarrierAction, applyEarlyCallbacks, statusPatch } from './status-callback';
 import { publishLive } from './live';
+import { broadcastMayGo, noteBroadcastFailure } from '../reminders/guardrail';
 
 export type DeliverOutcome =
   | { kind: 'done'; status: string }
   /** Try again at `atMs` (real time): held for quiet hours, or waiting for its paced slot. */
-  | { kind: 'later'; atMs: number; paced: boolean }
+  | { kind: 'later'; atMs: number; paced: boolean; bulkWait?: boolean }
   | { kind: 'failed'; code: number | null; message: string };
 
 const SENDABLE = new Set(['queued', 'held']);
@@ -36,7 +37,8 @@ export const SEND_CLAIM_LEASE_MS = 5 * 60_000;
 export async function deliverMessage(
   deps: Deps,
   messageId: number,
-  opts: { paced: boolean; lastAttempt: boolean },
+  /** bulk: a broadcast's batch send, which only takes a free slot and never reserves ahead (pacing.ts). */
+  opts: { paced: boolean; lastAttempt: boolean; bulk?: boolean },
 ): Promise<DeliverOutcome> {
   const loaded = await loadSendContext(deps, messageId);
   if (!loaded || !SENDABLE.has(loaded.message.status)) return { kind: 'done', status: loaded?.message.status ?? 'missing' };
@@ -45,7 +47,8 @@ export async function deliverMessage(
   const at = isoNow(deps.clock);
   const decision = decideSend(message, ctx.policy, now);
   if (decision.action === 'block') {
-    if (await updateUnsent(deps.db, message.id, { status: 'blocked', updatedAt: at })) {
+    // The reason is kept only when it is not the usual opt-out (a reminder to a family that paused).
+    if (await updateUnsent(deps.db, message.id, { status: 'blocked', ...(decision.reason !== 'opted_out' ? { failureReason: decision.reason } : {}), updatedAt: at })) {
       deps.logger.info({ messageId, to: maskPhone(message.toNumber), reason: decision.reason }, 'send blocked');
       publishLive(deps, { conversationId: message.conversationId, change: 'status' });
     }
@@ -58,7 +61,14 @@ export async function deliverMessage(
     }
     return { kind: 'later', atMs: Date.now() + (decision.untilMs - now), paced: false };
   }
-  if (!opts.paced) {
+  if (message.broadcastId !== null && !(await broadcastMayGo(deps, message.broadcastId))) return { kind: 'done', status: message.status };
+  // A broadcast's text is bulk work wherever it is sent from (its batch, a carrier retry's send job).
+  if (opts.bulk || message.broadcastId !== null) {
+    const realNow = Date.now();
+    const free = await takeBulkSlot(deps.redis, deps.config.queuePrefix, ctx.sender.key, message.segments ?? 1, ctx.school?.mps ?? 1, realNow);
+    // Nothing was reserved, so `paced` stays false: the next try must take a slot again.
+    if (free !== null) return { kind: 'later', atMs: free, paced: false, bulkWait: true };
+  } else if (!opts.paced) {
     // Pacing is about real throughput, so it runs on the real clock, not the business clock.
     const realNow = Date.now();
     const slot = await reserveSendSlot(deps.redis, deps.config.queuePrefix, ctx.sender.key, message.segments ?? 1, ctx.school?.mps ?? 1, realNow);
@@ -92,6 +102,7 @@ export async function deliverMessage(
     }
     await applyCarrierAction(deps, err.action, message.toNumber, ctx.sender.key, err.code);
     deps.logger.warn(base, 'send failed permanently');
+    if (message.broadcastId !== null && err.code !== null) await noteBroadcastFailure(deps, message.broadcastId, err.code);
     publishLive(deps, { conversationId: message.conversationId, change: 'status' });
     return { kind: 'failed', code: err.code, message: err.message };
   }

@@ -18,7 +18,11 @@ const AUTOMATED = new Set(['nudge', 'reminder']);
  */
 export function decideSend(message: Pick<MessageRow, 'urgent' | 'confirmsOptOut' | 'kind'>, ctx: PolicyContext, nowMs: number): PolicyDecision {
   if (ctx.optedOut && !message.confirmsOptOut) return { action: 'block', reason: 'opted_out' };
-  if (AUTOMATED.has(message.kind) && ctx.pausedUntilMs !== null && ctx.pausedUntilMs > nowMs) {
+  // An urgent reminder (a closure) reaches a paused family too; a nudge is never urgent.
+  if (AUTOMATED.has(message.kind) && !message.urgent && ctx.pausedUntilMs !== null && ctx.pausedUntilMs > nowMs) {
+    // A reminder is about a date ("conferences are Thursday"): weeks late it would be wrong, so a
+    // family that paused after the broadcast was fanned out does not get it at all.
+    if (message.kind === 'reminder') return { action: 'block', reason: 'paused' };
     return { action: 'hold', untilMs: nextSendTime(ctx.pausedUntilMs, ctx.timezone) };
   }
   if (message.urgent) return { action: 'send' };

@@ -32,7 +32,8 @@ export async function sendContextFor(deps: Pick<Deps, 'db' | 'config'>, message:
     sender,
     policy: {
       optedOut: await isOptedOut(deps.db, message.toNumber, [sender.key]),
-      timezone: school?.timezone ?? deps.config.defaultTimezone,
+      // Quiet hours follow the family's own zone when it has one (a family away from the school's).
+      timezone: family?.timezone ?? school?.timezone ?? deps.config.defaultTimezone,
       pausedUntilMs: family?.pausedUntil ? Date.parse(family.pausedUntil) : null,
     },
   };

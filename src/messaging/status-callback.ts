@@ -9,6 +9,7 @@ import { markNumberUnreachable } from '../../db/repositories/routing';
 import { retryAfterCarrierFailure } from './carrier-retry';
 import { isMessageStatus, movesForward } from './status';
 import { publishLive } from './live';
+import { noteBroadcastFailure } from '../reminders/guardrail';
 
 /** The change a callback makes to a message: none when it is late, repeated or unknown. */
 export function statusPatch(current: MessageRow, event: Pick<StatusEvent, 'status' | 'errorCode'>, at: string): StatusPatch | null {
@@ -58,6 +59,7 @@ export async function applyStatusCallback(
   if (!message || !applied) return;
   publishLive(deps, { conversationId: message.conversationId, change: 'status' });
   await actOnCarrierFailure(deps, message, update, at);
+  if (message.broadcastId !== null && update.errorCode !== null) await noteBroadcastFailure(deps, message.broadcastId, update.errorCode);
 }
 
 /**

@@ -14,9 +14,11 @@ const RANK: Record<MessageStatus, number> = {
   undelivered: 6,
   failed: 6,
   blocked: 6,
+  // A broadcast's waiting text that staff canceled: final, like blocked, and never sent.
+  canceled: 6,
 };
 
-export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set(['delivered', 'undelivered', 'failed', 'blocked']);
+export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set(['delivered', 'undelivered', 'failed', 'blocked', 'canceled']);
 
 export function isFinal(status: MessageStatus): boolean {
   return FINAL_STATUSES.has(status);

@@ -36,4 +36,14 @@ export class NudgeBudget {
     const c = this.counts.get(number) ?? { nudges: 0, automated: 0 };
     this.counts.set(number, { nudges: c.nudges + 1, automated: c.automated + 1 });
   }
+
+  /** A reminder counts toward the automated total only (src/reminders); urgent ones are not counted at all. */
+  allowsAutomated(number: string): boolean {
+    return (this.counts.get(number)?.automated ?? 0) < WEEKLY_BUDGET.automated;
+  }
+
+  spendAutomated(number: string): void {
+    const c = this.counts.get(number) ?? { nudges: 0, automated: 0 };
+    this.counts.set(number, { nudges: c.nudges, automated: c.automated + 1 });
+  }
 }

@@ -10,6 +10,8 @@ export const QUEUE = {
   rosterImport: 'roster-import',
   /** Weekend nudges: one job a minute from a BullMQ job scheduler (see src/nudges/schedule.ts). */
   nudges: 'nudges',
+  /** Bulk reminders: one fan-out job per broadcast, then one batch send job per page of families (src/reminders). */
+  broadcast: 'broadcast',
 } as const;
 
 export interface SendJob {
@@ -44,3 +46,13 @@ export const inboundJobId = (messageId: number) => `in-${messageId}`;
 export const spooledWebhookJobId = (w: Webhook) =>
   w.kind === 'sms' ? `webhook-sms-${w.sms.providerSid}` : `webhook-status-${w.update.providerSid}-${w.update.status}`;
 export const rosterImportJobId = (importId: number) => `import-${importId}`;
+
+/**
+ * A broadcast's jobs. The fan-out's id names the cursor it starts from, so a run cut short is
+ * continued by a new job (the tick's recovery) while a repeat of the same start adds nothing. A
+ * batch's id names its page and the broadcast's send round: a resume starts a new round, so each
+ * page gets a fresh job even though the paused one is kept for the record.
+ */
+export type BroadcastJob = { kind: 'fanout'; broadcastId: number } | { kind: 'batch'; broadcastId: number; page: number; round: number };
+export const fanoutJobId = (broadcastId: number, cursor: number) => `bc-${broadcastId}-fanout-${cursor}`;
+export const batchJobId = (broadcastId: number, page: number, round: number) => `bc-${broadcastId}-p${page}-r${round}`;

@@ -9,6 +9,9 @@ import {
   spooledWebhookJobId,
   type InboundJob,
   type RosterImportJob,
+  type BroadcastJob,
+  fanoutJobId,
+  batchJobId,
   type SendJob,
   type SpooledWebhook,
 } from './names';
@@ -20,6 +23,7 @@ export interface Queues {
   tick: Queue;
   rosterImport: Queue<RosterImportJob>;
   nudges: Queue;
+  broadcast: Queue<BroadcastJob>;
   close(): Promise<void>;
 }
 
@@ -49,14 +53,22 @@ export function createQueues(connection: Redis, prefix: string): Queues {
   });
   // A tick that fails is not retried: the next minute's tick picks up where it stopped.
   const nudges = new Queue(QUEUE.nudges, { connection, prefix, defaultJobOptions: { removeOnComplete: true, removeOnFail: 100 } });
+  // A fan-out or batch that fails (the database was busy) is tried again; the tick's recovery
+  // gives a broadcast whose jobs were lost new ones (src/reminders/recover.ts).
+  const broadcast = new Queue<BroadcastJob>(QUEUE.broadcast, {
+    connection,
+    prefix,
+    defaultJobOptions: { ...keep, attempts: 8, backoff: { type: 'exponential', delay: 2000 } },
+  });
   return {
     send,
+    broadcast,
     inbound,
     tick,
     rosterImport,
     nudges,
     async close() {
-      await Promise.all([send.close(), inbound.close(), tick.close(), rosterImport.close(), nudges.close()]);
+      await Promise.all([send.close(), inbound.close(), tick.close(), rosterImport.close(), nudges.close(), broadcast.close()]);
     },
   };
 }
@@ -101,4 +113,24 @@ export async function spoolWebhook(queues: Queues, webhook: SpooledWebhook): Pro
 /** The job id is the import id: enqueueing one import twice runs it once. */
 export async function enqueueRosterImport(queues: Queues, importId: number): Promise<void> {
   await queues.rosterImport.add('roster-import', { importId }, { jobId: rosterImportJobId(importId) });
+}
+
+/**
+ * Priorities make the broadcast queue fair (BullMQ takes the lowest number first): fan-out pages
+ * and every broadcast's first page come first, a broadcast's page n after every other broadcast's
+ * page n-1. Batch jobs also give their worker back after each round of texts (src/reminders/batch.ts),
+ * so a second school's broadcast starts within a round of the first's, however long its backlog.
+ */
+const MAX_PRIORITY = 2_097_152;
+
+export async function enqueueFanout(queues: Queues, broadcastId: number, cursor: number, delayMs = 0): Promise<void> {
+  await queues.broadcast.add('fanout', { kind: 'fanout', broadcastId }, { jobId: fanoutJobId(broadcastId, cursor), delay: Math.max(0, delayMs), priority: 1 });
+}
+
+export async function enqueueBatch(queues: Queues, broadcastId: number, page: number, round: number, delayMs = 0): Promise<void> {
+  await queues.broadcast.add(
+    'batch',
+    { kind: 'batch', broadcastId, page, round },
+    { jobId: batchJobId(broadcastId, page, round), delay: Math.max(0, delayMs), priority: Math.min(page + 1, MAX_PRIORITY) },
+  );
 }

@@ -16,6 +16,7 @@ import {
   type StaffRow,
 } from '../../db/repositories/staff';
 import { AppError } from '../errors';
+import { toE164 } from '../lib/phone';
 import { hashPassword } from './passwords';
 import { hashApiToken, newApiToken } from './tokens';
 import type { StaffPrincipal } from './scope';
@@ -27,6 +28,8 @@ export interface AddStaffInput {
   name?: string;
   /** A console password to set (or replace); checked and hashed before anything is written. */
   password?: string;
+  /** The staff member's own mobile, any common form (stored E.164): a broadcast that pauses itself texts its creator there. */
+  phone?: string;
 }
 
 export interface AddStaffResult {
@@ -69,19 +72,22 @@ export async function addStaffWithToken(db: Db, input: AddStaffInput, now: strin
     throw AppError.validation({ school: 'is required' }, `A ${role} needs --school <id> of an existing school`);
   }
   const name = input.name?.trim() || existing?.name || null;
+  const phone = input.phone === undefined ? (existing?.phone ?? null) : toE164(input.phone);
+  if (input.phone !== undefined && !phone) throw AppError.validation({ phone: 'not a phone number' }, `Not a phone number: ${input.phone}`);
   const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
 
   let staff: StaffRow;
   const changes: string[] = [];
   if (!existing) {
-    staff = await insertStaff(db, { email, name, role, schoolId }, now);
+    staff = await insertStaff(db, { email, name, role, schoolId, phone }, now);
   } else {
     if (existing.role !== role) changes.push(`role ${existing.role} → ${role}`);
     if (existing.schoolId !== schoolId) changes.push(`school ${existing.schoolId ?? '-'} → ${schoolId ?? '-'}`);
     if (existing.name !== name) changes.push('name');
+    if (existing.phone !== phone) changes.push('phone');
     // Issuing a token is an explicit grant of access, so it also undoes a deactivation.
     if (!existing.active) changes.push('reactivated');
-    staff = changes.length ? await updateStaff(db, existing.id, { role, schoolId, name, active: true }) : existing;
+    staff = changes.length ? await updateStaff(db, existing.id, { role, schoolId, name, phone, active: true }) : existing;
   }
   if (passwordHash !== undefined) {
     await setPasswordHash(db, staff.id, passwordHash);

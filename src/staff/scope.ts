@@ -54,6 +54,9 @@ export const may = {
    * follows what the family's own replies show, and whoever reads those replies sees the flag.
    */
   takeLanguageSuggestion: (_who: StaffPrincipal) => true,
+  /** Bulk reminders to a school's families: its own admins and the district's (src/reminders). */
+  broadcast: (who: StaffPrincipal, schoolId: number) =>
+    who.role === 'district_admin' || (who.role === 'school_admin' && who.schoolId === schoolId),
   /** Only an admin's closure or safety alert may leave outside quiet hours (DESIGN.md). */
   sendUrgent: isAdmin,
   /** Metrics count every school's messages, so they are the district's. */

@@ -6,6 +6,7 @@ import { apiRouter } from '../../src/http/api/router';
 import { eq } from 'drizzle-orm';
 import { studentGuardians, students } from '../../db/schema';
 import { insertImport } from '../../db/repositories/roster-imports';
+import { insertBroadcast } from '../../db/repositories/broadcasts';
 
 /**
  * The authorization matrix: every /api/v1 route × every kind of caller × rows inside and outside
@@ -96,6 +97,11 @@ beforeAll(async () => {
     const seeded = await insertImport(db, { format: 'flat', status: 'succeeded', dryRun: true, options: JSON.stringify({ schoolId: school.id }), staffId: null, createdAt: now });
     row(name, 'roster/imports', seeded.id, school === A ? ['adminA'] : ['adminB']);
   }
+  // Broadcasts already finished sending, one per school (their own tests are in api-broadcasts.test.ts).
+  for (const [name, school, by] of [['bcastA', A, t1.staff.id], ['bcastB', B, tB.id]] as const) {
+    const b = await insertBroadcast(db, { schoolId: school.id, createdBy: by, texts: '{"en":"Hi"}', audience: '{"type":"school"}', status: 'done', fanoutDone: true, createdAt: now, updatedAt: now });
+    row(name, 'broadcasts', b.id, school === A ? ['adminA', 'teacherA1', 'teacherNone'] : ['adminB']);
+  }
   for (const [from, to] of [[P.ana, FROM.A], [P.leo, FROM.A], [P.noah, FROM.A], [P.zoe, FROM.B], [P.stranger, FROM.A]]) await text(from, to, 'Hello?');
   const convs: any[] = await waitFor(async () => {
     const items = (await api('district', 'GET', '/conversations')).json.items;
@@ -177,6 +183,17 @@ function perClassUpdate(path: string, ok: number) {
       }
       // Rafa is under a no-contact order for Mia, and Leo's only tie to her is one: neither is ever texted.
       if (res.status === ok) expect(JSON.stringify(res.json)).not.toMatch(new RegExp(`\\${P.rafa}|\\${P.leo}`));
+    }
+  };
+}
+/** A broadcast to one student of each school, a year ahead (canceled at once, so nothing is ever sent). */
+function broadcastTo(path: string, ok: number) {
+  return async (who: Role) => {
+    for (const [school, student] of [[rows.schoolA, rows.noah], [rows.schoolB, rows.zoe]]) {
+      const body = { schoolId: school.id, audience: { type: 'students', ids: [student.id] }, texts: { en: 'Picture day is Thursday.' }, sendAt: '2027-11-18T15:00:00Z' };
+      const res = await api(who, 'POST', path, body);
+      expect(res.status).toBe(who === 'anon' ? 401 : !school.seen.includes(who) ? 404 : !isAdmin(who) ? 403 : ok);
+      if (res.status === 201) expect((await api('district', 'POST', `/broadcasts/${res.json.id}/cancel`)).status).toBe(200);
     }
   };
 }
@@ -269,6 +286,27 @@ const MATRIX: Record<string, (who: Role) => Promise<void>> = {
     }
     if (who !== 'anon') expect((await api(who, 'GET', '/nudges/report?week=2026-45')).status).toBe(400);
   },
+  // Broadcasts are their school's admins' (and the district's): a teacher who sees the school gets 403.
+  'POST /broadcasts': broadcastTo('/broadcasts', 201),
+  'POST /broadcasts/preview': broadcastTo('/broadcasts/preview', 200),
+  'GET /broadcasts': async (who) => {
+    const res = await api(who, 'GET', '/broadcasts?limit=500');
+    if (who === 'anon') return expect(res.status).toBe(401);
+    const got = new Set(res.json.items.map((i: any) => i.id));
+    for (const [name, r] of ofKind('broadcasts')) expect([name, got.has(r.id)]).toEqual([name, isAdmin(who) && r.seen.includes(who)]);
+  },
+  'GET /broadcasts/:id': perRow('broadcasts', 'GET', '', 200, { allowed: isAdmin }),
+  'GET /broadcasts/:id/report': perRow('broadcasts', 'GET', '/report', 200, { allowed: isAdmin }),
+  'GET /broadcasts/:id/report.csv': async (who) => {
+    for (const [name, r] of ofKind('broadcasts')) {
+      const res = await fetch(`${app.url}/api/v1/broadcasts/${r.id}/report.csv`, { headers: tokens[who] ? { authorization: `Bearer ${tokens[who]}` } : {} });
+      expect([name, res.status]).toEqual([name, status(r, who, 200, isAdmin(who))]);
+    }
+  },
+  // A finished broadcast can be neither paused, resumed nor canceled: its admins get 409, others as ever.
+  'POST /broadcasts/:id/pause': perRow('broadcasts', 'POST', '/pause', 409, { allowed: isAdmin }),
+  'POST /broadcasts/:id/resume': perRow('broadcasts', 'POST', '/resume', 409, { allowed: isAdmin }),
+  'POST /broadcasts/:id/cancel': perRow('broadcasts', 'POST', '/cancel', 409, { allowed: isAdmin }),
   'POST /roster/imports': async (who) => {
     for (const school of [rows.schoolA, rows.schoolB]) {
       const form = new FormData();

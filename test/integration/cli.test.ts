@@ -3,7 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { familyCounts } from '../../db/repositories/families';
-import { countStaff } from '../../db/repositories/staff';
+import { countStaff, findStaffByEmail } from '../../db/repositories/staff';
 import { verifyPassword } from '../../src/staff/passwords';
 import { eq } from 'drizzle-orm';
 import { messages } from '../../db/schema';
@@ -68,6 +68,16 @@ test('staff add for an existing email issues a new token for the same account', 
   expect(token).not.toBe(first);
   expect(await countStaff(app.deps.db)).toBe(before);
   for (const t of [first, token]) expect((await get(t, '/schools')).status).toBe(200);
+});
+
+test('staff add --phone keeps the staff member\'s own number in E.164 (a broadcast that pauses itself texts it); a bad one changes nothing', async () => {
+  const r = await cli('staff', 'add', '--email', 'office@phone.example.org', '--role', 'district_admin', '--phone', '(555) 555-0142');
+  expect(r.code).toBe(0);
+  expect((await findStaffByEmail(app.deps.db, 'office@phone.example.org'))?.phone).toBe('+15555550142');
+  const bad = await cli('staff', 'add', '--email', 'office@phone.example.org', '--phone', 'call me');
+  expect(bad.code).not.toBe(0);
+  expect(bad.stderr).toContain('Not a phone number');
+  expect((await findStaffByEmail(app.deps.db, 'office@phone.example.org'))?.phone).toBe('+15555550142');
 });
 
 test('staff revoke ends every token of the account', async () => {

@@ -45,6 +45,14 @@ describe('send policy', () => {
     expect(decideSend({ ...reply, kind: 'nudge' }, paused, day)).toEqual({ action: 'hold', untilMs: at('2026-12-16T15:00:00Z') });
     expect(decideSend(reply, paused, day)).toEqual({ action: 'send' });
   });
+
+  test('a reminder to a paused family is not sent at all (weeks late it would be wrong), unless urgent', () => {
+    const paused = { ...ctx, pausedUntilMs: at('2026-12-16T15:00:00Z') };
+    const day = at('2026-11-18T15:00:00Z');
+    expect(decideSend({ ...reply, kind: 'reminder' }, paused, day)).toEqual({ action: 'block', reason: 'paused' });
+    expect(decideSend({ ...reply, kind: 'reminder', urgent: true }, paused, day)).toEqual({ action: 'send' });
+    expect(decideSend({ ...reply, kind: 'reminder', urgent: true }, paused, at('2026-11-19T02:00:00Z'))).toEqual({ action: 'send' });
+  });
 });
 
 describe('status order', () => {
@@ -58,6 +66,10 @@ describe('status order', () => {
     ['undelivered', 'delivered', false],
     ['blocked', 'sent', false],
     ['held', 'queued', true],
+    // A canceled broadcast text never left: no callback can move it.
+    ['canceled', 'sent', false],
+    ['canceled', 'delivered', false],
+    ['queued', 'canceled', true],
   ] as const)('%s then %s moves forward: %s', (current, next, expected) => {
     expect(movesForward(current, next)).toBe(expected);
   });

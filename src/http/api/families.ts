@@ -5,7 +5,7 @@ import { createFamily, getFamily, listFamilies, updateFamily, type FamilyView } 
 import { messageFamily } from '../../staff/inbox';
 import { staffOf } from '../middleware/auth';
 import { replyBody } from './conversations';
-import { bodyId, gradeField, languageField, nameField, phoneField } from './fields';
+import { bodyId, gradeField, languageField, nameField, phoneField, timezoneField } from './fields';
 import { DEFAULT_LIMIT, decodeCursor, idCursor, idParam, page, pageQuery, parseBody, parseQuery, queryId } from './validate';
 
 export function presentFamily(v: FamilyView) {
@@ -19,6 +19,8 @@ export function presentFamily(v: FamilyView) {
     languageSource: f.languageSource,
     /** A language the family's last replies were written in when it is not `language` ("may prefer Spanish"), else null. */
     languageSuggestion: f.languageSuggestion,
+    /** IANA zone for quiet hours and a broadcast's local time; null: the school's. */
+    timezone: f.timezone,
     active: f.active,
     createdAt: f.createdAt,
     updatedAt: f.updatedAt,
@@ -58,7 +60,7 @@ const createBody = z.strictObject({
   students: z.array(student, { error: 'must be a list of students' }).max(20, 'at most 20 students').default([]),
 });
 
-const patchBody = z.strictObject({ name: nameField().optional(), language: languageField.optional() });
+const patchBody = z.strictObject({ name: nameField().optional(), language: languageField.optional(), timezone: timezoneField.nullable().optional() });
 const listQuery = z.strictObject({ ...pageQuery, schoolId: queryId.optional() });
 
 export function familiesRouter(deps: Deps): Router {

@@ -11,6 +11,7 @@ import { rosterImportsRouter } from './roster-imports';
 import { updatesRouter } from './updates';
 import { nudgesRouter } from './nudges';
 import { progressRouter } from './progress';
+import { broadcastsRouter } from './broadcasts';
 
 /**
  * The staff JSON API (/api/v1). Every route needs a bearer token (`npm run cli -- staff add`).
@@ -31,6 +32,10 @@ import { progressRouter } from './progress';
  *   POST/GET /roster/imports, GET /roster/imports/:id  (multipart upload run as a queued import; its report)
  *   POST /updates/preview, POST /updates  (a teacher's updates for a class: one text per family, in its
  *                                          language; items or a CSV; see src/http/api/updates.ts)
+ *
+ *   POST /broadcasts, POST /broadcasts/preview, GET /broadcasts[?schoolId=], GET /broadcasts/:id,
+ *   POST /broadcasts/:id/pause|resume|cancel, GET /broadcasts/:id/report[.csv]
+ *                                         (bulk reminders, school and district admins; src/http/api/broadcasts.ts)
  *
  *   GET /nudges/report?week=YYYY-Www[&schoolId=]  (admins: per school and language, the week's weekend
  *                                          nudges sent, delivered, replied, tip feedback, opt-outs)
@@ -53,5 +58,6 @@ export function apiRouter(deps: Deps): Router {
   r.use('/updates', updatesRouter(deps));
   r.use('/nudges', nudgesRouter(deps));
   r.use('/progress', progressRouter(deps));
+  r.use('/broadcasts', broadcastsRouter(deps));
   return r;
 }

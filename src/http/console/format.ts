@@ -54,6 +54,7 @@ const STATUS_LABELS: Record<string, string> = {
   delivered: 'delivered',
   undelivered: 'not delivered',
   failed: 'failed',
+  canceled: 'not sent: broadcast canceled',
 };
 export const statusLabel = (s: string) => STATUS_LABELS[s] ?? s;
 

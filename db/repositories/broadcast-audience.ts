@@ -1,0 +1,80 @@
+import { and, asc, eq, exists, gt, inArray, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../client';
+import { dialectSql } from '../dialects/differences';
+import { classes, enrollments, families, guardians, studentGuardians, students } from '../schema';
+
+/** Who a broadcast's audience (src/reminders/audience.ts decides) reaches: families, their links to the students it names. */
+
+/** Which students a broadcast is about; the school's own, active ones only (checked in SQL). */
+export type StudentFilter = { type: 'school' } | { type: 'grades'; grades: string[] } | { type: 'classes'; ids: number[] } | { type: 'students'; ids: number[] };
+
+/**
+ * The student is the school's. Written `+school_id` so SQLite does not pick students_school_idx
+ * and walk every student of the school for each family (it has no statistics to know better): from a
+ * family the way in is guardians → student_guardians → the student by its key. PostgreSQL reads
+ * the unary plus as the same integer.
+ */
+const schoolStudent = (schoolId: number) => sql`+${students.schoolId} = ${schoolId}`;
+
+function studentMatches(filter: StudentFilter): SQL | undefined {
+  switch (filter.type) {
+    case 'school':
+      return undefined;
+    case 'grades':
+      return inArray(students.grade, filter.grades);
+    case 'students':
+      return inArray(students.id, filter.ids);
+    case 'classes':
+      return exists(
+        dialectSql().queryBuilder.select({ one: sql`1` }).from(enrollments).where(and(eq(enrollments.studentId, students.id), inArray(enrollments.classId, filter.ids))),
+      );
+  }
+}
+
+/**
+ * One page of the school's active families in id order after `afterId` that have an active guardian
+ * linked to an active student of the school the filter picks (whether or not they may be contacted:
+ * a family behind a no-contact order is listed, and skipped with its reason).
+ */
+export async function audienceFamilies(db: Db, schoolId: number, filter: StudentFilter, afterId: number, limit: number) {
+  const linked = db
+    .select({ one: sql`1` })
+    .from(guardians)
+    .innerJoin(studentGuardians, eq(studentGuardians.guardianId, guardians.id))
+    .innerJoin(students, and(eq(students.id, studentGuardians.studentId), eq(students.active, true), schoolStudent(schoolId)))
+    .where(and(eq(guardians.familyId, families.id), eq(guardians.active, true), studentMatches(filter)));
+  return db
+    .select({ id: families.id, language: families.language, pausedUntil: families.pausedUntil, timezone: families.timezone })
+    .from(families)
+    .where(and(eq(families.schoolId, schoolId), eq(families.active, true), gt(families.id, afterId), exists(linked)))
+    .orderBy(asc(families.id))
+    .limit(limit);
+}
+
+/** Every active guardian's link to each student the filter picks, in the given families. */
+export async function audienceLinks(db: Db, schoolId: number, filter: StudentFilter, familyIds: number[]) {
+  if (!familyIds.length) return [];
+  return db
+    .select({ studentId: students.id, guardianId: guardians.id, familyId: guardians.familyId, mayContact: studentGuardians.mayContact })
+    .from(guardians)
+    .innerJoin(studentGuardians, eq(studentGuardians.guardianId, guardians.id))
+    .innerJoin(students, and(eq(students.id, studentGuardians.studentId), eq(students.active, true), schoolStudent(schoolId)))
+    .where(and(inArray(guardians.familyId, familyIds), eq(guardians.active, true), studentMatches(filter)))
+    .orderBy(asc(guardians.familyId), asc(guardians.id), asc(students.id));
+}
+
+/** Which of these ids are the school's classes (any, active or not: a list names what exists). */
+export async function classIdsOfSchool(db: Db, schoolId: number, ids: number[]): Promise<Set<number>> {
+  const rows = await db.select({ id: classes.id }).from(classes).where(and(eq(classes.schoolId, schoolId), inArray(classes.id, ids)));
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Which of these ids are the school's students. */
+export async function studentIdsOfSchool(db: Db, schoolId: number, ids: number[]): Promise<Set<number>> {
+  const found = new Set<number>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db.select({ id: students.id }).from(students).where(and(schoolStudent(schoolId), inArray(students.id, ids.slice(i, i + 500))));
+    for (const r of rows) found.add(r.id);
+  }
+  return found;
+}
