@@ -78,13 +78,20 @@ export function createQueues(connection: Redis, prefix: string): Queues {
  * the round (see sendJobId). A new round (a carrier retry, a recovery) is a new job.
  */
 export async function enqueueSend(queues: Queues, messageId: number, delayMs = 0, round = 0): Promise<void> {
-  await addWithOthers(queues.send, 'send', { messageId }, { jobId: sendJobId(messageId, round), delay: Math.max(0, delayMs) });
+  const job = sendJob(messageId, delayMs, round);
+  await addWithOthers(queues.send, job.name, job.data, job.opts);
 }
+
+const sendJob = (messageId: number, delayMs: number, round: number) => ({
+  name: 'send',
+  data: { messageId },
+  opts: { jobId: sendJobId(messageId, round), delay: Math.max(0, delayMs) },
+});
 
 /** Many first-round send jobs in one round trip (a nudge tick's page): the same jobs as enqueueSend's. */
 export async function enqueueSends(queues: Queues, sends: { messageId: number; delayMs?: number }[]): Promise<void> {
   if (!sends.length) return;
-  await queues.send.addBulk(sends.map((s) => ({ name: 'send', data: { messageId: s.messageId }, opts: { jobId: sendJobId(s.messageId, 0), delay: Math.max(0, s.delayMs ?? 0) } })));
+  await queues.send.addBulk(sends.map((s) => sendJob(s.messageId, s.delayMs ?? 0, 0)));
 }
 
 /** True while the message's send job for `round` may still run (waiting, delayed or active). */
