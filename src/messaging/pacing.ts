@@ -13,6 +13,9 @@ redis.call('SET', KEYS[1], start + cost, 'PX', math.max(1000, start + cost - now
 return start
 `;
 
+/** How long (ms) a send of `segments` segments holds a sender allowed `mps` segments a second. */
+const slotCost = (segments: number, mps: number) => Math.ceil((Math.max(1, segments) * 1000) / mps);
+
 export async function reserveSendSlot(
   redis: Redis,
   prefix: string,
@@ -22,8 +25,7 @@ export async function reserveSendSlot(
   nowMs: number,
 ): Promise<number> {
   if (mps <= 0) return nowMs;
-  const cost = Math.ceil((Math.max(1, segments) * 1000) / mps);
-  const start = await redis.eval(RESERVE, 1, `${prefix}:pace:${senderKey}`, String(nowMs), String(cost));
+  const start = await redis.eval(RESERVE, 1, `${prefix}:pace:${senderKey}`, String(nowMs), String(slotCost(segments, mps)));
   return Number(start);
 }
 
@@ -58,7 +60,6 @@ export async function takeBulkSlot(
   nowMs: number,
 ): Promise<number | null> {
   if (mps <= 0) return null;
-  const cost = Math.ceil((Math.max(1, segments) * 1000) / mps);
-  const free = Number(await redis.eval(TAKE_BULK, 1, `${prefix}:pace:${senderKey}`, String(nowMs), String(cost)));
+  const free = Number(await redis.eval(TAKE_BULK, 1, `${prefix}:pace:${senderKey}`, String(nowMs), String(slotCost(segments, mps))));
   return free < 0 ? null : free;
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { AppError } from '../../src/errors';
+import { validationFields } from '../helpers/app-error';
 import { TEMPLATES_DIR } from '../../src/i18n/i18n';
 import { segmentInfo } from '../../src/i18n/segments';
 import {
@@ -50,17 +50,6 @@ function typicalSlots(id: string, lng: string, date: string): ReminderSlots {
 
 function reminderFile(lng: string): Record<string, { title?: unknown; text?: unknown }> {
   return JSON.parse(fs.readFileSync(path.join(TEMPLATES_DIR, lng, 'reminders.json'), 'utf8'));
-}
-
-function validationFields(fn: () => unknown): Record<string, string> | undefined {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    expect((err as AppError).status).toBe(400);
-    return (err as AppError).fields;
-  }
-  throw new Error('expected a validation error');
 }
 
 describe('the catalogue', () => {

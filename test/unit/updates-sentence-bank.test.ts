@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { AppError } from '../../src/errors';
+import { validationFields } from '../helpers/app-error';
 import { TEMPLATES_DIR, templatedLanguages } from '../../src/i18n/i18n';
 import { segmentInfo } from '../../src/i18n/segments';
 import {
@@ -40,17 +40,6 @@ function flatKeys(lng: string): Map<string, string> {
     for (const [name, text] of Object.entries(entries)) out.set(`${group}.${name}`, text);
   }
   return out;
-}
-
-function validationFields(fn: () => unknown): Record<string, string> | undefined {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    expect((err as AppError).status).toBe(400);
-    return (err as AppError).fields;
-  }
-  throw new Error('expected a validation error');
 }
 
 describe('the catalogue', () => {
