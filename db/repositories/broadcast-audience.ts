@@ -37,18 +37,29 @@ function studentMatches(filter: StudentFilter): SQL | undefined {
  * a family behind a no-contact order is listed, and skipped with its reason).
  */
 export async function audienceFamilies(db: Db, schoolId: number, filter: StudentFilter, afterId: number, limit: number) {
+  return db
+    .select({ id: families.id, language: families.language, pausedUntil: families.pausedUntil, timezone: families.timezone })
+    .from(families)
+    .where(and(inAudience(db, schoolId, filter), gt(families.id, afterId)))
+    .orderBy(asc(families.id))
+    .limit(limit);
+}
+
+/** The languages the audience's families read (each once), for a reminder rendered per language. */
+export async function audienceLanguages(db: Db, schoolId: number, filter: StudentFilter): Promise<string[]> {
+  const rows = await db.selectDistinct({ language: families.language }).from(families).where(inAudience(db, schoolId, filter));
+  return rows.map((r) => r.language);
+}
+
+/** The family is the school's, active, and has an active guardian of an active student the filter picks. */
+function inAudience(db: Db, schoolId: number, filter: StudentFilter): SQL | undefined {
   const linked = db
     .select({ one: sql`1` })
     .from(guardians)
     .innerJoin(studentGuardians, eq(studentGuardians.guardianId, guardians.id))
     .innerJoin(students, and(eq(students.id, studentGuardians.studentId), eq(students.active, true), schoolStudent(schoolId)))
     .where(and(eq(guardians.familyId, families.id), eq(guardians.active, true), studentMatches(filter)));
-  return db
-    .select({ id: families.id, language: families.language, pausedUntil: families.pausedUntil, timezone: families.timezone })
-    .from(families)
-    .where(and(eq(families.schoolId, schoolId), eq(families.active, true), gt(families.id, afterId), exists(linked)))
-    .orderBy(asc(families.id))
-    .limit(limit);
+  return and(eq(families.schoolId, schoolId), eq(families.active, true), exists(linked));
 }
 
 /** Every active guardian's link to each student the filter picks, in the given families. */

@@ -9,7 +9,8 @@ import { may, requireThat, visibilityFor, type StaffPrincipal } from '../staff/s
 import type { SchoolRow } from '../../db/repositories/routing';
 import { enqueueFanout } from '../queue/queues';
 import { GUARDRAIL_BANNER } from './guardrail';
-import type { AudienceSpec, BroadcastRequest, BroadcastView, ProgressStatus } from './model';
+import type { AudienceSpec, BroadcastInput, BroadcastRequest, BroadcastView, ProgressStatus } from './model';
+import { withTexts } from './reminder-texts';
 
 /** How far a sendAt may lie in the past (a clock a little behind) before it is refused. */
 const PAST_SKEW_MS = 5 * 60_000;
@@ -44,9 +45,10 @@ export function checkTiming(req: Pick<BroadcastRequest, 'sendAt'>, nowMs: number
  * Stores the broadcast and enqueues its fan-out, nothing more: a 50,000-family audience is worked
  * out page by page by the worker (fan-out.ts), so the request answers at once.
  */
-export async function createBroadcast(deps: Deps, who: StaffPrincipal, req: BroadcastRequest): Promise<BroadcastView> {
-  const school = await broadcastSchool(deps, who, req);
-  await checkAudience(deps, school.id, req.audience);
+export async function createBroadcast(deps: Deps, who: StaffPrincipal, input: BroadcastInput): Promise<BroadcastView> {
+  const school = await broadcastSchool(deps, who, input);
+  await checkAudience(deps, school.id, input.audience);
+  const req = await withTexts(deps, school, input);
   checkTiming(req, deps.clock.now());
   const at = isoNow(deps.clock);
   const row = await insertBroadcast(deps.db, {

@@ -1,5 +1,6 @@
 import type { BroadcastPauseReason, BroadcastStatus, SkipReason } from '../../db/schema';
 import type { Encoding } from '../i18n/segments';
+import type { ReminderSlots } from './templates';
 
 /** The shapes bulk reminders (broadcasts) take in and give back; see src/http/api/broadcasts.ts. */
 
@@ -21,6 +22,18 @@ export interface BroadcastRequest {
   urgent: boolean;
 }
 
+/** A school reminder (templates/{lng}/reminders.json) chosen instead of written texts. */
+export interface ReminderChoice {
+  id: string;
+  slots: ReminderSlots;
+}
+
+/**
+ * What the API takes: the texts written, or a reminder the server renders into them for the
+ * audience's languages (reminder-texts.ts); from there on a broadcast is its texts.
+ */
+export type BroadcastInput = Omit<BroadcastRequest, 'texts'> & ({ texts: Record<string, string>; reminder?: undefined } | { reminder: ReminderChoice; texts?: undefined });
+
 export interface LanguagePreview {
   language: string;
   /** Recipients (numbers) who get this language's text. */
@@ -28,6 +41,8 @@ export interface LanguagePreview {
   families: number;
   /** The text they get: the language's own, or English when it has none. */
   textLanguage: string;
+  /** That text, word for word (what a reminder was rendered to). */
+  text: string;
   encoding: Encoding;
   segments: number;
   /** segments × recipients. */

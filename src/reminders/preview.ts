@@ -9,7 +9,8 @@ import { senderFor } from '../messaging/senders';
 import type { StaffPrincipal } from '../staff/scope';
 import { broadcastSchool, checkAudience, checkTiming } from './broadcasts';
 import { budgetFor, FANOUT_PAGE, filterOf, textFor, workOutPage } from './fan-out';
-import type { BroadcastPreview, BroadcastRequest, LanguagePreview } from './model';
+import type { BroadcastInput, BroadcastPreview, LanguagePreview } from './model';
+import { withTexts } from './reminder-texts';
 import { dueAt } from './schedule';
 
 /** Skipped recipients listed by name in a preview; beyond this only the counts by reason. */
@@ -21,9 +22,10 @@ const languageName = (code: string) => getLanguage(code)?.english ?? code;
  * What a broadcast would do if sent now, without storing anything: the same page-by-page rules
  * the fan-out applies (fan-out.ts), counted. Cost is segments × recipients, per language.
  */
-export async function previewBroadcast(deps: Deps, who: StaffPrincipal, req: BroadcastRequest): Promise<BroadcastPreview> {
-  const school = await broadcastSchool(deps, who, req);
-  await checkAudience(deps, school.id, req.audience);
+export async function previewBroadcast(deps: Deps, who: StaffPrincipal, input: BroadcastInput): Promise<BroadcastPreview> {
+  const school = await broadcastSchool(deps, who, input);
+  await checkAudience(deps, school.id, input.audience);
+  const req = await withTexts(deps, school, input);
   const nowMs = deps.clock.now();
   checkTiming(req, nowMs);
   const sender = senderFor(school, deps.config);
@@ -55,7 +57,7 @@ export async function previewBroadcast(deps: Deps, who: StaffPrincipal, req: Bro
   const languages: LanguagePreview[] = [...perLanguage].sort((a, b) => b[1].recipients - a[1].recipients).map(([language, l]) => {
     const text = textFor(req.texts, language);
     const seg = segmentInfo(text.body);
-    return { language, recipients: l.recipients, families: l.families.size, textLanguage: text.language, encoding: seg.encoding, segments: seg.segments, cost: seg.segments * l.recipients };
+    return { language, recipients: l.recipients, families: l.families.size, textLanguage: text.language, text: text.body, encoding: seg.encoding, segments: seg.segments, cost: seg.segments * l.recipients };
   });
   const fallbacks = languages
     .filter((l) => l.textLanguage !== l.language)

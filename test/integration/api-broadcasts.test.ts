@@ -256,3 +256,73 @@ test('a request that is not right answers 400 naming each field, never 500', asy
   const notJson = await fetch(`${app.url}/api/v1/broadcasts`, { method: 'POST', headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json' }, body: '{"schoolId":' });
   expect(notJson.status).toBe(400);
 });
+
+const conference = { id: 'conference', slots: { date: '2026-11-20', time: '16:00', endTime: '19:00' } };
+const EN_CONFERENCE = 'Juniper Elementary: Parent-teacher conferences are Friday, November 20, 4 PM to 7 PM.';
+const ES_CONFERENCE = 'Juniper Elementary: El viernes 20 de noviembre, de las 4 p. m. a las 7 p. m., son las reuniones de padres y maestros.';
+
+test('the school reminders are listed for a composer, titled in the language asked for when it has them', async () => {
+  const en = await api(app, tokens.admin, 'GET', '/reminders');
+  expect(en.status).toBe(200);
+  expect(en.body.language).toBe('en');
+  expect(en.body.items).toContainEqual({ id: 'conference', title: 'Parent-teacher conferences', slots: ['date', 'time', 'endTime'] });
+  expect(en.body.items.map((r: any) => r.id)).toContain('closed_weather');
+  const es = (await api(app, tokens.admin, 'GET', '/reminders?language=es')).body;
+  expect(es.language).toBe('es');
+  expect(es.items.find((r: any) => r.id === 'conference')).toEqual({ id: 'conference', title: 'Reuniones de padres y maestros', slots: ['date', 'time', 'endTime'] });
+  expect((await api(app, tokens.admin, 'GET', '/reminders?language=fr')).body.language).toBe('en');
+  const bad = await api(app, tokens.admin, 'GET', '/reminders?language=klingon');
+  expect(bad.status).toBe(400);
+  expect(Object.keys(bad.body.error.fields)).toEqual(['language']);
+});
+
+test('a preview of a reminder shows each language its text, and counts the families that get English', async () => {
+  const res = await api(app, tokens.admin, 'POST', '/broadcasts/preview', body({ texts: undefined, reminder: conference }));
+  expect(res.status).toBe(200);
+  const byLang = Object.fromEntries(res.body.languages.map((l: any) => [l.language, l]));
+  expect(byLang.es).toMatchObject({ recipients: 1, textLanguage: 'es', text: expect.stringContaining(ES_CONFERENCE) });
+  // (How many English numbers it reaches depends on the weekly budget the broadcast above spent.)
+  expect(byLang.en).toMatchObject({ textLanguage: 'en', text: expect.stringContaining(EN_CONFERENCE) });
+  // French has no reminders: the Dubois family gets the English text, and the preview says so.
+  expect(byLang.fr).toMatchObject({ recipients: 1, textLanguage: 'en', text: byLang.en.text });
+  expect(res.body.fallbacks).toEqual([{ language: 'fr', families: 1, warning: expect.stringContaining('1 family reads French') }]);
+});
+
+test('a broadcast created from a reminder stores its texts for the audience\'s languages', async () => {
+  const created = await api(app, tokens.admin, 'POST', '/broadcasts', body({ texts: undefined, reminder: conference, sendAt: '2026-11-27T15:00:00Z' }));
+  expect(created.status).toBe(201);
+  const texts = created.body.texts;
+  // Every language the school's families read that has reminders; French families fall back to English.
+  expect(Object.keys(texts).sort()).toEqual(['ar', 'en', 'es', 'pl', 'pt']);
+  expect(texts.en).toContain(EN_CONFERENCE);
+  expect(texts.es).toContain(ES_CONFERENCE);
+  const id = created.body.id;
+  expect((await api(app, tokens.admin, 'GET', `/broadcasts/${id}`)).body.texts).toEqual(texts);
+  // A reminder for one student's family renders English and that family's Spanish only.
+  const mateo = await api(app, tokens.admin, 'POST', '/broadcasts', body({ texts: undefined, reminder: conference, audience: { type: 'students', ids: [ids.mateo] }, sendAt: '2026-11-27T15:00:00Z' }));
+  expect(Object.keys(mateo.body.texts).sort()).toEqual(['en', 'es']);
+  for (const b of [id, mateo.body.id]) expect((await api(app, tokens.admin, 'POST', `/broadcasts/${b}/cancel`)).status).toBe(200);
+});
+
+test('a reminder that is not right answers 400 naming the field', async () => {
+  const r = (reminder: unknown, over: Record<string, unknown> = {}) => body({ texts: undefined, reminder, ...over });
+  const cases: [Record<string, unknown>, string][] = [
+    [r({ id: 'bake_sale', slots: {} }), 'reminder.id'],
+    [r({ slots: {} }), 'reminder.id'],
+    [r({ id: 'conference', slots: { date: '2026-11-20', time: '16:00' } }), 'reminder.slots.endTime'],
+    [r({ id: 'conference', slots: { date: 'Friday', time: '16:00', endTime: '19:00' } }), 'reminder.slots.date'],
+    [r({ id: 'conference', slots: { date: '2026-11-20', time: '16:00', endTime: '15:00' } }), 'reminder.slots.endTime'],
+    [r({ id: 'conference', slots: { ...conference.slots, colour: 'red' } }), 'reminder.slots.colour'],
+    [r({ id: 'report_cards', slots: { link: 'not a link' } }), 'reminder.slots.link'],
+    [r('conference'), 'reminder'],
+    [r(conference, { texts: { en: EN } }), 'reminder'],
+    [body({ texts: undefined }), 'texts'],
+  ];
+  for (const [b, field] of cases) {
+    for (const path of ['/broadcasts/preview', '/broadcasts']) {
+      const res = await api(app, tokens.admin, 'POST', path, b);
+      expect({ path, field, status: res.status }).toEqual({ path, field, status: 400 });
+      expect(Object.keys(res.body.error.fields)).toContain(field);
+    }
+  }
+});

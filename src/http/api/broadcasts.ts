@@ -4,7 +4,8 @@ import type { Deps } from '../../deps';
 import { normaliseLanguage } from '../../families/codes';
 import { createBroadcast, findBroadcast, getBroadcastView, listBroadcastViews, viewOf } from '../../reminders/broadcasts';
 import { cancelBroadcast, mustHaveMoved, pauseBroadcast, resumeBroadcast } from '../../reminders/control';
-import type { AudienceSpec, BroadcastRequest } from '../../reminders/model';
+import type { AudienceSpec, BroadcastInput } from '../../reminders/model';
+import { isReminderTemplate } from '../../reminders/templates';
 import { previewBroadcast } from '../../reminders/preview';
 import { broadcastReport, broadcastReportCsv } from '../../reminders/report';
 import { staffOf } from '../middleware/auth';
@@ -15,6 +16,8 @@ import { DEFAULT_LIMIT, decodeCursor, idCursor, idParam, page, pageQuery, parseB
  * Bulk reminders (src/reminders), school and district admins only:
  *   POST /broadcasts          {"schoolId","audience":{"type":"school"|"grades"|"classes"|"students","grades":[],"ids":[]},
  *                              "texts":{"en":"…","es":"…"},"sendAt":ISO|null,"localTime":"HH:MM"|null,"urgent":false} → 201
+ *                             or, instead of "texts", "reminder":{"id":"conference","slots":{"date":"2026-11-20",…}}: a school
+ *                             reminder (GET /reminders) the server writes in each language of the audience, stored as its texts
  *   POST /broadcasts/preview  the same body: counts, languages, segments and cost, who is skipped and why; nothing stored
  *   GET /broadcasts[?schoolId=], GET /broadcasts/:id  (with counts by status and the guardrail's banner)
  *   POST /broadcasts/:id/pause|resume|cancel
@@ -53,17 +56,38 @@ const textsBody = z
     return out;
   });
 
+const SLOT_MAX = 200;
+const slotField = z.string({ error: 'must be a string' }).max(SLOT_MAX, `must be at most ${SLOT_MAX} characters`).optional();
+/** A school reminder instead of texts: which one, and what the school fills in (templates.ts checks each slot). */
+const reminderBody = z.strictObject(
+  {
+    id: z.string({ error: expected('must be a reminder id from GET /api/v1/reminders') }).refine(isReminderTemplate, 'is not a reminder: see GET /api/v1/reminders'),
+    slots: z
+      .strictObject({ date: slotField, time: slotField, endTime: slotField, event: slotField, link: slotField }, { error: expected('must be an object of slot values, e.g. {"date": "2026-11-20"}') })
+      .optional(),
+  },
+  { error: expected('must be an object with a reminder id and its slots') },
+);
+
 const broadcastBody = z
   .strictObject({
     schoolId: bodyId,
     audience: audienceBody,
-    texts: textsBody,
+    texts: textsBody.optional(),
+    reminder: reminderBody.optional(),
     sendAt: z.iso.datetime({ offset: true, error: 'must be an ISO date-time such as 2026-11-18T17:00:00-05:00' }).nullable().optional(),
     localTime: z.string({ error: 'must be HH:MM' }).regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)').nullable().optional(),
     urgent: z.boolean({ error: 'must be true or false' }).optional(),
   })
   .refine((v) => !(v.sendAt && v.localTime), { path: ['localTime'], message: 'give sendAt or localTime, not both' })
-  .transform((v): BroadcastRequest => ({ ...v, sendAt: v.sendAt ?? null, localTime: v.localTime ?? null, urgent: v.urgent ?? false }));
+  .superRefine((v, ctx) => {
+    if (v.texts && v.reminder) ctx.addIssue({ code: 'custom', path: ['reminder'], message: 'give texts or a reminder, not both' });
+    if (!v.texts && !v.reminder) ctx.addIssue({ code: 'custom', path: ['texts'], message: 'is required, unless a reminder is given' });
+  })
+  .transform((v): BroadcastInput => {
+    const common = { schoolId: v.schoolId, audience: v.audience, sendAt: v.sendAt ?? null, localTime: v.localTime ?? null, urgent: v.urgent ?? false };
+    return v.reminder ? { ...common, reminder: { id: v.reminder.id, slots: v.reminder.slots ?? {} } } : { ...common, texts: v.texts! };
+  });
 
 const listQuery = z.strictObject({ ...pageQuery, schoolId: queryId.optional() });
 

@@ -12,6 +12,7 @@ import { updatesRouter } from './updates';
 import { nudgesRouter } from './nudges';
 import { progressRouter } from './progress';
 import { broadcastsRouter } from './broadcasts';
+import { remindersRouter } from './reminders';
 
 /**
  * The staff JSON API (/api/v1). Every route needs a bearer token (`npm run cli -- staff add`).
@@ -36,6 +37,7 @@ import { broadcastsRouter } from './broadcasts';
  *   POST /broadcasts, POST /broadcasts/preview, GET /broadcasts[?schoolId=], GET /broadcasts/:id,
  *   POST /broadcasts/:id/pause|resume|cancel, GET /broadcasts/:id/report[.csv]
  *                                         (bulk reminders, school and district admins; src/http/api/broadcasts.ts)
+ *   GET /reminders[?language=xx]           (the school reminders a broadcast may use instead of texts: id, title, slots)
  *
  *   GET /nudges/report?week=YYYY-Www[&schoolId=]  (admins: per school and language, the week's weekend
  *                                          nudges sent, delivered, replied, tip feedback, opt-outs)
@@ -59,5 +61,6 @@ export function apiRouter(deps: Deps): Router {
   r.use('/nudges', nudgesRouter(deps));
   r.use('/progress', progressRouter(deps));
   r.use('/broadcasts', broadcastsRouter(deps));
+  r.use('/reminders', remindersRouter(deps));
   return r;
 }
