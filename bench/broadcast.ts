@@ -5,7 +5,8 @@
  *      from POST to every text delivered: messages/s, the create request's latency, RSS growth;
  *  (b) paced (school mps 100, set through the school API): a broadcast bigger than the window,
  *      canceled after it: segments/s over the window as a fraction of the cap and the most
- *      segments in any calendar second, from the simulator's own arrival times;
+ *      segments in any calendar second, from the simulator's own arrival times (the teacher's
+ *      replies below included: they leave from the same number, under the same cap);
  *  (c) during (b), a teacher's one-to-one reply every 2 s on the same school: POST to the text
  *      reaching the simulator, p50/p95. Its baseline: the same reply sent with nothing else going,
  *      measured first in the same run. (a) has no natural baseline here (the send bench's rate is
@@ -44,7 +45,8 @@ export async function main(args: string[]): Promise<void> {
   const n = Number(argValue(args, '--families') ?? 50_000);
   const pacedSeconds = Number(argValue(args, '--paced-seconds') ?? 60);
   const dialect = dialectArg(args);
-  const watchdogMs = 120_000 + n * 6 + pacedSeconds * 3000;
+  // Generous: a stalled phase ends itself (STALL_MS); this only stops a wedged run.
+  const watchdogMs = 180_000 + n * 12 + pacedSeconds * 3000;
   await runWithChildren('broadcast', dialect, async (ws, children) => {
     const t = performance.now();
     // grade 5: the unpaced broadcast; 6: the paced one, more than the window can send; 7: replies.
