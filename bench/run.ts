@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<void
   import: () => import('./import'),
   updates: () => import('./updates'),
   nudges: () => import('./nudges'),
+  broadcast: () => import('./broadcast'),
 };
 
 async function run(): Promise<void> {
@@ -27,7 +28,10 @@ every benchmark: --db sqlite|postgres (default sqlite; PostgreSQL at BENCH_POSTG
            student, send messages/s to "delivered" (web, worker and sim as three processes)
            --students N  school size; --class-size N  students per class
   nudges   one weekend-nudge tick composing and enqueueing the nudges of 50,000 families:
-           families/s and RSS during the tick (memory flat); --families N  school size`);
+           families/s and RSS during the tick (memory flat); --families N  school size
+  broadcast  a bulk reminder to 50,000 families unpaced (messages/s, RSS growth), then one paced at
+           100 segments/s (fraction of the cap, busiest second) with a teacher's reply every 2 s
+           (latency); --families N  unpaced size; --paced-seconds N  paced window (default 60)`);
     process.exit(2);
   }
   await (await load()).main(args);
