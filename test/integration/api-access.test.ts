@@ -286,6 +286,11 @@ const MATRIX: Record<string, (who: Role) => Promise<void>> = {
     }
     if (who !== 'anon') expect((await api(who, 'GET', '/nudges/report?week=2026-45')).status).toBe(400);
   },
+  // The reminder templates are the same for everyone: any signed-in staff member may list them.
+  'GET /reminders': async (who) => {
+    const res = await api(who, 'GET', '/reminders');
+    expect(res.status).toBe(who === 'anon' ? 401 : 200);
+  },
   // Broadcasts are their school's admins' (and the district's): a teacher who sees the school gets 403.
   'POST /broadcasts': broadcastTo('/broadcasts', 201),
   'POST /broadcasts/preview': broadcastTo('/broadcasts/preview', 200),
