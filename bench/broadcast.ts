@@ -17,7 +17,7 @@ import { and, count, eq, isNotNull } from 'drizzle-orm';
 import { openDatabase } from '../db/client';
 import { messages } from '../db/schema';
 import { seedBroadcastSchool, type SeededGroup } from './lib/broadcast-seed';
-import { startChild } from './lib/children';
+import { roleEnv, startChild } from './lib/children';
 import { jsonClient, pool } from './lib/http';
 import { busiestWindow, percentile, perSecond, rssWatch } from './lib/watch';
 import { dialectArg, freePort, log, runWithChildren } from './lib/workspace';
@@ -59,11 +59,7 @@ export async function main(args: string[]): Promise<void> {
     const [port, simPort] = [await freePort(), await freePort()];
     const base = `http://127.0.0.1:${port}`;
     const simBase = `http://127.0.0.1:${simPort}`;
-    const env = {
-      PUBLIC_BASE_URL: base, SIM_URL: `${simBase}/sim`, DATABASE_URL: ws.databaseUrl, REDIS_URL: ws.redisUrl, QUEUE_PREFIX: ws.queuePrefix,
-      SMS_PROVIDER: 'sim', TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '', TWILIO_FROM: '', TWILIO_MESSAGING_SERVICE_SID: '',
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-    };
+    const env = roleEnv(ws, base, simBase);
     const logFile = path.join(ws.dir, 'children.log');
     children.push(await startChild('sim', ['familyline', 'sim'], { ...env, PORT: String(simPort) }, logFile));
     children.push(await startChild('web', ['familyline', 'web'], { ...env, PORT: String(port) }, logFile));

@@ -8,7 +8,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import twilio from 'twilio';
 import { SIM_DEFAULTS } from '../src/config';
-import { startChild, type ServerChild } from './lib/children';
+import { SIMULATED_CARRIER, startChild, type ServerChild } from './lib/children';
 import { familyPhone, seed, unknownPhone } from './lib/seed';
 import { count, eq } from 'drizzle-orm';
 import { openDatabase, type Db } from '../db/client';
@@ -133,7 +133,7 @@ export async function main(args: string[]): Promise<void> {
     // Web role only: the inbound follow-up jobs are queued in Redis, not processed.
     const env = {
       PORT: '0', PUBLIC_BASE_URL, DATABASE_URL: ws.databaseUrl, REDIS_URL: ws.redisUrl, QUEUE_PREFIX: ws.queuePrefix,
-      SMS_PROVIDER: 'sim', TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '', TWILIO_FROM: '', TWILIO_MESSAGING_SERVICE_SID: '',
+      ...SIMULATED_CARRIER,
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     };
     const flChild = await startChild('familyline-web', ['familyline', 'web'], env, logFile);

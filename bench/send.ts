@@ -9,7 +9,7 @@ import path from 'node:path';
 import { count, eq, isNotNull, and } from 'drizzle-orm';
 import { openDatabase } from '../db/client';
 import { messages } from '../db/schema';
-import { startChild } from './lib/children';
+import { roleEnv, startChild } from './lib/children';
 import { jsonClient, pool } from './lib/http';
 import { seed } from './lib/seed';
 import { dialectArg, freePort, log, runWithChildren } from './lib/workspace';
@@ -37,11 +37,7 @@ export async function main(args: string[]): Promise<void> {
     const simPort = single ? port : await freePort();
     const base = `http://127.0.0.1:${port}`;
     const simBase = `http://127.0.0.1:${simPort}`;
-    const env = {
-      PUBLIC_BASE_URL: base, SIM_URL: `${simBase}/sim`, DATABASE_URL: ws.databaseUrl, REDIS_URL: ws.redisUrl, QUEUE_PREFIX: ws.queuePrefix,
-      SMS_PROVIDER: 'sim', TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '', TWILIO_FROM: '', TWILIO_MESSAGING_SERVICE_SID: '',
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-    };
+    const env = roleEnv(ws, base, simBase);
     const logFile = path.join(ws.dir, 'children.log');
     const sim = single ? null : await startChild('sim', ['familyline', 'sim'], { ...env, PORT: String(simPort) }, logFile);
     if (sim) children.push(sim);

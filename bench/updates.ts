@@ -12,7 +12,7 @@ import { and, count, eq } from 'drizzle-orm';
 import { openDatabase, transaction } from '../db/client';
 import { classes, classTeachers, enrollments, families, guardians, messages, phones, schools, students, studentGuardians } from '../db/schema';
 import { addStaffWithToken } from '../src/staff/accounts';
-import { startChild } from './lib/children';
+import { SIMULATED_CARRIER, startChild } from './lib/children';
 import { jsonClient, pool } from './lib/http';
 import { familyPhone, zoneAtMidday } from './lib/seed';
 import { dialectArg, freePort, log, runWithChildren } from './lib/workspace';
@@ -110,7 +110,7 @@ export async function main(args: string[]): Promise<void> {
     const simBase = `http://127.0.0.1:${simPort}`;
     const env = {
       PUBLIC_BASE_URL: base, SIM_URL: `${simBase}/sim`, DATABASE_URL: ws.databaseUrl, REDIS_URL: ws.redisUrl, QUEUE_PREFIX: ws.queuePrefix,
-      SMS_PROVIDER: 'sim', TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '', TWILIO_FROM: '', TWILIO_MESSAGING_SERVICE_SID: '',
+      ...SIMULATED_CARRIER,
       TRANSLATE_URL: '', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     };
     const logFile = path.join(ws.dir, 'children.log');

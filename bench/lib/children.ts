@@ -77,3 +77,15 @@ function processCpuMs(pid: number): number | null {
 }
 /** USER_HZ: 100 on every Linux the project runs on (getconf CLK_TCK). */
 const CLOCK_TICKS_PER_S = 100;
+
+/** The simulator as the carrier, whatever Twilio credentials the shell running a benchmark holds. */
+export const SIMULATED_CARRIER = { SMS_PROVIDER: 'sim', TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '', TWILIO_FROM: '', TWILIO_MESSAGING_SERVICE_SID: '' };
+
+/** The env of web, worker and sim children sharing one workspace, the others finding the simulator at simBase. */
+export function roleEnv(ws: { databaseUrl: string; redisUrl: string; queuePrefix: string }, base: string, simBase: string) {
+  return {
+    PUBLIC_BASE_URL: base, SIM_URL: `${simBase}/sim`, DATABASE_URL: ws.databaseUrl, REDIS_URL: ws.redisUrl, QUEUE_PREFIX: ws.queuePrefix,
+    ...SIMULATED_CARRIER,
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+  };
+}

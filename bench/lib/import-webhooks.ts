@@ -13,7 +13,7 @@ import path from 'node:path';
 import twilio from 'twilio';
 import { SIM_DEFAULTS } from '../../src/config';
 import { zip } from '../../test/fixtures/roster/zip-writer';
-import { startChild, type ServerChild } from './children';
+import { SIMULATED_CARRIER, startChild, type ServerChild } from './children';
 import type { BenchDatabase } from './databases';
 import { log } from './workspace';
 
@@ -107,7 +107,7 @@ export async function webhooksUnderImport(database: BenchDatabase, bundleDir: st
 
   const env = {
     PORT: '0', PUBLIC_BASE_URL, DATABASE_URL: database.url, DATABASE_POOL_SIZE: '10', REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    QUEUE_PREFIX: queuePrefix, SMS_PROVIDER: 'sim', TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '', TWILIO_FROM: '', TWILIO_MESSAGING_SERVICE_SID: '',
+    QUEUE_PREFIX: queuePrefix, ...SIMULATED_CARRIER,
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
   };
   let server: ServerChild | null = null;
