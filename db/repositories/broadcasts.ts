@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { transaction } from '../transaction';
 import { first } from '../query';
@@ -40,9 +40,13 @@ export async function listBroadcasts(db: Db, schoolIds: number[] | null, pageOpt
     .limit(pageOpts.limit + 1);
 }
 
-/** Broadcasts with work left, for the tick's recovery. */
+/** Broadcasts with work left, for the tick's recovery: sending or about to, or canceled with families yet to be listed. */
 export async function activeBroadcasts(db: Db): Promise<BroadcastRow[]> {
-  return db.select().from(broadcasts).where(inArray(broadcasts.status, ['scheduled', 'sending'])).orderBy(asc(broadcasts.id));
+  return db
+    .select()
+    .from(broadcasts)
+    .where(or(inArray(broadcasts.status, ['scheduled', 'sending']), and(eq(broadcasts.status, 'canceled'), eq(broadcasts.fanoutDone, false))))
+    .orderBy(asc(broadcasts.id));
 }
 
 /**
@@ -82,6 +86,8 @@ export interface FanoutPage {
   /** Each recipient, with the message to create for it (none for a skipped one). */
   rows: { recipient: NewRecipient; message: Omit<NewMessage, 'conversationId'> | null }[];
   at: string;
+  /** The page of a canceled broadcast: its texts are stored 'canceled', for the report. */
+  canceled: boolean;
 }
 
 // The conversations' multi-row inserts stay far under either dialect's bound-parameter limit.
@@ -104,8 +110,9 @@ export async function storeFanoutPage(db: Db, p: FanoutPage): Promise<boolean> {
           eq(broadcasts.id, p.broadcastId),
           eq(broadcasts.fanoutCursor, p.fromCursor),
           eq(broadcasts.fanoutDone, false),
-          // A cancel that committed first stops the page; one that follows it cancels the page's texts too.
-          inArray(broadcasts.status, ['scheduled', 'sending', 'paused']),
+          // A cancel that committed first stops a page of waiting texts (the fan-out then stores it
+          // canceled); one that follows it cancels the page's texts too.
+          inArray(broadcasts.status, p.canceled ? ['canceled'] : ['scheduled', 'sending', 'paused']),
         ),
       )
       .returning({ id: broadcasts.id });
@@ -119,7 +126,8 @@ export async function storeFanoutPage(db: Db, p: FanoutPage): Promise<boolean> {
         .insert(conversations)
         .values(part.map((familyId) => ({ schoolId: p.schoolId, familyId, createdAt: p.at, lastMessageAt: p.at })))
         .onConflictDoNothing();
-      await tx.update(conversations).set({ lastMessageAt: p.at }).where(and(eq(conversations.schoolId, p.schoolId), inArray(conversations.familyId, part)));
+      // A canceled text is no news: the family's conversation keeps its place in the inbox.
+      if (!p.canceled) await tx.update(conversations).set({ lastMessageAt: p.at }).where(and(eq(conversations.schoolId, p.schoolId), inArray(conversations.familyId, part)));
       const found = await tx
         .select({ id: conversations.id, familyId: conversations.familyId })
         .from(conversations)

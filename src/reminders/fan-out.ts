@@ -74,23 +74,37 @@ export function budgetFor(deps: Pick<Deps, 'db'>, school: SchoolRow, urgent: boo
  * cursor (storeFanoutPage), enqueues the page's batch send job delayed to its first due text, and
  * hands the next page to a new job named by the new cursor. A run cut short leaves the cursor
  * where it was; its job runs again, or the tick's recovery adds one for that cursor.
+ *
+ * A broadcast canceled before the fan-out reached every family still walks the rest of its
+ * audience, storing those families' texts 'canceled' (and who would have been skipped, with why),
+ * so its report lists every family it was meant for and what became of each.
  */
 export async function runFanout(deps: Deps, broadcastId: number): Promise<void> {
   const b = await getBroadcast(deps.db, broadcastId);
-  if (!b || b.fanoutDone || b.status === 'canceled' || b.status === 'done') return;
+  if (!b || b.fanoutDone || b.status === 'done') return;
+  if (await fanoutPage(deps, b)) return;
+  // Not stored: another run stored this page first (nothing to do), or a cancel committed while the
+  // page was worked out, and then the page is stored again as canceled.
+  const now = await getBroadcast(deps.db, broadcastId);
+  if (now && now.status === 'canceled' && b.status !== 'canceled' && !now.fanoutDone && now.fanoutCursor === b.fanoutCursor) await fanoutPage(deps, now);
+}
+
+async function fanoutPage(deps: Deps, b: BroadcastRow): Promise<boolean> {
+  const canceled = b.status === 'canceled';
   const school = (await getSchool(deps.db, b.schoolId))!;
   const sender = senderFor(school, deps.config);
   const texts = JSON.parse(b.texts) as Record<string, string>;
   const audience = JSON.parse(b.audience) as AudienceSpec;
   const nowMs = deps.clock.now();
   const at = isoNow(deps.clock);
-  const budget = budgetFor(deps, school, b.urgent, nowMs);
-  const messageOf = messageBuilder(texts, sender, b.urgent);
+  // A canceled broadcast's texts never leave, so they spend nobody's weekly budget.
+  const budget = canceled ? null : budgetFor(deps, school, b.urgent, nowMs);
+  const messageOf = messageBuilder(texts, sender, b.urgent, canceled ? 'canceled' : 'queued');
   const families = await audienceFamilies(deps.db, school.id, filterOf(audience), b.fanoutCursor, FANOUT_PAGE);
   const rows = await workOutPage(deps, { urgent: b.urgent, audience }, school, sender, families, budget, nowMs);
   const created = { sendAt: b.sendAt, localTime: b.localTime, createdAtMs: Date.parse(b.createdAt) };
   const stored = rows.map((r) => {
-    const due = dueAt(created, { school: school.timezone, family: r.timezone }, nowMs);
+    const due = r.reason || canceled ? null : dueAt(created, { school: school.timezone, family: r.timezone }, nowMs);
     const recipient: NewRecipient = {
       familyId: r.familyId,
       phone: r.phone,
@@ -98,23 +112,24 @@ export async function runFanout(deps: Deps, broadcastId: number): Promise<void> 
       studentIds: JSON.stringify(r.studentIds),
       status: r.reason ? 'skipped' : 'queued',
       reason: r.reason,
-      dueAt: r.reason ? null : new Date(due).toISOString(),
+      dueAt: due === null ? null : new Date(due).toISOString(),
     };
     return { recipient, message: r.reason || !r.phone ? null : messageOf(r.phone, textFor(texts, r.language), at) };
   });
   const last = families.length < FANOUT_PAGE;
   const toCursor = families.length ? families[families.length - 1].id : b.fanoutCursor;
   const page = b.pages;
-  if (!(await storeFanoutPage(deps.db, { broadcastId, schoolId: school.id, fromCursor: b.fanoutCursor, toCursor, page, last, rows: stored, at }))) return;
-  const dues = stored.filter((s) => s.message).map((s) => Date.parse(s.recipient.dueAt!));
-  if (dues.length) await enqueueBatch(deps.queues, broadcastId, page, b.sendRound, Math.min(...dues) - nowMs);
-  if (!last) await enqueueFanout(deps.queues, broadcastId, toCursor);
-  else await settleBroadcast(deps, broadcastId);
-  deps.logger.info({ broadcastId, page, families: families.length, texts: dues.length }, 'broadcast page fanned out');
-  publishBroadcastLive(deps, broadcastId);
+  if (!(await storeFanoutPage(deps.db, { broadcastId: b.id, schoolId: school.id, fromCursor: b.fanoutCursor, toCursor, page, last, rows: stored, at, canceled }))) return false;
+  const dues = stored.filter((s) => s.recipient.dueAt).map((s) => Date.parse(s.recipient.dueAt!));
+  if (dues.length) await enqueueBatch(deps.queues, b.id, page, b.sendRound, Math.min(...dues) - nowMs);
+  if (!last) await enqueueFanout(deps.queues, b.id, toCursor);
+  else await settleBroadcast(deps, b.id);
+  deps.logger.info({ broadcastId: b.id, page, families: families.length, texts: dues.length, canceled }, 'broadcast page fanned out');
+  publishBroadcastLive(deps, b.id);
+  return true;
 }
 
-function messageBuilder(texts: Record<string, string>, sender: Sender, urgent: boolean) {
+function messageBuilder(texts: Record<string, string>, sender: Sender, urgent: boolean, status: 'queued' | 'canceled') {
   const seg = new Map(Object.entries(texts).map(([lng, body]) => [lng, segmentInfo(body)]));
   return (to: string, text: { language: string; body: string }, at: string): Omit<NewMessage, 'conversationId'> => ({
     direction: 'outbound',
@@ -125,7 +140,7 @@ function messageBuilder(texts: Record<string, string>, sender: Sender, urgent: b
     segments: seg.get(text.language)!.segments,
     fromNumber: sender.from ?? sender.key,
     toNumber: to,
-    status: 'queued',
+    status,
     // No staff sender: replies to a bulk reminder go to the office inbox, not to the one admin
     // who sent it (broadcasts.created_by keeps who that was).
     staffId: null,

@@ -19,6 +19,7 @@ export async function recoverBroadcasts(deps: Deps): Promise<void> {
       if (job && ended) await job.remove();
       if (ended) await enqueueFanout(deps.queues, b.id, b.fanoutCursor);
     }
+    if (b.status === 'canceled') continue;
     await requeuePages(deps, b);
     await settleBroadcast(deps, b.id);
   }

@@ -151,6 +151,33 @@ test(`an audience of ${2 * FANOUT_PAGE + 100} families fans out in three pages a
   }
 });
 
+test('canceled before its fan-out reached every family, the report still lists each family as canceled and nobody gets a text', async () => {
+  clock.set('2026-11-18T15:00:00Z');
+  const school = await seedSchool(app.deps.db, { name: 'Canceled Early School', from: '+15555550193' });
+  const count = FANOUT_PAGE + 20;
+  const phoneOf = (i: number) => `+1555557${String(i).padStart(4, '0')}`;
+  await seedManyFamilies(app.deps.db, school.id, count, phoneOf);
+  const before = await app.deps.db.select({ id: families.id }).from(families).where(eq(families.schoolId, school.id));
+  // The broadcast queue held: the principal cancels before the fan-out has reached any family.
+  await app.deps.queues.broadcast.pause();
+  let id: number;
+  try {
+    id = await create(school.id);
+    const canceled = (await api(app, district, 'POST', `/broadcasts/${id}/cancel`)).body;
+    expect(canceled).toMatchObject({ status: 'canceled', fanout: { done: false } });
+  } finally {
+    await app.deps.queues.broadcast.resume();
+  }
+  const v = await fannedOut(id);
+  expect(v).toMatchObject({ status: 'canceled', fanout: { done: true, pages: 2 }, counts: { canceled: count, total: count, sent: 0, queued: 0 } });
+  const report = (await api(app, district, 'GET', `/broadcasts/${id}/report`)).body;
+  expect(report.rows).toHaveLength(count);
+  expect(new Set(report.rows.map((r: any) => r.familyId))).toEqual(new Set(before.map((f) => f.id)));
+  expect(report.rows.every((r: any) => r.status === 'canceled')).toBe(true);
+  await batchesIdle(id);
+  for (const i of [0, FANOUT_PAGE - 1, FANOUT_PAGE, count - 1]) expect(await simInbox(app, phoneOf(i))).toEqual([]);
+});
+
 test('a teacher\'s reply on the same sender leaves ahead of the broadcast\'s paced backlog', async () => {
   clock.set('2026-11-18T15:00:00Z');
   const school = await seedSchool(app.deps.db, { name: 'Paced School', from: '+15555550192', mps: 2 });
