@@ -89,3 +89,16 @@ export async function studentIdsOfSchool(db: Db, schoolId: number, ids: number[]
   }
   return found;
 }
+
+/** FamilyLine ids of the school's students by the roster's own student ids (external ids); unknown ones are missing from the map. */
+export async function studentIdsByRosterId(db: Db, schoolId: number, rosterIds: string[]): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  for (let i = 0; i < rosterIds.length; i += 500) {
+    const rows = await db
+      .select({ id: students.id, externalId: students.externalId })
+      .from(students)
+      .where(and(schoolStudent(schoolId), inArray(students.externalId, rosterIds.slice(i, i + 500))));
+    for (const r of rows) found.set(r.externalId!, r.id);
+  }
+  return found;
+}

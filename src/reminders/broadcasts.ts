@@ -2,14 +2,14 @@ import type { Deps } from '../deps';
 import { AppError } from '../errors';
 import { isoNow } from '../lib/clock';
 import { getBroadcast, insertBroadcast, listBroadcasts, type BroadcastRow } from '../../db/repositories/broadcasts';
-import { classIdsOfSchool, studentIdsOfSchool } from '../../db/repositories/broadcast-audience';
+import { classIdsOfSchool, studentIdsByRosterId, studentIdsOfSchool } from '../../db/repositories/broadcast-audience';
 import { broadcastCounts } from '../../db/repositories/broadcast-reads';
 import { getSchool } from '../staff/schools';
 import { may, requireThat, visibilityFor, type StaffPrincipal } from '../staff/scope';
 import type { SchoolRow } from '../../db/repositories/routing';
 import { enqueueFanout } from '../queue/queues';
 import { GUARDRAIL_BANNER } from './guardrail';
-import type { AudienceSpec, BroadcastInput, BroadcastRequest, BroadcastView, ProgressStatus } from './model';
+import type { AudienceInput, AudienceSpec, BroadcastInput, BroadcastRequest, BroadcastView, ProgressStatus } from './model';
 import { withTexts } from './reminder-texts';
 
 /** How far a sendAt may lie in the past (a clock a little behind) before it is refused. */
@@ -26,15 +26,28 @@ export async function broadcastSchool(deps: Pick<Deps, 'db' | 'clock'>, who: Sta
   return school;
 }
 
-/** Every class or student the audience names must be the school's: the unknown ones are listed. */
-export async function checkAudience(deps: Pick<Deps, 'db'>, schoolId: number, audience: AudienceSpec): Promise<void> {
-  if (audience.type !== 'classes' && audience.type !== 'students') return;
-  const found = audience.type === 'classes' ? await classIdsOfSchool(deps.db, schoolId, audience.ids) : await studentIdsOfSchool(deps.db, schoolId, audience.ids);
-  const missing = audience.ids.filter((id) => !found.has(id));
-  if (missing.length) {
-    const what = audience.type === 'classes' ? 'classes' : 'students';
-    throw AppError.validation({ 'audience.ids': `not ${what} of this school: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', …' : ''}` });
+/**
+ * The audience with every class and student it names checked to be the school's (the unknown ones
+ * are listed) and students named by roster id turned into FamilyLine ids.
+ */
+export async function resolveAudience(deps: Pick<Deps, 'db'>, schoolId: number, audience: AudienceInput): Promise<AudienceSpec> {
+  if (audience.type === 'classes') {
+    const found = await classIdsOfSchool(deps.db, schoolId, audience.ids);
+    unknownIds('classes', audience.ids.filter((id) => !found.has(id)));
+    return audience;
   }
+  if (audience.type !== 'students') return audience;
+  const rosterIds = audience.ids.filter((id): id is string => typeof id === 'string');
+  const byRosterId = await studentIdsByRosterId(deps.db, schoolId, rosterIds);
+  const ids = audience.ids.filter((id): id is number => typeof id === 'number');
+  const found = await studentIdsOfSchool(deps.db, schoolId, ids);
+  unknownIds('students', [...ids.filter((id) => !found.has(id)), ...rosterIds.filter((id) => !byRosterId.has(id))]);
+  return { type: 'students', ids: [...new Set([...ids, ...byRosterId.values()])] };
+}
+
+function unknownIds(what: 'classes' | 'students', missing: (number | string)[]): void {
+  if (!missing.length) return;
+  throw AppError.validation({ 'audience.ids': `not ${what} of this school: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', …' : ''}` });
 }
 
 export function checkTiming(req: Pick<BroadcastRequest, 'sendAt'>, nowMs: number): void {
@@ -47,8 +60,7 @@ export function checkTiming(req: Pick<BroadcastRequest, 'sendAt'>, nowMs: number
  */
 export async function createBroadcast(deps: Deps, who: StaffPrincipal, input: BroadcastInput): Promise<BroadcastView> {
   const school = await broadcastSchool(deps, who, input);
-  await checkAudience(deps, school.id, input.audience);
-  const req = await withTexts(deps, school, input);
+  const req = await withTexts(deps, school, { ...input, audience: await resolveAudience(deps, school.id, input.audience) });
   checkTiming(req, deps.clock.now());
   const at = isoNow(deps.clock);
   const row = await insertBroadcast(deps.db, {

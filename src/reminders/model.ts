@@ -10,6 +10,14 @@ export type AudienceSpec =
   | { type: 'classes'; ids: number[] }
   | { type: 'students'; ids: number[] };
 
+/**
+ * The audience a caller names. Students go by FamilyLine id (a number) or by the roster's own
+ * student id (a string: the sourcedId or student_id of the school's roster file, what a list
+ * exported from the student information system carries); both become FamilyLine ids before
+ * anything is stored (resolveAudience).
+ */
+export type AudienceInput = Exclude<AudienceSpec, { type: 'students' }> | { type: 'students'; ids: (number | string)[] };
+
 export interface BroadcastRequest {
   schoolId: number;
   audience: AudienceSpec;
@@ -32,7 +40,7 @@ export interface ReminderChoice {
  * What the API takes: the texts written, or a reminder the server renders into them for the
  * audience's languages (reminder-texts.ts); from there on a broadcast is its texts.
  */
-export type BroadcastInput = Omit<BroadcastRequest, 'texts'> & ({ texts: Record<string, string>; reminder?: undefined } | { reminder: ReminderChoice; texts?: undefined });
+export type BroadcastInput = Omit<BroadcastRequest, 'texts' | 'audience'> & { audience: AudienceInput } & ({ texts: Record<string, string>; reminder?: undefined } | { reminder: ReminderChoice; texts?: undefined });
 
 export interface LanguagePreview {
   language: string;

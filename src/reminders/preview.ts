@@ -7,7 +7,7 @@ import { getLanguage } from '../i18n/languages';
 import { nextSendTime } from '../messaging/quiet-hours';
 import { senderFor } from '../messaging/senders';
 import type { StaffPrincipal } from '../staff/scope';
-import { broadcastSchool, checkAudience, checkTiming } from './broadcasts';
+import { broadcastSchool, checkTiming, resolveAudience } from './broadcasts';
 import { budgetFor, FANOUT_PAGE, filterOf, textFor, workOutPage } from './fan-out';
 import type { BroadcastInput, BroadcastPreview, LanguagePreview } from './model';
 import { withTexts } from './reminder-texts';
@@ -24,8 +24,7 @@ const languageName = (code: string) => getLanguage(code)?.english ?? code;
  */
 export async function previewBroadcast(deps: Deps, who: StaffPrincipal, input: BroadcastInput): Promise<BroadcastPreview> {
   const school = await broadcastSchool(deps, who, input);
-  await checkAudience(deps, school.id, input.audience);
-  const req = await withTexts(deps, school, input);
+  const req = await withTexts(deps, school, { ...input, audience: await resolveAudience(deps, school.id, input.audience) });
   const nowMs = deps.clock.now();
   checkTiming(req, nowMs);
   const sender = senderFor(school, deps.config);

@@ -4,7 +4,7 @@ import { audienceLanguages } from '../../db/repositories/broadcast-audience';
 import type { SchoolRow } from '../../db/repositories/routing';
 import { DEFAULT_LANGUAGE } from '../i18n/languages';
 import { filterOf } from './fan-out';
-import type { BroadcastInput, BroadcastRequest } from './model';
+import type { AudienceSpec, BroadcastInput, BroadcastRequest } from './model';
 import { renderReminderForLanguages } from './templates';
 
 /**
@@ -13,7 +13,8 @@ import { renderReminderForLanguages } from './templates';
  * text of their own, so the preview's fallback warning counts their families and the fan-out
  * sends them English, exactly as for written texts that leave a language out.
  */
-export async function withTexts(deps: Pick<Deps, 'db'>, school: SchoolRow, input: BroadcastInput): Promise<BroadcastRequest> {
+/** `input`'s audience is resolved already (resolveAudience). */
+export async function withTexts(deps: Pick<Deps, 'db'>, school: SchoolRow, input: BroadcastInput & { audience: AudienceSpec }): Promise<BroadcastRequest> {
   const { reminder, texts, ...rest } = input;
   if (!reminder) return { ...rest, texts: texts! };
   const languages = [DEFAULT_LANGUAGE, ...(await audienceLanguages(deps.db, school.id, filterOf(input.audience)))];

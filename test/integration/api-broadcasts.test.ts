@@ -3,7 +3,7 @@ import { startTestApp, waitFor, type TestApp } from '../helpers/app';
 import { TestClock } from '../helpers/clock';
 import { enroll, seedClass, seedFamily, seedSchool } from '../helpers/seed';
 import { api, simInbox } from '../helpers/broadcasts';
-import { conversations, families, messages, optOuts, phones } from '../../db/schema';
+import { conversations, families, messages, optOuts, phones, students } from '../../db/schema';
 import { addStaffWithToken } from '../../src/staff/accounts';
 import { ConsoleClient } from '../helpers/console';
 
@@ -127,6 +127,23 @@ test('grades, classes and student lists pick their families; a list naming anoth
   const bad = await api(app, tokens.admin, 'POST', '/broadcasts/preview', body({ audience: { type: 'classes', ids: [classId, 999999] } }));
   expect(bad.status).toBe(400);
   expect(bad.body.error.fields['audience.ids']).toContain('999999');
+});
+
+test('a list of student ids from the school\'s roster file (its own ids, as strings) picks those students\' families; unknown ones are named', async () => {
+  await app.deps.db.update(students).set({ externalId: 'SIS-20417' }).where(eq(students.id, ids.mateo));
+  await app.deps.db.update(students).set({ externalId: '100233' }).where(eq(students.id, ids.sam));
+  const p = await api(app, tokens.admin, 'POST', '/broadcasts/preview', body({ audience: { type: 'students', ids: ['SIS-20417', ' 100233 ', ids.ava] } }));
+  expect(p.status).toBe(200);
+  expect(p.body).toMatchObject({ families: 3 }); // Garcia (Mateo), Smith (Sam), Brown (Ava)
+  const unknown = await api(app, tokens.admin, 'POST', '/broadcasts/preview', body({ audience: { type: 'students', ids: ['SIS-20417', 'SIS-99999'] } }));
+  expect(unknown.status).toBe(400);
+  expect(unknown.body.error.fields['audience.ids']).toBe('not students of this school: SIS-99999');
+  // Another school's admin cannot reach them by roster id either.
+  const elsewhere = await api(app, tokens.otherAdmin, 'POST', '/broadcasts/preview', body({ schoolId: ids.otherSchool, audience: { type: 'students', ids: ['SIS-20417'] } }));
+  expect(elsewhere.status).toBe(400);
+  const classesByName = await api(app, tokens.admin, 'POST', '/broadcasts/preview', body({ audience: { type: 'classes', ids: ['READ-1'] } }));
+  expect(classesByName.status).toBe(400);
+  expect(Object.keys(classesByName.body.error.fields)).toEqual(['audience.ids']);
 });
 
 test('a broadcast goes out once per number in each family language, ends done, and its report explains every row', async () => {

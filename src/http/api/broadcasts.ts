@@ -4,7 +4,7 @@ import type { Deps } from '../../deps';
 import { normaliseLanguage } from '../../families/codes';
 import { createBroadcast, findBroadcast, getBroadcastView, listBroadcastViews, viewOf } from '../../reminders/broadcasts';
 import { cancelBroadcast, mustHaveMoved, pauseBroadcast, resumeBroadcast } from '../../reminders/control';
-import type { AudienceSpec, BroadcastInput } from '../../reminders/model';
+import type { AudienceInput, BroadcastInput } from '../../reminders/model';
 import { isReminderTemplate } from '../../reminders/templates';
 import { previewBroadcast } from '../../reminders/preview';
 import { broadcastReport, broadcastReportCsv } from '../../reminders/report';
@@ -17,7 +17,8 @@ import { DEFAULT_LIMIT, decodeCursor, idCursor, idParam, page, pageQuery, parseB
  *   POST /broadcasts          {"schoolId","audience":{"type":"school"|"grades"|"classes"|"students","grades":[],"ids":[]},
  *                              "texts":{"en":"…","es":"…"},"sendAt":ISO|null,"localTime":"HH:MM"|null,"urgent":false} → 201
  *                             or, instead of "texts", "reminder":{"id":"conference","slots":{"date":"2026-11-20",…}}: a school
- *                             reminder (GET /reminders) the server writes in each language of the audience, stored as its texts
+ *                             reminder (GET /reminders) the server writes in each language of the audience, stored as its texts;
+ *                             students' "ids" are FamilyLine ids (numbers) or the roster's student ids (strings)
  *   POST /broadcasts/preview  the same body: counts, languages, segments and cost, who is skipped and why; nothing stored
  *   GET /broadcasts[?schoolId=], GET /broadcasts/:id  (with counts by status and the guardrail's banner)
  *   POST /broadcasts/:id/pause|resume|cancel
@@ -25,19 +26,23 @@ import { DEFAULT_LIMIT, decodeCursor, idCursor, idParam, page, pageQuery, parseB
  */
 
 const MAX_IDS = 5000;
+const rosterId = z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters');
 const audienceBody = z
   .strictObject({
     type: z.enum(['school', 'grades', 'classes', 'students'], { error: expected('must be school, grades, classes or students') }),
     grades: z.array(gradeField, { error: 'must be a list of grades' }).max(14, 'at most 14 grades').optional(),
-    ids: z.array(bodyId, { error: 'must be a list of ids' }).max(MAX_IDS, `at most ${MAX_IDS} ids`).optional(),
+    // Students also by the roster's own id (a string): see AudienceInput.
+    ids: z.array(z.union([bodyId, rosterId], { error: 'must be numeric ids (or, for students, the roster\'s student ids as strings)' }), { error: 'must be a list of ids' }).max(MAX_IDS, `at most ${MAX_IDS} ids`).optional(),
   }, { error: expected('must be an object with a type') })
   .superRefine((v, ctx) => {
     if (v.type === 'grades' && !v.grades?.length) ctx.addIssue({ code: 'custom', path: ['grades'], message: 'must list at least one grade' });
+    if (v.type === 'classes' && v.ids?.some((id) => typeof id === 'string')) ctx.addIssue({ code: 'custom', path: ['ids'], message: 'must be numeric class ids' });
     if ((v.type === 'classes' || v.type === 'students') && !v.ids?.length) ctx.addIssue({ code: 'custom', path: ['ids'], message: `must list at least one ${v.type === 'classes' ? 'class' : 'student'} id` });
   })
-  .transform((v): AudienceSpec => {
+  .transform((v): AudienceInput => {
     if (v.type === 'grades') return { type: 'grades', grades: [...new Set(v.grades)] };
-    if (v.type === 'classes' || v.type === 'students') return { type: v.type, ids: [...new Set(v.ids)] };
+    if (v.type === 'classes') return { type: 'classes', ids: [...new Set(v.ids as number[])] };
+    if (v.type === 'students') return { type: 'students', ids: [...new Set(v.ids)] };
     return { type: 'school' };
   });
 
