@@ -400,7 +400,9 @@ describe('limits on uploads (small ones, set through ROSTER_MAX_* as a district 
 test('an import cut short again and again (FamilyLine restarting under it) is given up and recorded failed, not started forever', async () => {
   // The web role alone: the runs below stand in for worker processes that die mid-import.
   const web = await startTestApp('api-roster-restarts', { clock, roles: ['web'] });
-  const worker = new Worker(QUEUE.rosterImport, undefined, { connection: web.deps.redis.duplicate(), prefix: web.config.queuePrefix, autorun: false });
+  // Quit below: BullMQ leaves a connection it was given open on close, and jest would never exit.
+  const connection = web.deps.redis.duplicate();
+  const worker = new Worker(QUEUE.rosterImport, undefined, { connection, prefix: web.config.queuePrefix, autorun: false });
   let started: ReturnType<typeof startRosterImportWorker> | null = null;
   try {
     const admin = (await addStaffWithToken(web.deps.db, { email: 'district@restarts.test', role: 'district_admin' }, new Date(clock.now()).toISOString())).token;
@@ -427,8 +429,11 @@ test('an import cut short again and again (FamilyLine restarting under it) is gi
     expect(await web.deps.db.select().from(families)).toEqual([]); // the fourth start did not run the import
     expect(await storedPieces(web.deps.db, id)).toBe(0);
   } finally {
+    // BullMQ leaves a connection it was given open on close (workers/index.ts quits them the same way).
     await started?.close();
+    await (started?.opts.connection as { quit(): Promise<unknown> } | undefined)?.quit();
     await worker.close();
+    await connection.quit();
     await web.stop();
   }
 });
