@@ -4,10 +4,11 @@ import { DEFAULT_LANGUAGE } from '../i18n/languages';
 import { sendOnce } from '../updates/send-once';
 import { getSchool, listSchools } from '../staff/schools';
 import { listClasses } from '../staff/roster';
-import { may, requireThat, type StaffPrincipal } from '../staff/scope';
+import { may, requireThat, visibilityFor, type StaffPrincipal } from '../staff/scope';
 import type { SchoolRow } from '../../db/repositories/routing';
 import { audienceLanguages, gradesOfSchool } from '../../db/repositories/broadcast-audience';
 import { repliesToBroadcast, reportNames, reportPage } from '../../db/repositories/broadcast-reads';
+import { guardrailPausedBroadcasts } from '../../db/repositories/broadcasts';
 import { broadcastSchool, createBroadcast, findBroadcast, listBroadcastViews, viewOf } from './broadcasts';
 import type { BroadcastInput, BroadcastView } from './model';
 import { lineOf, tallyReplies, type BroadcastReport, type ReportLine } from './report';
@@ -111,4 +112,14 @@ export async function broadcastReportPage(
     rows: lines.map((l) => ({ ...l, familyName: names.families.get(l.familyId) ?? `Family ${l.familyId}`, studentNames: l.studentIds.map((s) => names.students.get(s) ?? `Student ${s}`) })),
     nextAfter: rows.length > q.limit ? kept[kept.length - 1].recipientId : null,
   };
+}
+
+/**
+ * The caller's broadcasts that the guardrail paused (the console's banner on every page, for the
+ * admins who may resume or cancel them); none for a teacher.
+ */
+export async function guardrailPausedFor(deps: Pick<Deps, 'db'>, who: StaffPrincipal): Promise<{ id: number; schoolId: number }[]> {
+  if (who.role === 'teacher') return [];
+  const vis = await visibilityFor(deps.db, who);
+  return (await guardrailPausedBroadcasts(deps.db, vis.schoolIds, 5)).filter((b) => may.broadcast(who, b.schoolId));
 }

@@ -4,11 +4,13 @@ import { ConsoleClient } from '../helpers/console';
 import { seedFamily, seedSchool } from '../helpers/seed';
 import { api } from '../helpers/broadcasts';
 import { addStaffWithToken } from '../../src/staff/accounts';
+import { pauseBroadcast } from '../../src/reminders/control';
+import { GUARDRAIL_BANNER } from '../../src/reminders/guardrail';
 
 /**
  * The console's broadcast form as a browser without JavaScript posts it: a school reminder
  * previewed in each language exactly as the API previews it, each mistake shown next to its field
- * (never a 500), and one broadcast however many times its send form arrives.
+ * (never a 500), one broadcast however many times its send form arrives, and the guardrail's banner.
  */
 
 const clock = new TestClock('2026-11-18T15:00:00Z'); // 10:00 in New York
@@ -105,4 +107,20 @@ test('a send form that arrives twice at once, and once more later, makes one bro
   const page = await admin.get(a.location!);
   expect(page.html).toContain('Scheduled');
   expect(page.html).toContain('Thu Nov 19, 9:00 AM');
+});
+
+test('a broadcast the guardrail paused is announced on every console page of its admins until it is resumed', async () => {
+  const created = await api(app, token, 'POST', '/broadcasts', { schoolId: ids.school, audience: { type: 'school' }, texts: { en: 'Birch School: library books are due.' }, sendAt: '2026-11-19T15:00:00Z' });
+  const id = created.body.id as number;
+  // As the guardrail pauses it when carriers filter too many of its texts (broadcasts-sending.test.ts drives that part).
+  expect(await pauseBroadcast(app.deps, id, 'guardrail')).not.toBeNull();
+  const inbox = await admin.get('/console/inbox');
+  expect(inbox.html).toContain(`<a href="/console/broadcasts/${id}">Check broadcast ${id}</a>`);
+  const page = await admin.get(`/console/broadcasts/${id}`);
+  expect(page.html).toContain(GUARDRAIL_BANNER.replace(/'/g, '&#39;'));
+  expect(page.html).toContain('>Resume</button>');
+  const resumed = await admin.post(`/console/broadcasts/${id}/resume`, {});
+  expect([resumed.status, resumed.location]).toEqual([303, `/console/broadcasts/${id}`]);
+  expect((await admin.get(`/console/broadcasts/${id}`)).html).toContain('Resumed: the texts still waiting are on their way.');
+  expect((await admin.get('/console/inbox')).html).not.toContain(`Check broadcast ${id}`);
 });

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Request, Response, Router } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { Deps } from '../../deps';
@@ -13,6 +13,7 @@ import {
   broadcastSchools,
   composeChoices,
   createBroadcastOnce,
+  guardrailPausedFor,
   type ComposeChoices,
 } from '../../reminders/console-pages';
 import type { BroadcastInput, BroadcastPreview } from '../../reminders/model';
@@ -351,6 +352,17 @@ export function broadcastRoutes(r: Router, deps: Deps, page: Page): void {
   r.get('/broadcasts/:id/report.csv', async (req, res) => {
     await sendReportCsv(deps, staffOf(req), idParam(req, 'Broadcast'), res);
   });
+}
+
+/**
+ * Every full page an admin opens says when one of their broadcasts paused itself (the layout's
+ * banner). Live refreshes (live.js sends X-Live) and the event stream skip the look-up.
+ */
+export function guardrailBanner(deps: Deps): RequestHandler {
+  return async (req, res, next) => {
+    if (req.method === 'GET' && req.staff && req.path !== '/events' && !req.get('x-live')) res.locals.guardrailPaused = await guardrailPausedFor(deps, req.staff);
+    next();
+  };
 }
 
 /** A school id the form names, or a 404 like any school the caller cannot see. */

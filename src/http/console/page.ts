@@ -13,7 +13,7 @@ export interface Page {
 
 export function pageRenderer(security: ConsoleSecurity): Page {
   const page = (req: Request, res: Response, view: string, locals: PageLocals, status = 200) => {
-    renderPage(res, view, { ...locals, staff: req.staff ?? null, csrf: security.csrfToken(req, res) }, status);
+    renderPage(res, view, { guardrailPaused: res.locals.guardrailPaused ?? [], ...locals, staff: req.staff ?? null, csrf: security.csrfToken(req, res) }, status);
   };
   return Object.assign(page, {
     fragment: (req: Request, res: Response, view: string, locals: Record<string, unknown>) => renderFragment(res, view, { ...locals, csrf: security.csrfToken(req, res) }),

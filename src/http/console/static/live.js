@@ -22,7 +22,7 @@
       return;
     }
     part.__liveBusy = true;
-    fetch(part.getAttribute('data-live-src'), { headers: { accept: 'text/html' }, credentials: 'same-origin' })
+    fetch(part.getAttribute('data-live-src'), { headers: { accept: 'text/html', 'x-live': '1' }, credentials: 'same-origin' })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
         // Unchanged (the buttons, while only the counts move): left alone, so a ticked box stays ticked.
