@@ -18,7 +18,7 @@ const PASSWORD = 'console broadcasts passphrase';
 let app: TestApp;
 let admin: ConsoleClient;
 let token = '';
-const ids = { school: 0, other: 0, otherStudent: 0 };
+const ids = { school: 0, other: 0, otherStudent: 0, maria: 0, tam: 0 };
 
 beforeAll(async () => {
   app = await startTestApp('console-broadcasts', { clock });
@@ -28,8 +28,8 @@ beforeAll(async () => {
   ids.school = (await seedSchool(db, { name: 'Birch School', from: '+15555550951' })).id;
   ids.other = (await seedSchool(db, { name: 'Cedar School', from: '+15555550952' })).id;
   token = (await addStaffWithToken(db, { email: 'admin@console-broadcasts.test', role: 'school_admin', schoolId: ids.school, password: PASSWORD }, now)).token;
-  await seedFamily(db, ids.school, { name: 'Garcia', language: 'es', guardians: [{ first: 'Rosa', phone: '+15555550961' }], students: [{ first: 'Maria', grade: '2' }] });
-  await seedFamily(db, ids.school, { name: 'Nguyen', guardians: [{ first: 'Hai', phone: '+15555550962' }], students: [{ first: 'Tam', grade: '2' }] });
+  ids.maria = (await seedFamily(db, ids.school, { name: 'Garcia', language: 'es', guardians: [{ first: 'Rosa', phone: '+15555550961' }], students: [{ first: 'Maria', grade: '2' }] })).students[0].id;
+  ids.tam = (await seedFamily(db, ids.school, { name: 'Nguyen', guardians: [{ first: 'Hai', phone: '+15555550962' }], students: [{ first: 'Tam', grade: '2' }] })).students[0].id;
   ids.otherStudent = (await seedFamily(db, ids.other, { name: 'Baker', guardians: [{ first: 'Bea', phone: '+15555550963' }], students: [{ first: 'Bo', grade: '2' }] })).students[0].id;
   admin = new ConsoleClient(app.url);
   expect((await admin.signIn('admin@console-broadcasts.test', PASSWORD)).status).toBe(303);
@@ -91,6 +91,19 @@ test('a school the admin may not broadcast to is missing (404)', async () => {
   expect((await admin.get(`/console/broadcasts/new?schoolId=${ids.other}`)).status).toBe(404);
 });
 
+test('student ids pasted one per line are previewed, and sent as that same list', async () => {
+  const shown = await preview({ audience: 'students', studentIds: `${ids.maria}\r\n${ids.tam}\r\n`, when: 'at', sendAt: '2026-11-19T11:00' });
+  expect(shown.status).toBe(200);
+  expect(shown.html).toContain('<span id="preview-recipients">2</span>');
+  const copied = /name="studentIds" value="([^"]*)"/.exec(shown.html)![1];
+  expect(copied).toBe(`${ids.maria}, ${ids.tam}`);
+  const requestId = /name="requestId" value="([^"]+)"/.exec(shown.html)![1];
+  const sent = await admin.post('/console/broadcasts', { ...form({ audience: 'students', studentIds: copied, when: 'at', sendAt: '2026-11-19T11:00' }), requestId });
+  expect(sent.status).toBe(303);
+  const id = Number(/\/(\d+)$/.exec(sent.location!)![1]);
+  expect((await api(app, token, 'GET', `/broadcasts/${id}`)).body.audience).toEqual({ type: 'students', ids: [ids.maria, ids.tam] });
+});
+
 test('a send form that arrives twice at once, and once more later, makes one broadcast', async () => {
   const shown = await preview({ when: 'at', sendAt: '2026-11-19T09:00' });
   expect(shown.status).toBe(200);
@@ -100,7 +113,7 @@ test('a send form that arrives twice at once, and once more later, makes one bro
   const c = await send();
   expect([a.status, b.status, c.status]).toEqual([303, 303, 303]);
   expect(new Set([a.location, b.location, c.location]).size).toBe(1);
-  const listed = (await api(app, token, 'GET', `/broadcasts?schoolId=${ids.school}`)).body.items;
+  const listed = (await api(app, token, 'GET', `/broadcasts?schoolId=${ids.school}`)).body.items.filter((b: { sendAt: string }) => b.sendAt === '2026-11-19T14:00:00.000Z');
   expect(listed).toHaveLength(1);
   expect(a.location).toBe(`/console/broadcasts/${listed[0].id}`);
   expect(listed[0]).toMatchObject({ status: 'scheduled', sendAt: '2026-11-19T14:00:00.000Z' });
