@@ -144,6 +144,7 @@ test('an admin sends a grade its conferences reminder in two languages, watches 
   await expect(page.locator('#report-rows').textContent()).resolves.toMatch(/Garcia[\s\S]*Maria Garcia[\s\S]*\+15555550941[\s\S]*Spanish/);
   await expect(cell(page, '#report-totals [data-count="total"]')).resolves.toBe('3');
   await expectAccessible(page);
+  await page.screenshot({ path: path.join(SHOTS, 'broadcast-report.png'), fullPage: true });
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download CSV' }).click()]);
   expect(download.suggestedFilename()).toBe(`broadcast-${id}-report.csv`);
   const csv = fs.readFileSync((await download.path())!, 'utf8');
