@@ -102,3 +102,9 @@ export async function studentIdsByRosterId(db: Db, schoolId: number, rosterIds: 
   }
   return found;
 }
+
+/** The grades the school's active students are in (each once), for the console's audience picker. */
+export async function gradesOfSchool(db: Db, schoolId: number): Promise<string[]> {
+  const rows = await db.selectDistinct({ grade: students.grade }).from(students).where(and(eq(students.schoolId, schoolId), eq(students.active, true)));
+  return rows.map((r) => r.grade);
+}

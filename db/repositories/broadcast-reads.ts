@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import { rawRows } from '../dialects/raw';
 import type { Db } from '../client';
-import { broadcastRecipients, messages } from '../schema';
+import { broadcastRecipients, families, messages, students } from '../schema';
 
 /** What a broadcast's progress, report and guardrail read (src/reminders). */
 
@@ -98,4 +98,11 @@ export async function repliesToBroadcast(db: Db, broadcastId: number): Promise<{
       order by m.id, r.id`,
   );
   return rows.map((r) => ({ messageId: Number(r.message_id), body: r.body }));
+}
+
+/** Family names and student first names for a page of the report (the console shows names, the API ids). */
+export async function reportNames(db: Db, familyIds: number[], studentIds: number[]): Promise<{ families: Map<number, string>; students: Map<number, string> }> {
+  const fs = familyIds.length ? await db.select({ id: families.id, name: families.displayName }).from(families).where(inArray(families.id, familyIds)) : [];
+  const ss = studentIds.length ? await db.select({ id: students.id, first: students.firstName, last: students.lastName }).from(students).where(inArray(students.id, studentIds)) : [];
+  return { families: new Map(fs.map((f) => [f.id, f.name])), students: new Map(ss.map((s) => [s.id, `${s.first} ${s.last}`])) };
 }

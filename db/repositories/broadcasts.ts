@@ -40,6 +40,17 @@ export async function listBroadcasts(db: Db, schoolIds: number[] | null, pageOpt
     .limit(pageOpts.limit + 1);
 }
 
+/** Broadcasts the guardrail paused, newest first, in these schools (null: every school). */
+export async function guardrailPausedBroadcasts(db: Db, schoolIds: number[] | null, limit: number): Promise<Pick<BroadcastRow, 'id' | 'schoolId'>[]> {
+  if (schoolIds && !schoolIds.length) return [];
+  return db
+    .select({ id: broadcasts.id, schoolId: broadcasts.schoolId })
+    .from(broadcasts)
+    .where(and(eq(broadcasts.status, 'paused'), eq(broadcasts.pausedReason, 'guardrail'), schoolIds ? inArray(broadcasts.schoolId, schoolIds) : undefined))
+    .orderBy(desc(broadcasts.id))
+    .limit(limit);
+}
+
 /** Broadcasts with work left, for the tick's recovery: sending or about to, or canceled with families yet to be listed. */
 export async function activeBroadcasts(db: Db): Promise<BroadcastRow[]> {
   return db

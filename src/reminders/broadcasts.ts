@@ -42,7 +42,8 @@ export async function resolveAudience(deps: Pick<Deps, 'db'>, schoolId: number, 
   const ids = audience.ids.filter((id): id is number => typeof id === 'number');
   const found = await studentIdsOfSchool(deps.db, schoolId, ids);
   unknownIds('students', [...ids.filter((id) => !found.has(id)), ...rosterIds.filter((id) => !byRosterId.has(id))]);
-  return { type: 'students', ids: [...new Set([...ids, ...byRosterId.values()])] };
+  // In the caller's order, each student once.
+  return { type: 'students', ids: [...new Set(audience.ids.map((id) => (typeof id === 'number' ? id : byRosterId.get(id)!)))] };
 }
 
 function unknownIds(what: 'classes' | 'students', missing: (number | string)[]): void {

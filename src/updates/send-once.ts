@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { AppError } from '../errors';
 
 /**
- * A double-clicked Send must not text families twice. The client names each send (`requestId`,
+ * A double-clicked Send must not text families twice (an update, or a broadcast created twice). The client names each send (`requestId`,
  * e.g. a UUID made when the composer opens); the first request with a name claims it in Redis
  * (shared by every web host) and stores its answer, and a repeat within a day gets that answer
  * back and sends nothing. A repeat while the first is still sending gets 409. A send refused
@@ -17,11 +17,11 @@ const PENDING = 'pending';
 
 export async function sendOnce<T>(
   redis: Redis,
-  key: { prefix: string; staffId: number; requestId: string | null },
+  key: { prefix: string; staffId: number; requestId: string | null; kind?: 'updates' | 'broadcast' },
   send: () => Promise<T>,
 ): Promise<{ result: T; replayed: boolean }> {
   if (key.requestId === null) return { result: await send(), replayed: false };
-  const name = `${key.prefix}:updates:request:${key.staffId}:${key.requestId}`;
+  const name = `${key.prefix}:${key.kind ?? 'updates'}:request:${key.staffId}:${key.requestId}`;
   const claimed = await redis.set(name, PENDING, 'EX', PENDING_SECONDS, 'NX');
   if (claimed !== 'OK') {
     const stored = await redis.get(name);

@@ -19,7 +19,7 @@ const PASSWORD = 'console access passphrase';
 type Actor = 'district' | 'adminA' | 'teacherA' | 'teacherA2' | 'adminB' | 'teacherB';
 const ACTORS: Actor[] = ['district', 'adminA', 'teacherA', 'teacherA2', 'adminB', 'teacherB'];
 const clients = {} as Record<Actor, ConsoleClient>;
-const ids = { classA: 0, classA2: 0, familyA: 0, familyA2: 0, familyB: 0, convA: 0, convB: 0, unmatchedA: 0, studentA: 0, schoolA: 0, importA: 0 };
+const ids = { classA: 0, classA2: 0, familyA: 0, familyA2: 0, familyB: 0, convA: 0, convB: 0, unmatchedA: 0, studentA: 0, schoolA: 0, importA: 0, broadcastA: 0 };
 const ROSTER = 'student_id,student_first_name,student_last_name,grade,school,class,teacher_email,guardian_id,guardian_first_name,guardian_last_name,guardian_phone\nacc-1,Ivy,Lane,3,School A,Grade 3 Reading,teacher-a@access.test,acc-g1,Ian,Lane,+15555550521\n';
 
 beforeAll(async () => {
@@ -65,6 +65,14 @@ beforeAll(async () => {
   ids.convA = convs.find((c: any) => c.familyId === ids.familyA).id;
   ids.convB = convs.find((c: any) => c.familyId === ids.familyB).id;
   ids.unmatchedA = convs.find((c: any) => c.familyId === null && c.schoolId === schoolA.id).id;
+  // School A's broadcast, for tomorrow: the probes below look at it, pause and resume it; nobody is texted.
+  const broadcast = await fetch(`${app.url}/api/v1/broadcasts`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${district}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ schoolId: schoolA.id, audience: { type: 'school' }, texts: { en: 'School A: picture day is Friday.' }, sendAt: '2026-11-19T15:00:00Z' }),
+  });
+  expect(broadcast.status).toBe(201);
+  ids.broadcastA = (await broadcast.json()).id;
   const emails: Record<Actor, string> = {
     district: 'district@access.test',
     adminA: 'admin-a@access.test',
@@ -139,11 +147,31 @@ const probes: Probe[] = [
     forbidden: ['teacherA', 'teacherA2'],
     form: () => ({ timezone: 'America/New_York', from: FROM_A, mps: '1', phoneRegion: 'US', nudgeSlot: 'sat-09:30' }),
   }],
+  ['broadcasts', 'GET', () => '/console/broadcasts', ['district', 'adminA', 'adminB'], { forbidden: TEACHERS }],
+  ['new broadcast', 'GET', () => '/console/broadcasts/new', ['district', 'adminA', 'adminB'], { forbidden: TEACHERS }],
+  ["new broadcast for a school", 'GET', () => `/console/broadcasts/new?schoolId=${ids.schoolA}`, ['district', 'adminA'], { forbidden: TEACHERS }],
+  ['preview a broadcast', 'POST', () => '/console/broadcasts/new', ['district', 'adminA'], { ok: 200, forbidden: ['teacherA', 'teacherA2'], form: () => broadcastForm() }],
+  // For Friday: created (303 to its page), nobody texted during this test.
+  ['send a broadcast', 'POST', () => '/console/broadcasts', ['district', 'adminA'], {
+    forbidden: ['teacherA', 'teacherA2'],
+    form: () => ({ ...broadcastForm(), when: 'at', sendAt: '2026-11-20T10:00', requestId: `probe-${Math.random().toString(36).slice(2)}xxxxxxxx` }),
+  }],
+  ['broadcast page', 'GET', () => `/console/broadcasts/${ids.broadcastA}`, ['district', 'adminA'], { forbidden: ['teacherA', 'teacherA2'] }],
+  ['broadcast progress', 'GET', () => `/console/broadcasts/${ids.broadcastA}/progress`, ['district', 'adminA'], { forbidden: ['teacherA', 'teacherA2'] }],
+  ['broadcast controls', 'GET', () => `/console/broadcasts/${ids.broadcastA}/controls`, ['district', 'adminA'], { forbidden: ['teacherA', 'teacherA2'] }],
+  ['pause a broadcast', 'POST', () => `/console/broadcasts/${ids.broadcastA}/pause`, ['district', 'adminA'], { forbidden: ['teacherA', 'teacherA2'], form: () => ({}) }],
+  ['resume a broadcast', 'POST', () => `/console/broadcasts/${ids.broadcastA}/resume`, ['district', 'adminA'], { forbidden: ['teacherA', 'teacherA2'], form: () => ({}) }],
+  // Without its confirmation box: the allowed see the page again (400) and it is not canceled.
+  ['cancel a broadcast', 'POST', () => `/console/broadcasts/${ids.broadcastA}/cancel`, ['district', 'adminA'], { ok: 400, forbidden: ['teacherA', 'teacherA2'], form: () => ({}) }],
+  ['broadcast report', 'GET', () => `/console/broadcasts/${ids.broadcastA}/report`, ['district', 'adminA'], { forbidden: ['teacherA', 'teacherA2'] }],
+  ['broadcast report CSV', 'GET', () => `/console/broadcasts/${ids.broadcastA}/report.csv`, ['district', 'adminA'], { forbidden: ['teacherA', 'teacherA2'] }],
   ['progress page', 'GET', () => '/console/progress', ACTORS],
   // Everyone may upload; a row for a student out of the uploader's reach is not stored (400: nothing was).
   ['progress upload', 'POST', () => '/console/progress', ['district', 'adminA', 'teacherA'], { upload: true, others: 400 }],
   ['class current unit', 'POST', () => `/console/classes/${ids.classA}/unit`, ['district', 'adminA', 'teacherA'], { form: () => ({ currentUnit: 'Place value' }) }],
 ];
+
+const broadcastForm = () => ({ schoolId: String(ids.schoolA), audience: 'school', source: 'written', text_en: 'School A: checking the broadcast preview.', when: 'now' });
 
 const uploadFor = (p: string) =>
   p.includes('/updates/') ? `student_id,template\n${ids.studentA},praise.kindness\n` : p.includes('/progress') ? 'student_id,week,kind,value\nacc-progress-a,2026-W47,absences,0\n' : ROSTER;

@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../deps';
 import { normaliseLanguage } from '../../families/codes';
@@ -8,6 +8,7 @@ import type { AudienceInput, BroadcastInput } from '../../reminders/model';
 import { isReminderTemplate } from '../../reminders/templates';
 import { previewBroadcast } from '../../reminders/preview';
 import { broadcastReport, broadcastReportCsv } from '../../reminders/report';
+import type { StaffPrincipal } from '../../staff/scope';
 import { staffOf } from '../middleware/auth';
 import { bodyId, expected, gradeField } from './fields';
 import { DEFAULT_LIMIT, decodeCursor, idCursor, idParam, page, pageQuery, parseBody, parseQuery, queryId } from './validate';
@@ -74,7 +75,8 @@ const reminderBody = z.strictObject(
   { error: expected('must be an object with a reminder id and its slots') },
 );
 
-const broadcastBody = z
+/** The broadcast a request asks for; the console's compose form is read into this same shape. */
+export const broadcastBody = z
   .strictObject({
     schoolId: bodyId,
     audience: audienceBody,
@@ -138,15 +140,19 @@ export function broadcastsRouter(deps: Deps): Router {
   });
 
   r.get('/:id/report.csv', async (req, res) => {
-    const id = broadcastOf(req);
-    const lines = broadcastReportCsv(deps, staffOf(req), id);
-    // The first line is read before any header is sent, so a 404 or 403 is still an ordinary answer.
-    const head = await lines.next();
-    res.type('text/csv; charset=utf-8').attachment(`broadcast-${id}-report.csv`);
-    if (!head.done) res.write(head.value);
-    for await (const line of lines) res.write(line);
-    res.end();
+    await sendReportCsv(deps, staffOf(req), broadcastOf(req), res);
   });
 
   return r;
+}
+
+/** The report as a CSV download, streamed (the API's and the console's). */
+export async function sendReportCsv(deps: Deps, who: StaffPrincipal, id: number, res: Response): Promise<void> {
+  const lines = broadcastReportCsv(deps, who, id);
+  // The first line is read before any header is sent, so a 404 or 403 is still an ordinary answer.
+  const head = await lines.next();
+  res.type('text/csv; charset=utf-8').attachment(`broadcast-${id}-report.csv`);
+  if (!head.done) res.write(head.value);
+  for await (const line of lines) res.write(line);
+  res.end();
 }

@@ -19,6 +19,7 @@ import { settingsRoutes } from './settings';
 import { languageRoutes } from './language';
 import { progressRoutes } from './progress';
 import { nudgeRoutes } from './nudges';
+import { broadcastRoutes, guardrailBanner } from './broadcasts';
 
 /**
  * The staff console (/console): server-rendered Eta pages, sessions in Redis, CSRF on every form.
@@ -83,6 +84,7 @@ export function consoleRouter(deps: Deps): ConsoleApp {
 
   signInRoutes(r, deps, page);
   r.use(requireSignedIn);
+  r.use(guardrailBanner(deps));
   r.get('/', (_req, res) => res.redirect(303, '/console/inbox'));
   const closers: (() => Promise<void>)[] = [];
   // Pages are mounted here (see above).
@@ -95,6 +97,7 @@ export function consoleRouter(deps: Deps): ConsoleApp {
   languageRoutes(r, deps, page);
   progressRoutes(r, deps, page);
   nudgeRoutes(r, deps, page);
+  broadcastRoutes(r, deps, page);
   const live = liveEvents(deps);
   r.get('/events', live.route);
   closers.push(() => live.close());

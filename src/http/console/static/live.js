@@ -1,7 +1,8 @@
 /*
- * Live updates: /console/events says which conversation changed; every part of the page marked
- * data-live-src is fetched again from the server and swapped in. Without JS the page still works
- * (reload to see new texts).
+ * Live updates: /console/events says which conversation changed, or which broadcast made
+ * progress; every part of the page marked data-live-src that shows it is fetched again from the
+ * server and swapped in (a part with data-broadcast-id follows that broadcast only, the others
+ * follow conversations). Without JS the page still works (reload to see new texts).
  */
 (function () {
   'use strict';
@@ -12,6 +13,8 @@
   // One fetch at a time per part: an event that arrives while a fetch is on its way asks for one
   // more fetch after it, so an older answer can never land after a newer one and hide a change.
   function refresh(part, event) {
+    var broadcast = part.getAttribute('data-broadcast-id');
+    if (broadcast ? String(event.broadcastId) !== broadcast : event.broadcastId !== undefined) return;
     var only = part.getAttribute('data-conversation-id');
     if (only && String(event.conversationId) !== only) return;
     if (part.__liveBusy) {
@@ -19,10 +22,12 @@
       return;
     }
     part.__liveBusy = true;
-    fetch(part.getAttribute('data-live-src'), { headers: { accept: 'text/html' }, credentials: 'same-origin' })
+    fetch(part.getAttribute('data-live-src'), { headers: { accept: 'text/html', 'x-live': '1' }, credentials: 'same-origin' })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
-        if (html === null) return;
+        // Unchanged (the buttons, while only the counts move): left alone, so a ticked box stays ticked.
+        if (html === null || html === part.__liveHtml) return;
+        part.__liveHtml = html;
         // Keep keyboard focus on the same link if it is still there after the swap.
         var focused = part.contains(document.activeElement) ? document.activeElement.getAttribute('href') : null;
         part.innerHTML = html;
@@ -46,6 +51,12 @@
   source.addEventListener('conversation', function (e) {
     var event;
     try { event = JSON.parse(e.data); } catch (err) { return; }
+    parts.forEach(function (part) { refresh(part, event); });
+  });
+  source.addEventListener('broadcast', function (e) {
+    var event;
+    try { event = JSON.parse(e.data); } catch (err) { return; }
+    if (typeof event.broadcastId !== 'number') return;
     parts.forEach(function (part) { refresh(part, event); });
   });
   document.documentElement.setAttribute('data-live', 'connecting');
