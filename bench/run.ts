@@ -17,7 +17,8 @@ async function run(): Promise<void> {
   if (!load) {
     console.error(`usage: npm run bench -- <${Object.keys(BENCHES).join('|')}> [options]
   ingest   signed inbound webhooks/s vs a bare Express form handler (autocannon)
-  send     messages/s from the staff API to "delivered" in the simulator (pacing off)
+  send     messages/s from the staff API to "delivered" in the simulator (pacing off), beside a
+           baseline: the same hops as bare processes (express, BullMQ, twilio SDK; no FamilyLine work)
            --single  run web, worker and simulator in one process instead of three
 every benchmark: --db sqlite|postgres (default sqlite; PostgreSQL at BENCH_POSTGRES_URL,
            default postgres://postgres@127.0.0.1:5432/postgres, in a database of its own)

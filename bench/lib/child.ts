@@ -6,14 +6,14 @@
  *
  *   child.ts baseline            bare Express 5 + express.urlencoded answering <Response/>
  *   child.ts familyline web,sim   startFamilyLine with those roles, config from env
+ *   child.ts bare web|worker|sim  one hop of the send benchmark's baseline (bare-pipeline.ts)
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { loadConfig } from '../../src/config';
 import { startFamilyLine, type Role } from '../../src/runtime';
-
-type Started = { url: string | null; close(): Promise<void> };
+import { startBare, type BareRole, type Started } from './bare-pipeline';
 
 /** The same body parser settings as the real webhook router, so only the work after parsing differs. */
 async function startBaseline(): Promise<Started> {
@@ -37,7 +37,10 @@ async function startService(roles: Role[]): Promise<Started> {
 
 async function main(): Promise<void> {
   const [kind, rolesArg] = process.argv.slice(2);
-  const started = kind === 'baseline' ? await startBaseline() : await startService((rolesArg ?? 'web,worker').split(',') as Role[]);
+  const started =
+    kind === 'baseline' ? await startBaseline()
+    : kind === 'bare' ? await startBare(rolesArg as BareRole)
+    : await startService((rolesArg ?? 'web,worker').split(',') as Role[]);
   process.on('message', (msg: { type?: string }) => {
     if (msg?.type !== 'stop') return;
     started

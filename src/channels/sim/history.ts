@@ -7,8 +7,8 @@ import type { SimMessage } from './store';
  * the phones' threads come back, and a lookup of a text whose final callback was lost still
  * answers. It lives in Redis under QUEUE_PREFIX rather than in a file under ./data: every role
  * already needs that Redis, so a simulator in its own container needs no volume; each change is
- * one append the moment it happens, so a killed process loses nothing a periodically rewritten
- * file would; and a deployment's (or a test's) prefix holds all of it.
+ * appended within its turn of the event loop, so a killed process loses nothing a periodically
+ * rewritten file would; and a deployment's (or a test's) prefix holds all of it.
  *
  * One stream of message snapshots, each change appended whole: replaying it, the last snapshot
  * of each sid wins. The stream is capped, so the log is bounded whatever a benchmark sends;
@@ -21,6 +21,8 @@ const PAGE = 1_000;
 
 export class SimHistory {
   private last: Promise<unknown> = Promise.resolve();
+  /** Snapshots recorded in this turn of the event loop, not yet written. */
+  private pending: string[] | null = null;
 
   constructor(
     private readonly redis: Redis,
@@ -28,11 +30,27 @@ export class SimHistory {
     private readonly logger: Logger,
   ) {}
 
-  /** Appends the message as it is now. Commands on one connection run in order, so no batching is needed. */
+  /**
+   * Appends the message as it is now. The snapshots of one turn of the event loop go to Redis in
+   * one pipeline (one write for a burst of sends and callbacks, not one each), in the order they
+   * were recorded.
+   */
   record(m: SimMessage): void {
-    this.last = this.redis
-      .xadd(this.key, 'MAXLEN', '~', MAX_ENTRIES, '*', 'm', JSON.stringify(m))
-      .catch((err: Error) => this.logger.error({ err: err.message, sid: m.sid }, 'sim could not keep a message in its history; it is lost at the next restart'));
+    const snapshot = JSON.stringify(m);
+    if (this.pending) return void this.pending.push(snapshot);
+    const batch = (this.pending = [snapshot]);
+    this.last = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => {
+        this.pending = null;
+        const pipeline = this.redis.pipeline();
+        for (const entry of batch) pipeline.xadd(this.key, 'MAXLEN', '~', MAX_ENTRIES, '*', 'm', entry);
+        return pipeline.exec();
+      })
+      .then((results) => {
+        const failed = results?.find(([err]) => err)?.[0];
+        if (failed) throw failed;
+      })
+      .catch((err: Error) => this.logger.error({ err: err.message, messages: batch.length }, 'sim could not keep messages in its history; they are lost at the next restart'));
   }
 
   /** Every kept message, its latest snapshot, in the order the simulator first saw them. */

@@ -16,12 +16,12 @@ export interface TwilioChannelOptions {
 
 // Enough sockets for a benchmark's worth of concurrent sends; keep-alive avoids a TCP/TLS
 // handshake per text, which otherwise caps throughput well below 1,000/s.
-const CLIENT_OPTS = { keepAlive: true, maxSockets: 64, maxFreeSockets: 64, maxTotalSockets: 256, timeout: 15000 };
+export const SDK_CLIENT_OPTS = { keepAlive: true, maxSockets: 64, maxFreeSockets: 64, maxTotalSockets: 256, timeout: 15000 };
 
 export function createTwilioChannel(opts: TwilioChannelOptions): SmsChannel {
   const httpClient = opts.simulatorUrl
-    ? new SimulatorRequestClient(opts.simulatorUrl, CLIENT_OPTS)
-    : new twilio.RequestClient(CLIENT_OPTS);
+    ? new SimulatorRequestClient(opts.simulatorUrl, SDK_CLIENT_OPTS)
+    : new twilio.RequestClient(SDK_CLIENT_OPTS);
   // autoRetry stays off: the send worker owns retries and backoff, one policy in one place.
   const client = twilio(opts.accountSid, opts.authToken, { httpClient });
   const name = opts.simulatorUrl ? 'sim' : 'twilio';
