@@ -87,7 +87,7 @@ test('an admin sends a grade its conferences reminder in two languages, watches 
   await page.getByLabel('Grade 3').check();
   await expect(page.getByLabel('Grade 4').isChecked()).resolves.toBe(false);
   await page.getByLabel('Spanish text').fill(SPANISH);
-  // broadcasts.js counts each text's segments as it is typed.
+  // compose.js counts each text's segments as it is typed.
   const es = segmentInfo(SPANISH);
   await page.locator('#text_es-length').filter({ hasText: `${es.encoding} · ${es.segments} segment` }).waitFor();
   await page.getByRole('button', { name: 'Preview' }).click();

@@ -222,7 +222,7 @@ export function broadcastRoutes(r: Router, deps: Deps, page: Page): void {
       {
         title: extra.preview ? `Preview broadcast: ${choices.school.name}` : `New broadcast: ${choices.school.name}`,
         section: 'broadcasts',
-        scripts: ['segments.js', 'broadcasts.js'],
+        scripts: ['segments.js', 'compose.js', 'broadcasts.js'],
         schools,
         choices,
         form,

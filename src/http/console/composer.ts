@@ -208,7 +208,7 @@ export function composerRoutes(r: Router, deps: Deps, page: Page): void {
       {
         title: `Write updates: ${roster.title}`,
         section: 'updates',
-        scripts: ['segments.js', 'composer.js'],
+        scripts: ['segments.js', 'compose.js', 'composer.js'],
         roster,
         groups: templateGroups(),
         templates: updateTemplates(),

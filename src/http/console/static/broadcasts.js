@@ -41,27 +41,5 @@
     showSlots();
   }
 
-  function count(box) {
-    var out = document.getElementById(box.id + '-length');
-    if (!out || !window.FLSegments) return;
-    if (!box.value.trim()) { out.textContent = ''; return; }
-    var info = window.FLSegments.segmentInfo(box.value);
-    out.textContent = info.characters + ' characters · ' + info.encoding + ' · ' + info.segments + (info.segments === 1 ? ' segment' : ' segments') + ' per text';
-  }
-  Array.prototype.forEach.call(document.querySelectorAll('.own-words'), function (box) {
-    box.addEventListener('input', function () { count(box); });
-    count(box);
-  });
-
-  var heading = document.getElementById('preview-heading');
-  if (heading) heading.focus();
-
-  var send = document.getElementById('send-form');
-  if (send) {
-    send.addEventListener('submit', function () {
-      var button = document.getElementById('send-button');
-      // Disabled after the submit has taken the form's values, so the click itself still counts.
-      if (button) setTimeout(function () { button.disabled = true; button.textContent = 'Sending…'; }, 0);
-    });
-  }
+  window.FLCompose(function (box) { return document.getElementById(box.id + '-length'); }, 'per text');
 })();
