@@ -1,5 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { prepared } from '../prepared';
+import { batchedRead } from '../batched-read';
+import { dialectSql } from '../dialects/differences';
 import { affectedRows } from '../query';
 import type { Db } from '../client';
 import { optOuts } from '../schema';
@@ -28,14 +30,21 @@ export async function removeOptOut(tx: Db, phoneNumber: string, sendingNumber: s
 }
 
 export async function isOptedOut(db: Db, phoneNumber: string, sendingNumbers: string[]): Promise<boolean> {
-  const statement = prepared(db, 'optOuts.exists', () =>
-    db
-      .select({ id: optOuts.id })
-      .from(optOuts)
-      .where(and(eq(optOuts.phoneNumber, sql.placeholder('phone')), eq(optOuts.sendingNumber, sql.placeholder('sender')))),
-  );
-  for (const sender of sendingNumbers) if (await statement.first({ phone: phoneNumber, sender })) return true;
-  return false;
+  return (await Promise.all(sendingNumbers.map((sender) => optedOutFrom(db, { phone: phoneNumber, sender })))).some(Boolean);
+}
+
+/** Whether the number opted out of this sender; checks asked for together (sends side by side) share one query. */
+function optedOutFrom(db: Db, key: { phone: string; sender: string }): Promise<boolean> {
+  return batchedRead(db, 'optOuts.exists', async (db, keys: { phone: string; sender: string }[]) => {
+    const rows = await prepared(db, 'optOuts.ofPairs', () =>
+      db
+        .select({ phone: optOuts.phoneNumber, sender: optOuts.sendingNumber })
+        .from(optOuts)
+        .where(and(dialectSql().inJsonArray(optOuts.phoneNumber, sql.placeholder('phones'), 'text'), dialectSql().inJsonArray(optOuts.sendingNumber, sql.placeholder('senders'), 'text'))),
+    ).all({ phones: JSON.stringify([...new Set(keys.map((k) => k.phone))]), senders: JSON.stringify([...new Set(keys.map((k) => k.sender))]) });
+    const found = new Set(rows.map((r) => `${r.phone} ${r.sender}`));
+    return keys.map((k) => found.has(`${k.phone} ${k.sender}`));
+  })(key);
 }
 
 export async function recordOptOut(db: Db, c: OptOutChange): Promise<boolean> {

@@ -108,20 +108,27 @@ export async function conversationWithAudience(
   ).first({ id });
 }
 
-/** A message with its conversation's school and family, in one round trip (what a send reads first). */
+/**
+ * A message with its conversation's school and family, in one round trip (what a send reads
+ * first). Sends side by side (a broadcast's lanes, a burst of replies) share one query.
+ */
 export async function messageWithAudience(
   db: Db,
   id: number,
 ): Promise<{ message: MessageRow; school: SchoolRow | null; family: FamilyRow | null } | undefined> {
-  return prepared(db, 'messages.withAudience', () =>
-    db
-      .select({ message: messages, school: schools, family: families })
-      .from(messages)
-      .innerJoin(conversations, eq(conversations.id, messages.conversationId))
-      .leftJoin(schools, eq(schools.id, conversations.schoolId))
-      .leftJoin(families, eq(families.id, conversations.familyId))
-      .where(eq(messages.id, P('id'))),
-  ).first({ id });
+  return batchedRead(db, 'messages.withAudience', async (db, ids: number[]) => {
+    const rows = await prepared(db, 'messages.withAudienceMany', () =>
+      db
+        .select({ message: messages, school: schools, family: families })
+        .from(messages)
+        .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+        .leftJoin(schools, eq(schools.id, conversations.schoolId))
+        .leftJoin(families, eq(families.id, conversations.familyId))
+        .where(dialectSql().inJsonArray(messages.id, P('ids'), 'integer')),
+    ).all({ ids: JSON.stringify([...new Set(ids)]) });
+    const byId = new Map(rows.map((r) => [r.message.id, r]));
+    return ids.map((i) => byId.get(i));
+  })(id);
 }
 
 export async function getFamily(db: Db, id: number): Promise<FamilyRow | undefined> {
