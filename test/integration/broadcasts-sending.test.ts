@@ -15,6 +15,10 @@ import { reserveSendSlot, takeBulkSlot } from '../../src/messaging/pacing';
  * Every test has its own school (and, where pacing matters, its own sending number).
  */
 
+// Real sends through the simulator, up to 1,100 of them in one test: on a loaded two-core machine a
+// test's steps (each bounded by its own waitFor) can together pass jest's 30 s without any hanging.
+jest.setTimeout(120_000);
+
 const clock = new TestClock('2026-11-18T15:00:00Z');
 let app: TestApp;
 let district: string;
