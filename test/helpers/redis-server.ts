@@ -16,8 +16,11 @@ export interface PrivateRedis {
   url: string;
   /** SIGKILL: nothing is flushed beyond what the append-only file already holds. */
   kill(): Promise<void>;
-  /** Starts it again on the same port and directory; resolves once it has loaded its data and answers. */
-  start(): Promise<void>;
+  /**
+   * Starts it again on the same port and directory; resolves once it has loaded its data and
+   * answers. `empty`: with its data gone first, as a Redis without persistence comes back.
+   */
+  start(opts?: { empty?: boolean }): Promise<void>;
   /** Kills it (if running) and removes its directory. */
   remove(): Promise<void>;
 }
@@ -33,8 +36,9 @@ export async function startPrivateRedis(name: string): Promise<PrivateRedis> {
   const onExit = () => child?.kill('SIGKILL');
   process.once('exit', onExit);
 
-  const start = async () => {
+  const start = async (opts: { empty?: boolean } = {}) => {
     output = '';
+    if (opts.empty) for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
     const c = spawn(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no'],

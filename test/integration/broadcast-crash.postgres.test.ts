@@ -5,7 +5,8 @@
  * started; later Redis itself is killed with SIGKILL and started again on the same port and data
  * directory. Redis runs with its append-only file fsynced on every write (appendfsync always), as
  * a production Redis for queues should: a crash then loses nothing Redis had acknowledged, and the
- * processes, whose ioredis connections reconnect, carry on with the jobs as they were.
+ * processes, whose ioredis connections reconnect, carry on with the jobs as they were. (A Redis
+ * that comes back empty is left to the tick's recovery, see redis-data-loss.test.ts.)
  *
  * Every family must get the reminder exactly once, except at most the few whose text the dead
  * worker had claimed and not yet recorded as sent (counted and printed): those are never sent
