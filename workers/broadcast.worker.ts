@@ -21,11 +21,13 @@ export function broadcastProcessor(deps: Deps) {
   };
 }
 
+/** Broadcast jobs one worker process runs at once: each batch keeps BATCH_CONCURRENCY texts in flight; a few batches at once serve several schools. */
+export const BROADCAST_JOBS_AT_ONCE = 8;
+
 export function startBroadcastWorker(deps: Deps): Worker<BroadcastJob> {
   return new Worker<BroadcastJob>(QUEUE.broadcast, broadcastProcessor(deps), {
     connection: deps.redis.duplicate(),
     prefix: deps.config.queuePrefix,
-    // Each batch keeps BATCH_CONCURRENCY texts in flight; a few batches at once serve several schools.
-    concurrency: 8,
+    concurrency: BROADCAST_JOBS_AT_ONCE,
   });
 }

@@ -7,9 +7,13 @@ import { recoverBroadcasts } from '../src/reminders/recover';
 
 export const TICK_EVERY_MS = 60_000;
 
-/** One scheduler for all worker processes (BullMQ keeps a single schedule per id). */
+/** Registers (or updates) the tick's scheduler: one for all worker processes (BullMQ keeps a single schedule per id). */
+export async function registerTickScheduler(queues: Pick<Deps['queues'], 'tick'>): Promise<void> {
+  await queues.tick.upsertJobScheduler('recover-stranded', { every: TICK_EVERY_MS }, { name: 'recover-stranded' });
+}
+
 export async function startTickWorker(deps: Deps): Promise<Worker> {
-  await deps.queues.tick.upsertJobScheduler('recover-stranded', { every: TICK_EVERY_MS }, { name: 'recover-stranded' });
+  await registerTickScheduler(deps.queues);
   const tick = async () => {
     await recoverOutbound(deps);
     await lookUpUnsettled(deps);
