@@ -34,10 +34,34 @@ export async function startWorkers(deps: Deps): Promise<Workers> {
   return {
     async close() {
       deps.redis.off('ready', reschedule);
-      await Promise.all(workers.map(async (w) => {
-        await w.close();
-        await (w.opts.connection as { quit?: () => Promise<unknown> }).quit?.();
-      }));
+      await Promise.all(workers.map((w) => closeWorker(deps, w)));
     },
   };
+}
+
+/**
+ * How long a worker may take to close (its running jobs finishing) before its connections are cut.
+ * After Redis restarted, BullMQ's close can wait for ever on its blocking connection (seen in
+ * redis-data-loss.test.ts), and a process that never exits holds a deploy until it is killed. Cut
+ * short, a job still running is taken for stalled and run again by another worker; the send claim
+ * keeps a text from leaving twice.
+ */
+export const WORKER_CLOSE_MS = 10_000;
+
+async function closeWorker(deps: Deps, w: Worker): Promise<void> {
+  const connection = w.opts.connection as { quit(): Promise<unknown>; disconnect(): void };
+  let timer: NodeJS.Timeout | undefined;
+  const inTime = await Promise.race([
+    w.close().then(() => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), WORKER_CLOSE_MS))),
+  ]);
+  clearTimeout(timer);
+  if (inTime) {
+    await connection.quit();
+    return;
+  }
+  deps.logger.warn({ queue: w.name, afterMs: WORKER_CLOSE_MS }, 'worker did not close in time; its Redis connections are cut');
+  connection.disconnect();
+  // Not awaited: it may wait on the very connection that held the close up.
+  w.disconnect().catch((err: unknown) => deps.logger.warn({ queue: w.name, err }, 'worker connections could not be cut cleanly'));
 }
