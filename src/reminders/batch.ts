@@ -12,9 +12,9 @@ export type BatchOutcome = { kind: 'done' } | { kind: 'later'; atMs: number };
 /** Texts of one batch handed over at once: the carrier's answer takes tens of ms, so a few in flight keep a sender's rate. */
 export const BATCH_CONCURRENCY = 16;
 /**
- * A paced sender needs fewer in flight (one per 5 texts a second it may send): every text that
- * finds the sender busy has been read for nothing, and a slow sender's many pages all wake at
- * each of its free slots.
+ * A paced sender needs fewer in flight (one per 5 texts a second it may send): each waits for
+ * its slot, at most BULK_LOOKAHEAD_MS ahead (pacing.ts), and a text that finds the sender's
+ * lookahead full has been read and claimed for nothing.
  */
 export const lanesFor = (mps: number) => (mps > 0 ? Math.min(BATCH_CONCURRENCY, Math.max(1, Math.ceil(mps / 5))) : BATCH_CONCURRENCY);
 /** A paced wait this short is slept through; a longer one frees the worker (the job moves to delayed). */
