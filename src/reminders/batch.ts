@@ -67,15 +67,23 @@ export async function runBatch(deps: Deps, job: { broadcastId: number; page: num
   }
 }
 
-/** Hands texts over, several at once, until the sender's pace says wait: returns when (epoch ms), or null. */
+/**
+ * Hands texts over, several at once: returns when (epoch ms) the sender's pace says to try again,
+ * or null. A lane the sender had no slot for stops, the others go on: the sends of every batch on
+ * the sender (this page's, other pages', other workers') share its slots, so the lanes that stay
+ * are about as many as it can keep busy, and the page is read again only when all have stopped.
+ */
 async function sendSome(deps: Deps, texts: QueuedText[], tried: Set<number>, lanes: number): Promise<number | null> {
   let next = 0;
   let wait: number | null = null;
   const lane = async () => {
-    while (wait === null && next < texts.length) {
+    while (next < texts.length) {
       const t = texts[next++];
       const w = await sendOne(deps, t, tried);
-      if (w !== null) wait = wait === null ? w : Math.min(wait, w);
+      if (w !== null) {
+        wait = wait === null ? w : Math.min(wait, w);
+        return;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(lanes, texts.length) }, lane));
