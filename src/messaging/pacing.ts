@@ -2,9 +2,9 @@ import type { Redis } from 'ioredis';
 
 /**
  * A sender's slot for one send, in epoch ms: the send may leave from startMs and must leave before
- * leaveByMs, one slot past its own; later (this process was held up), it takes another slot (see
- * deliverMessage). Starts are spaced by their cost, so any second holds the sends of at most
- * (1000 ms + one slot) / cost starts: PACE_SHARE keeps that within the sender's mps.
+ * leaveByMs, half a slot past its own; later (this process was held up), it takes another slot
+ * (see deliverMessage). Starts are spaced by their cost, so any second holds the sends of at most
+ * (1000 ms + 1.5 slots) / cost starts: PACE_SHARE keeps that within the sender's mps.
  * Unpaced: leaveByMs is Infinity.
  */
 export interface Slot {
@@ -26,15 +26,15 @@ return string.format('%.3f', start)
 `;
 
 /**
- * The share of its mps a sender is paced to: a send may leave up to one slot past its own start
- * (see Slot), so a second may hold one start more than its own share of them; 3% of 100 mps
- * leaves room for that one and for the request's own way to the carrier.
+ * The share of its mps a sender is paced to: a send may leave up to 1.5 slots past its own start
+ * (see Slot), so a second may hold one or two starts more than its own share of them; 2% of
+ * 100 mps leaves room for them and for the request's own way to the carrier.
  */
-const PACE_SHARE = 0.97;
+const PACE_SHARE = 0.98;
 
 /** How long (ms, fractional) a send of `segments` segments holds a sender allowed `mps` segments a second. */
 const slotCost = (segments: number, mps: number) => (Math.max(1, segments) * 1000) / (mps * PACE_SHARE);
-const slotAt = (startMs: number, cost: number): Slot => ({ startMs, leaveByMs: startMs + 2 * cost });
+const slotAt = (startMs: number, cost: number): Slot => ({ startMs, leaveByMs: startMs + 1.5 * cost });
 
 export async function reserveSendSlot(
   redis: Redis,
