@@ -170,6 +170,18 @@ export async function releaseClaim(db: Db, id: number, patch: Pick<MessageRow, '
 }
 
 /**
+ * Gives back a claim whose send did not happen (its sender had no slot soon enough): the message
+ * is as it was before claimForSend, its attempt not counted. False when the claim had lapsed.
+ */
+export async function unclaim(db: Db, id: number, status: 'queued' | 'held', at: string): Promise<boolean> {
+  const res = await db
+    .update(messages)
+    .set({ status, attempts: sql`${messages.attempts} - 1`, claimedUntil: null, updatedAt: at })
+    .where(and(eq(messages.id, id), eq(messages.status, 'sending'), isNull(messages.providerSid)));
+  return affectedRows(res) > 0;
+}
+
+/**
  * Fails every message whose claim lapsed before the carrier's answer was stored: its worker died
  * somewhere between claiming it and storing the sid, so the carrier may or may not have the text.
  */

@@ -3,10 +3,10 @@ import { SendError, type SendResult } from '../channels/channel';
 import { isoNow } from '../lib/clock';
 import { maskPhone } from '../lib/phone';
 import { whenWritable } from '../../db/client';
-import { attachProviderSid, claimForSend, getMessage, releaseClaim, updateUnsent } from '../../db/repositories/messages';
-import { reserveSendSlot, takeBulkSlot } from './pacing';
+import { attachProviderSid, claimForSend, getMessage, releaseClaim, unclaim, updateUnsent, type MessageRow } from '../../db/repositories/messages';
+import { reserveSendSlot, takeBulkSlot, type Slot } from './pacing';
 import { decideSend } from './policy';
-import { loadSendContext } from './send-context';
+import { loadSendContext, type SendContext } from './send-context';
 import { applyCarrierAction, applyEarlyCallbacks, statusPatch } from './status-callback';
 import { publishLive } from './live';
 import { broadcastMayGo, noteBroadcastFailure } from '../reminders/guardrail';
@@ -18,6 +18,18 @@ export type DeliverOutcome =
   | { kind: 'failed'; code: number | null; message: string };
 
 const SENDABLE = new Set(['queued', 'held']);
+
+/**
+ * A wait for the sender's pace up to this long (ms) is slept by the send itself with the text it
+ * has read; a longer one frees the worker (the job moves to delayed). Kept short because the
+ * policy was decided before it: a text does not leave on a decision older than about a second.
+ */
+const WAIT_IN_PLACE_MS = 1000;
+
+const sleepUntil = async (atMs: number) => {
+  const ms = atMs - Date.now();
+  if (ms > 0) await new Promise((r) => setTimeout(r, Math.ceil(ms)));
+};
 
 /**
  * How long a send may hold its claim on a message before its worker is taken for dead: well past
@@ -37,7 +49,7 @@ export const SEND_CLAIM_LEASE_MS = 5 * 60_000;
 export async function deliverMessage(
   deps: Deps,
   messageId: number,
-  /** bulk: a broadcast's batch send, which only takes a free slot and never reserves ahead (pacing.ts). */
+  /** bulk: a broadcast's batch send, which reserves its slot at most BULK_LOOKAHEAD_MS ahead (pacing.ts). */
   opts: { paced: boolean; lastAttempt: boolean; bulk?: boolean },
 ): Promise<DeliverOutcome> {
   const loaded = await loadSendContext(deps, messageId);
@@ -63,21 +75,40 @@ export async function deliverMessage(
   }
   if (message.broadcastId !== null && !(await broadcastMayGo(deps, message.broadcastId))) return { kind: 'done', status: message.status };
   // A broadcast's text is bulk work wherever it is sent from (its batch, a carrier retry's send job).
-  if (opts.bulk || message.broadcastId !== null) {
-    const realNow = Date.now();
-    const free = await takeBulkSlot(deps.redis, deps.config.queuePrefix, ctx.sender.key, message.segments ?? 1, ctx.school?.mps ?? 1, realNow);
-    // Nothing was reserved, so `paced` stays false: the next try must take a slot again.
-    if (free !== null) return { kind: 'later', atMs: free, paced: false, bulkWait: true };
-  } else if (!opts.paced) {
-    // Pacing is about real throughput, so it runs on the real clock, not the business clock.
-    const realNow = Date.now();
-    const slot = await reserveSendSlot(deps.redis, deps.config.queuePrefix, ctx.sender.key, message.segments ?? 1, ctx.school?.mps ?? 1, realNow);
-    if (slot > realNow + 5) return { kind: 'later', atMs: slot, paced: true };
+  // Pacing is about real throughput, so it runs on the real clock, not the business clock.
+  const bulk = opts.bulk || message.broadcastId !== null;
+  let slot: Slot | null = null;
+  if (!bulk && !opts.paced) {
+    slot = await reserveSendSlot(deps.redis, deps.config.queuePrefix, ctx.sender.key, message.segments ?? 1, ctx.school?.mps ?? 1, Date.now());
+    if (slot.startMs > Date.now() + WAIT_IN_PLACE_MS) return { kind: 'later', atMs: slot.startMs, paced: true };
   }
   const claimed = await claimForSend(deps.db, message.id, new Date(now + SEND_CLAIM_LEASE_MS).toISOString(), at);
   if (!claimed) {
     deps.logger.info({ messageId }, 'message already claimed by another send; not sent again');
     return currentStatus(deps, messageId);
+  }
+  if (bulk) {
+    // Claimed before it asks for its slot, so the claim's write, however slow, is done when the
+    // slot comes (at most BULK_LOOKAHEAD_MS ahead); should this process die while it waits, the
+    // text is one in flight (see SEND_CLAIM_LEASE_MS). No slot soon: the claim is given back and
+    // nothing was reserved, so `paced` stays false: the next try takes a slot again.
+    const got = await bulkSlot(deps, ctx, message, Date.now() + WAIT_IN_PLACE_MS);
+    if (!('startMs' in got)) return giveBack(deps, message, got.retryAtMs, at);
+    slot = got;
+  }
+  if (slot) {
+    await sleepUntil(slot.startMs);
+    // Past its slot (this process was held up), the text takes another rather than crowd the next ones.
+    while (Date.now() >= slot.leaveByMs) {
+      if (bulk) {
+        const got = await bulkSlot(deps, ctx, message, Date.now() + WAIT_IN_PLACE_MS);
+        if (!('startMs' in got)) return giveBack(deps, message, got.retryAtMs, at);
+        slot = got;
+      } else {
+        slot = await reserveSendSlot(deps.redis, deps.config.queuePrefix, ctx.sender.key, message.segments ?? 1, ctx.school?.mps ?? 1, Date.now());
+      }
+      await sleepUntil(slot.startMs);
+    }
   }
   let result: SendResult;
   try {
@@ -121,6 +152,24 @@ export async function deliverMessage(
   await applyEarlyCallbacks(deps, stored, early);
   publishLive(deps, { conversationId: message.conversationId, change: 'status' });
   return { kind: 'done', status: stored.status };
+}
+
+/** A bulk send's slot, asking again (as pacing.ts says when) until `deadline`; past it, when to try again. */
+async function bulkSlot(deps: Deps, ctx: SendContext, message: MessageRow, deadline: number): Promise<Slot | { retryAtMs: number }> {
+  for (;;) {
+    const got = await takeBulkSlot(deps.redis, deps.config.queuePrefix, ctx.sender.key, message.segments ?? 1, ctx.school?.mps ?? 1, Date.now());
+    if ('startMs' in got || got.retryAtMs > deadline) return got;
+    await sleepUntil(got.retryAtMs);
+  }
+}
+
+/** A bulk send that found no slot soon enough: its claim given back, it tries again at `atMs`. */
+async function giveBack(deps: Deps, message: MessageRow, atMs: number, at: string): Promise<DeliverOutcome> {
+  if (!(await unclaim(deps.db, message.id, message.status === 'held' ? 'held' : 'queued', at))) {
+    deps.logger.warn({ messageId: message.id }, 'claim lapsed while waiting for a sending slot; the message keeps the state it was given');
+    return currentStatus(deps, message.id);
+  }
+  return { kind: 'later', atMs, paced: false, bulkWait: true };
 }
 
 async function currentStatus(deps: Deps, messageId: number): Promise<DeliverOutcome> {

@@ -12,9 +12,9 @@ export type BatchOutcome = { kind: 'done' } | { kind: 'later'; atMs: number };
 /** Texts of one batch handed over at once: the carrier's answer takes tens of ms, so a few in flight keep a sender's rate. */
 export const BATCH_CONCURRENCY = 16;
 /**
- * A paced sender needs fewer in flight (one per 5 texts a second it may send): every text that
- * finds the sender busy has been read for nothing, and a slow sender's many pages all wake at
- * each of its free slots.
+ * A paced sender needs fewer in flight (one per 5 texts a second it may send): each waits for
+ * its slot, at most BULK_LOOKAHEAD_MS ahead (pacing.ts), and a text that finds the sender's
+ * lookahead full has been read and claimed for nothing.
  */
 export const lanesFor = (mps: number) => (mps > 0 ? Math.min(BATCH_CONCURRENCY, Math.max(1, Math.ceil(mps / 5))) : BATCH_CONCURRENCY);
 /** A paced wait this short is slept through; a longer one frees the worker (the job moves to delayed). */
@@ -67,15 +67,23 @@ export async function runBatch(deps: Deps, job: { broadcastId: number; page: num
   }
 }
 
-/** Hands texts over, several at once, until the sender's pace says wait: returns when (epoch ms), or null. */
+/**
+ * Hands texts over, several at once: returns when (epoch ms) the sender's pace says to try again,
+ * or null. A lane the sender had no slot for stops, the others go on: the sends of every batch on
+ * the sender (this page's, other pages', other workers') share its slots, so the lanes that stay
+ * are about as many as it can keep busy, and the page is read again only when all have stopped.
+ */
 async function sendSome(deps: Deps, texts: QueuedText[], tried: Set<number>, lanes: number): Promise<number | null> {
   let next = 0;
   let wait: number | null = null;
   const lane = async () => {
-    while (wait === null && next < texts.length) {
+    while (next < texts.length) {
       const t = texts[next++];
       const w = await sendOne(deps, t, tried);
-      if (w !== null) wait = wait === null ? w : Math.min(wait, w);
+      if (w !== null) {
+        wait = wait === null ? w : Math.min(wait, w);
+        return;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(lanes, texts.length) }, lane));

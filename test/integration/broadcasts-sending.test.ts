@@ -6,7 +6,7 @@ import { api, seedManyFamilies, simInbox } from '../helpers/broadcasts';
 import { broadcastRecipients, families, messages, staff } from '../../db/schema';
 import { addStaffWithToken } from '../../src/staff/accounts';
 import { FANOUT_PAGE } from '../../src/reminders/fan-out';
-import { reserveSendSlot, takeBulkSlot } from '../../src/messaging/pacing';
+import { BULK_LOOKAHEAD_MS, reserveSendSlot, takeBulkSlot, type Slot } from '../../src/messaging/pacing';
 
 /**
  * Bulk reminders on their way out: the time they leave (an instant, each family's local HH:MM,
@@ -259,19 +259,57 @@ test('past 2% carrier-filtered texts among the last 200 the broadcast pauses its
   expect((await api(app, admin.token, 'POST', `/broadcasts/${id}/cancel`)).body.status).toBe('canceled');
 });
 
-test('pacing on the real Redis: a bulk send takes only a free slot, a reply reserves the next one ahead of any bulk backlog', async () => {
+test('pacing on the real Redis: bulk slots start one cost apart at most the lookahead ahead, and a reply comes next', async () => {
   const { redis } = app.deps;
   const prefix = app.config.queuePrefix;
   const key = '+15555550199';
+  const mps = 100;
   const t0 = Date.now();
-  expect(await takeBulkSlot(redis, prefix, key, 1, 2, t0)).toBeNull(); // free: taken; the next slot is at t0 + 500
-  expect(await takeBulkSlot(redis, prefix, key, 1, 2, t0 + 100)).toBe(t0 + 500);
-  expect(await reserveSendSlot(redis, prefix, key, 1, 2, t0 + 100)).toBe(t0 + 500); // a reply goes next...
-  expect(await takeBulkSlot(redis, prefix, key, 1, 2, t0 + 500)).toBe(t0 + 1000); // ...and the bulk waits behind it
-  expect(await takeBulkSlot(redis, prefix, key, 2, 2, t0 + 1000)).toBeNull(); // two segments cost two slots
-  expect(await takeBulkSlot(redis, prefix, key, 1, 2, t0 + 1500)).toBe(t0 + 2000);
-  expect(await takeBulkSlot(redis, prefix, '+15555550198', 1, 2, t0 + 1500)).toBeNull(); // another sender has its own
-  expect(await takeBulkSlot(redis, prefix, key, 1, 0, t0 + 1500)).toBeNull(); // mps 0: pacing off
+  const slots: Slot[] = [];
+  let refused: { retryAtMs: number } | undefined;
+  while (!refused) {
+    const got = await takeBulkSlot(redis, prefix, key, 1, mps, t0);
+    if ('startMs' in got) slots.push(got);
+    else refused = got;
+  }
+  const starts = slots.map((s) => s.startMs);
+  const cost = starts[1] - starts[0];
+  expect(cost).toBeGreaterThanOrEqual(1000 / mps); // never faster than the sender's mps
+  expect(cost).toBeLessThanOrEqual(1000 / (0.95 * mps)); // and not much slower
+  starts.forEach((s, i) => expect(s).toBeCloseTo(t0 + i * cost, 2));
+  expect(starts.at(-1)! - t0).toBeLessThanOrEqual(BULK_LOOKAHEAD_MS);
+  expect(starts.at(-1)! + cost - t0).toBeGreaterThan(BULK_LOOKAHEAD_MS); // refused only once the lookahead is full
+  slots.forEach((s) => expect(s.leaveByMs - s.startMs).toBeCloseTo(1.5 * cost, 2));
+  // Refused, nothing reserved: it comes back once half the lookahead has drained.
+  expect(refused.retryAtMs).toBeCloseTo(starts.at(-1)! + cost - BULK_LOOKAHEAD_MS / 2, 2);
+  // A teacher's reply takes the next slot: within the lookahead and one slot of now, ahead of the rest of the broadcast.
+  const reply = await reserveSendSlot(redis, prefix, key, 1, mps, t0);
+  expect(reply.startMs).toBeCloseTo(starts.at(-1)! + cost, 2);
+  expect(reply.startMs - t0).toBeLessThanOrEqual(BULK_LOOKAHEAD_MS + cost);
+  const next = await takeBulkSlot(redis, prefix, key, 2, mps, refused.retryAtMs);
+  expect(next).toEqual({ startMs: expect.closeTo(reply.startMs + cost, 2), leaveByMs: expect.closeTo(reply.startMs + 4 * cost, 2) }); // two segments: two slots
+  expect(await takeBulkSlot(redis, prefix, '+15555550198', 1, mps, t0)).toEqual({ startMs: t0, leaveByMs: expect.closeTo(t0 + 1.5 * cost, 2) }); // another sender has its own
+  expect(await takeBulkSlot(redis, prefix, key, 1, 0, t0)).toEqual({ startMs: t0, leaveByMs: Infinity }); // mps 0: pacing off
+});
+
+test('pacing on the real Redis: bulk sends taking every slot they may for 3 s keep the sender near its cap and never over it in any second', async () => {
+  const { redis } = app.deps;
+  const prefix = app.config.queuePrefix;
+  const key = '+15555550197';
+  const mps = 100;
+  const t0 = Date.now();
+  const slots: Slot[] = [];
+  // Lanes asking every 5 ms of a clock this test moves; each takes slots until refused.
+  for (let now = t0; now < t0 + 3000; now += 5) {
+    for (let got = await takeBulkSlot(redis, prefix, key, 1, mps, now); 'startMs' in got; got = await takeBulkSlot(redis, prefix, key, 1, mps, now)) slots.push(got);
+  }
+  const inFirst3s = slots.filter((s) => s.startMs < t0 + 3000).length;
+  expect(inFirst3s).toBeGreaterThanOrEqual(0.95 * mps * 3);
+  // A send leaves between its start and its leaveBy: whatever one second [T, T + 1000) holds was
+  // started after T - (leaveBy - start) and before T + 1000; the busiest such span begins at a start.
+  const reach = slots[0].leaveByMs - slots[0].startMs;
+  const busiest = Math.max(...slots.map((s) => slots.filter((o) => o.startMs >= s.startMs && o.startMs < s.startMs + reach + 1000).length));
+  expect(busiest).toBeLessThanOrEqual(mps);
 });
 
 test('one school\'s paced backlog does not hold up another school\'s broadcast', async () => {
