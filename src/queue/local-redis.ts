@@ -7,7 +7,8 @@ import type { Logger } from '../logger';
 
 const PRIVATE_PORT = 6390;
 
-async function answers(url: string): Promise<boolean> {
+/** True when a Redis at `url` answers PING now (one loading its data answers LOADING: false). */
+export async function answers(url: string): Promise<boolean> {
   const client = new IORedis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1500 });
   client.on('error', () => undefined); // the failed connect is reported by the ping below
   try {

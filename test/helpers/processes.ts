@@ -42,6 +42,22 @@ export async function startRole(roles: string, env: Record<string, string>, read
   return { roles, output: () => output, kill: () => end('SIGKILL'), stop: () => end('SIGTERM') };
 }
 
+/** What every role of one deployment shares: one database, one Redis and queue prefix, the simulator at SIM_URL, no real Twilio. */
+export function deploymentEnv(o: { databaseUrl: string; redisUrl: string; queuePrefix: string; publicBaseUrl: string; simUrl: string }) {
+  return {
+    DATABASE_URL: o.databaseUrl,
+    REDIS_URL: o.redisUrl,
+    QUEUE_PREFIX: o.queuePrefix,
+    PUBLIC_BASE_URL: o.publicBaseUrl,
+    SIM_URL: o.simUrl,
+    SMS_PROVIDER: 'sim',
+    TWILIO_ACCOUNT_SID: '',
+    TWILIO_AUTH_TOKEN: '',
+    TWILIO_FROM: '',
+    TWILIO_MESSAGING_SERVICE_SID: '',
+  };
+}
+
 /** Ready when GET url answers 200. */
 export const answers = (url: string) => async () => (await fetch(url)).ok;
 /** Ready when the process has logged this message (a worker has no port to ask). */

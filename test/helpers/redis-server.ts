@@ -8,9 +8,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import IORedis from 'ioredis';
 import { freePort } from '../../bench/lib/workspace';
 import { waitFor } from './app';
+import { answers } from '../../src/queue/local-redis';
 
 export interface PrivateRedis {
   url: string;
@@ -49,7 +49,7 @@ export async function startPrivateRedis(name: string): Promise<PrivateRedis> {
     exited = new Promise((resolve) => c.once('exit', () => resolve()));
     await waitFor(async () => {
       if (c.exitCode !== null) throw new Error(`redis-server exited with ${c.exitCode}:\n${output}`);
-      return answersPing(url);
+      return answers(url);
     }, 20_000);
   };
   const kill = async () => {
@@ -68,18 +68,4 @@ export async function startPrivateRedis(name: string): Promise<PrivateRedis> {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** True once the server answers PING (a server still loading its append-only file answers LOADING). */
-async function answersPing(url: string): Promise<boolean> {
-  const client = new IORedis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
 }

@@ -29,7 +29,7 @@ import { freePort } from '../../bench/lib/workspace';
 import { waitFor } from '../helpers/app';
 import { TestClock } from '../helpers/clock';
 import { testDatabase } from '../helpers/database';
-import { answers, logged, startRole, type RoleProcess } from '../helpers/processes';
+import { answers, deploymentEnv, logged, startRole, type RoleProcess } from '../helpers/processes';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server';
 
 const FAMILIES = 20_000;
@@ -66,18 +66,13 @@ test('a 20,000-family broadcast reaches every phone once through a worker killed
 
   const [simPort, webPort] = [await freePort(), await freePort()];
   const web = `http://127.0.0.1:${webPort}`;
-  const env = {
-    DATABASE_URL: database.url,
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: `fltest-bcrash-${process.pid}-${crypto.randomBytes(3).toString('hex')}`,
-    PUBLIC_BASE_URL: web,
-    SIM_URL: `http://127.0.0.1:${simPort}/sim`,
-    SMS_PROVIDER: 'sim',
-    TWILIO_ACCOUNT_SID: '',
-    TWILIO_AUTH_TOKEN: '',
-    TWILIO_FROM: '',
-    TWILIO_MESSAGING_SERVICE_SID: '',
-  };
+  const env = deploymentEnv({
+    databaseUrl: database.url,
+    redisUrl: redis.url,
+    queuePrefix: `fltest-bcrash-${process.pid}-${crypto.randomBytes(3).toString('hex')}`,
+    publicBaseUrl: web,
+    simUrl: `http://127.0.0.1:${simPort}/sim`,
+  });
   processes.push(await startRole('sim', { ...env, PORT: String(simPort) }, answers(`${env.SIM_URL}/api/settings`)));
   processes.push(await startRole('web', { ...env, PORT: String(webPort) }, answers(`${web}/healthz`)));
   const worker = () => startRole('worker', { ...env, PORT: '0', LOG_LEVEL: 'info' }, logged('worker role started')).then((p) => (processes.push(p), p));

@@ -15,7 +15,7 @@ import { freePort } from '../../bench/lib/workspace';
 import { zoneAtMidday } from '../../bench/lib/seed';
 import { waitFor } from '../helpers/app';
 import { testDatabase } from '../helpers/database';
-import { answers, logged, startRole, type RoleProcess } from '../helpers/processes';
+import { answers, deploymentEnv, logged, startRole, type RoleProcess } from '../helpers/processes';
 import { seedFamily, seedSchool } from '../helpers/seed';
 
 const FAMILIES = 400;
@@ -51,18 +51,15 @@ test('two web and two worker hosts hand every text to the carrier once, through 
   const [simPort, web1Port, web2Port] = [await freePort(), await freePort(), await freePort()];
   const web1 = `http://127.0.0.1:${web1Port}`;
   const env = {
-    DATABASE_URL: database.url,
+    ...deploymentEnv({
+      databaseUrl: database.url,
+      redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      queuePrefix: `fltest-multihost-${process.pid}-${crypto.randomBytes(3).toString('hex')}`,
+      // Twilio calls one public address; here the first web host stands in for the load balancer.
+      publicBaseUrl: web1,
+      simUrl: `http://127.0.0.1:${simPort}/sim`,
+    }),
     DATABASE_POOL_SIZE: '4',
-    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    QUEUE_PREFIX: `fltest-multihost-${process.pid}-${crypto.randomBytes(3).toString('hex')}`,
-    // Twilio calls one public address; here the first web host stands in for the load balancer.
-    PUBLIC_BASE_URL: web1,
-    SIM_URL: `http://127.0.0.1:${simPort}/sim`,
-    SMS_PROVIDER: 'sim',
-    TWILIO_ACCOUNT_SID: '',
-    TWILIO_AUTH_TOKEN: '',
-    TWILIO_FROM: '',
-    TWILIO_MESSAGING_SERVICE_SID: '',
   };
   const sim = await startRole('sim', { ...env, PORT: String(simPort) }, answers(`${env.SIM_URL}/api/settings`));
   processes.push(sim);
