@@ -101,7 +101,8 @@ export interface DemoResult {
   schoolName: string;
   schoolCreated: boolean;
   familiesCreated: number;
-  admin: { id: number; email: string; created: boolean };
+  /** The school's admin (broadcasts, roster import, settings); hasPassword as the teacher's. */
+  admin: { id: number; email: string; created: boolean; hasPassword: boolean };
   /** The class's teacher; hasPassword false means the caller should give them a console password. */
   teacher: { id: number; email: string; name: string; created: boolean; hasPassword: boolean };
   class: { id: number; title: string; created: boolean; students: string[]; currentUnit: string | null };
@@ -190,7 +191,7 @@ export async function seedDemo(db: Db, now: string = new Date().toISOString()): 
     schoolName: school.name,
     schoolCreated,
     familiesCreated,
-    admin: { id: admin.id, email: admin.email, created: adminCreated },
+    admin: { id: admin.id, email: admin.email, created: adminCreated, hasPassword: Boolean(admin.passwordHash) },
     teacher: {
       id: teacher.id,
       email: teacher.email,

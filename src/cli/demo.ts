@@ -43,15 +43,17 @@ export async function demo({ db, config, out }: CommandContext): Promise<void> {
   out(`  npm run cli -- nudges preview --at ${next}`);
   out('');
   out(`Staff console: ${config.publicBaseUrl}/console`);
-  if (!r.teacher.hasPassword) {
-    // A teacher without a password (new, or from a demo run before there was a console) gets one.
-    const password = demoPassword();
-    await setStaffPassword(db, r.teacher.id, password);
-    out(`  Sign in as the teacher: ${r.teacher.email}`);
-    out(`  Password (shown once):  ${password}`);
-  } else {
-    out(`  Sign in as the teacher: ${r.teacher.email} (password set by an earlier run; for a new one:`);
-    out(`  npm run cli -- staff add --email ${r.teacher.email} --password <new password>)`);
+  // Staff without a password (new, or from a demo run before there was a console) get one.
+  for (const [who, person] of [['the teacher', r.teacher], ['the school admin (broadcasts, roster import, settings)', r.admin]] as const) {
+    if (!person.hasPassword) {
+      const password = demoPassword();
+      await setStaffPassword(db, person.id, password);
+      out(`  Sign in as ${who}: ${person.email}`);
+      out(`  Password (shown once):  ${password}`);
+    } else {
+      out(`  Sign in as ${who}: ${person.email} (password set by an earlier run; for a new one:`);
+      out(`  npm run cli -- staff add --email ${person.email} --password <new password>)`);
+    }
   }
   out('');
   if (r.admin.created) {

@@ -132,6 +132,10 @@ test('demo seeds a school, families, a class with its teacher and an admin; prin
   const teacher = await verifyPassword(app.deps.db, email!, password!);
   expect(teacher).toMatchObject({ email, role: 'teacher', schoolId: school.id });
   expect(await verifyPassword(app.deps.db, email!, `${password}x`)).toBeNull();
+  // And the school's admin, who sends broadcasts from the console.
+  const adminSignIn = /Sign in as the school admin[^:]*: (\S+)\n\s+Password \(shown once\):\s+(\S+)/.exec(first.stdout);
+  expect(adminSignIn).not.toBeNull();
+  expect(await verifyPassword(app.deps.db, adminSignIn![1], adminSignIn![2])).toMatchObject({ role: 'school_admin', schoolId: school.id });
 
   // Their class: students enrolled, among them a Spanish-speaking family's two children.
   const classes = (await (await get(token, '/classes')).json()).items;
