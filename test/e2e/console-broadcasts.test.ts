@@ -8,6 +8,7 @@ import { seedFamily, seedSchool } from '../helpers/seed';
 import { api, simInbox } from '../helpers/broadcasts';
 import { addStaffWithToken } from '../../src/staff/accounts';
 import { segmentInfo } from '../../src/i18n/segments';
+import { publishBroadcastLive } from '../../src/reminders/live';
 
 /**
  * A school admin's broadcast in real Chromium, start to finish: compose to one grade with an
@@ -175,6 +176,11 @@ test('an admin schedules a broadcast for tomorrow, pauses it, and cancels it aft
   await expect(cell(page, '#confirm-error')).resolves.toMatch(/Tick the box/);
   await expect(cell(page, '#status-word')).resolves.toBe('Paused');
   await page.getByLabel(/Yes, cancel/).check();
+  // Progress meanwhile refreshes the buttons without a reload; the ticked box stays ticked.
+  const fetched = await page.locator('#broadcast-controls').getAttribute('data-live-fetched');
+  publishBroadcastLive(app.deps, id);
+  await page.waitForFunction((n) => document.getElementById('broadcast-controls')!.getAttribute('data-live-fetched') !== n, fetched);
+  await expect(page.getByLabel(/Yes, cancel/).isChecked()).resolves.toBe(true);
   await page.getByRole('button', { name: 'Cancel broadcast' }).click();
   await page.getByText(/^Canceled: texts already sent stay sent/).waitFor();
   await expect(cell(page, '#status-word')).resolves.toBe('Canceled');

@@ -25,12 +25,18 @@
     fetch(part.getAttribute('data-live-src'), { headers: { accept: 'text/html', 'x-live': '1' }, credentials: 'same-origin' })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
-        // Unchanged (the buttons, while only the counts move): left alone, so a ticked box stays ticked.
+        // Unchanged (the buttons, while only the counts move): left alone.
         if (html === null || html === part.__liveHtml) return;
         part.__liveHtml = html;
         // Keep keyboard focus on the same link if it is still there after the swap.
         var focused = part.contains(document.activeElement) ? document.activeElement.getAttribute('href') : null;
+        // A box ticked by hand (a cancel's confirmation) stays ticked across the swap.
+        var ticked = Array.prototype.map.call(part.querySelectorAll('input[type="checkbox"]:checked'), function (box) { return box.id; });
         part.innerHTML = html;
+        ticked.forEach(function (id) {
+          var box = id && document.getElementById(id);
+          if (box && part.contains(box)) box.checked = true;
+        });
         if (focused) {
           var again = part.querySelector('[href="' + focused + '"]');
           if (again) again.focus();
@@ -40,6 +46,8 @@
       })
       .catch(function () { /* the next event fetches again */ })
       .then(function () {
+        // Counts answered refreshes, swapped or not (what a test waits for).
+        part.setAttribute('data-live-fetched', String(Number(part.getAttribute('data-live-fetched') || 0) + 1));
         part.__liveBusy = false;
         var next = part.__liveAgain;
         part.__liveAgain = null;
