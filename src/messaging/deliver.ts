@@ -77,9 +77,12 @@ export async function deliverMessage(
   // A broadcast's text is bulk work wherever it is sent from (its batch, a carrier retry's send job).
   // Pacing is about real throughput, so it runs on the real clock, not the business clock.
   const bulk = opts.bulk || message.broadcastId !== null;
+  const reserve = () => reserveSendSlot(deps.redis, deps.config.queuePrefix, ctx.sender.key, message.segments ?? 1, ctx.school?.mps ?? 1, Date.now());
+  /** The next slot of this kind of send: a reply's, however far ahead; a bulk text's only within WAIT_IN_PLACE_MS, else when to try again. */
+  const nextSlot = (): Promise<Slot | { retryAtMs: number }> => (bulk ? bulkSlot(deps, ctx, message, Date.now() + WAIT_IN_PLACE_MS) : reserve());
   let slot: Slot | null = null;
   if (!bulk && !opts.paced) {
-    slot = await reserveSendSlot(deps.redis, deps.config.queuePrefix, ctx.sender.key, message.segments ?? 1, ctx.school?.mps ?? 1, Date.now());
+    slot = await reserve();
     if (slot.startMs > Date.now() + WAIT_IN_PLACE_MS) return { kind: 'later', atMs: slot.startMs, paced: true };
   }
   const claimed = await claimForSend(deps.db, message.id, new Date(now + SEND_CLAIM_LEASE_MS).toISOString(), at);
@@ -92,7 +95,7 @@ export async function deliverMessage(
     // slot comes (at most BULK_LOOKAHEAD_MS ahead); should this process die while it waits, the
     // text is one in flight (see SEND_CLAIM_LEASE_MS). No slot soon: the claim is given back and
     // nothing was reserved, so `paced` stays false: the next try takes a slot again.
-    const got = await bulkSlot(deps, ctx, message, Date.now() + WAIT_IN_PLACE_MS);
+    const got = await nextSlot();
     if (!('startMs' in got)) return giveBack(deps, message, got.retryAtMs, at);
     slot = got;
   }
@@ -100,13 +103,9 @@ export async function deliverMessage(
     await sleepUntil(slot.startMs);
     // Past its slot (this process was held up), the text takes another rather than crowd the next ones.
     while (Date.now() >= slot.leaveByMs) {
-      if (bulk) {
-        const got = await bulkSlot(deps, ctx, message, Date.now() + WAIT_IN_PLACE_MS);
-        if (!('startMs' in got)) return giveBack(deps, message, got.retryAtMs, at);
-        slot = got;
-      } else {
-        slot = await reserveSendSlot(deps.redis, deps.config.queuePrefix, ctx.sender.key, message.segments ?? 1, ctx.school?.mps ?? 1, Date.now());
-      }
+      const got = await nextSlot();
+      if (!('startMs' in got)) return giveBack(deps, message, got.retryAtMs, at);
+      slot = got;
       await sleepUntil(slot.startMs);
     }
   }
