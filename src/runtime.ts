@@ -17,6 +17,7 @@ import { startWorkers, type Workers } from '../workers';
 import { systemClock, type Clock } from './lib/clock';
 import { createLogger, type Logger } from './logger';
 import { defaultRoles, type Role } from './roles';
+import { keepHeapLean } from './lib/heap';
 
 export type { Role };
 
@@ -45,6 +46,7 @@ export interface Running {
  * at SIM_URL.
  */
 export async function startFamilyLine(config: Config, opts: StartOptions = {}): Promise<Running> {
+  keepHeapLean();
   const roles = opts.roles ?? defaultRoles(config);
   const logger = opts.logger ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
