@@ -9,18 +9,24 @@
  *      replies below included: they leave from the same number, under the same cap);
  *  (c) during (b), a teacher's one-to-one reply every 2 s on the same school: POST to the text
  *      reaching the simulator, p50/p95. Its baseline: the same reply sent with nothing else going,
- *      measured first in the same run. (a) has no natural baseline here (the send bench's rate is
- *      a different path); its target is absolute, as is the cap in (b).
+ *      measured first in the same run.
+ * (a)'s baseline, first in the same run: as many texts through the bare pipeline's worker, sim and
+ * web (bench/lib/bare-pipeline.ts) from batch jobs of FANOUT_PAGE texts, none of FamilyLine's work:
+ * what this machine can do at most on that path. The cap in (b) is absolute.
  */
 import path from 'node:path';
+import { Queue } from 'bullmq';
 import { and, count, eq, isNotNull } from 'drizzle-orm';
+import IORedis from 'ioredis';
 import { openDatabase } from '../db/client';
 import { messages } from '../db/schema';
+import { FANOUT_PAGE } from '../src/reminders/fan-out';
 import { seedBroadcastSchool, type SeededGroup } from './lib/broadcast-seed';
-import { roleEnv, startChild } from './lib/children';
+import { roleEnv, startBareChildren, startChild, type ServerChild } from './lib/children';
 import { jsonClient, pool } from './lib/http';
 import { busiestWindow, percentile, perSecond, rssWatch } from './lib/watch';
-import { dialectArg, freePort, log, runWithChildren } from './lib/workspace';
+import { dialectArg, freePort, log, runWithChildren, type Workspace } from './lib/workspace';
+import { BARE_BATCH_QUEUE, type BareBatch } from './lib/bare-pipeline';
 
 const CAP = 100;
 const TARGET = { unpacedMessagesPerSecondOnPostgres: 1000, pacedFractionOfCap: 0.95, maxSegmentsInAnySecond: CAP, teacherReplyP95Ms: 2000, rssGrowthMb: 150, createRequestMs: 1000 };
@@ -48,6 +54,8 @@ export async function main(args: string[]): Promise<void> {
   // Generous: a stalled phase ends itself (STALL_MS); this only stops a wedged run.
   const watchdogMs = 180_000 + n * 12 + pacedSeconds * 3000;
   await runWithChildren('broadcast', dialect, async (ws, children) => {
+    const baseline = await runBaseline(ws, n, children, path.join(ws.dir, 'children.log'));
+    log(`baseline: ${JSON.stringify(baseline)}`);
     const t = performance.now();
     // grade 5: the unpaced broadcast; 6: the paced one, more than the window can send; 7: replies.
     const seeded = await seedBroadcastSchool(ws.databaseUrl, [
@@ -104,6 +112,7 @@ export async function main(args: string[]): Promise<void> {
       const unpaced = {
         recipients: n, delivered, statuses: counts, seconds: round(seconds),
         messagesPerSecond: Math.round(delivered / seconds), createRequestMs: Math.round(createMs), rss: unpacedRss,
+        baseline, ratio: round(delivered / seconds / baseline.messagesPerSecond),
       };
 
       // (b) and (c): pacing at the cap, a teacher's replies alongside.
@@ -141,6 +150,7 @@ export async function main(args: string[]): Promise<void> {
       const first = Math.min(...arrivals.map((a) => a.at));
       const all = [...arrivals, ...replyArrivals];
       const inWindow = all.filter((a) => a.at >= first && a.at < first + pacedSeconds * 1000).reduce((s, a) => s + a.segments, 0);
+      const seconds60 = [...perSecond(all)].filter(([sec]) => sec * 1000 >= first && (sec + 1) * 1000 <= first + pacedSeconds * 1000).map(([, v]) => v);
       const maxSecond = Math.max(...perSecond(all).values());
       const latencies = replied.map((r) => r.latencyMs ?? REPLY_TIMEOUT_MS);
       await database.close();
@@ -153,6 +163,8 @@ export async function main(args: string[]): Promise<void> {
         paced: {
           capSegmentsPerSecond: CAP, windowSeconds: pacedSeconds, segmentsInWindow: inWindow, fractionOfCap: round(pacedFraction),
           maxSegmentsInAnyCalendarSecond: maxSecond, maxSegmentsInAnySliding1s: busiestWindow(all, 1000),
+          // How steady: the window's whole calendar seconds, fewest and median segments.
+          calendarSecondsInWindow: { count: seconds60.length, min: Math.min(...seconds60), median: percentile(seconds60, 50) },
           broadcastTextsSeen: arrivals.length, rss: pacedRss,
         },
         teacherReply: {
@@ -180,6 +192,39 @@ export async function main(args: string[]): Promise<void> {
       sim.close();
     }
   }, { watchdogMs });
+}
+
+/** (a)'s baseline: n texts in batch jobs of FANOUT_PAGE, added at once, until the bare web has every "delivered". */
+async function runBaseline(ws: Workspace, n: number, children: ServerChild[], logFile: string) {
+  const { base, queuePrefix, bare } = await startBareChildren(ws, logFile);
+  children.push(...bare);
+  const web = jsonClient(base, {}, 1);
+  const connection = new IORedis(ws.redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue<BareBatch>(BARE_BATCH_QUEUE, { connection, prefix: queuePrefix });
+  const text = (i: number) => ({ to: `+15555${String(i).padStart(6, '0')}`, body: TEXTS.en });
+  const pages = Array.from({ length: Math.ceil(n / FANOUT_PAGE) }, (_, p) => ({
+    name: 'batch',
+    data: { texts: Array.from({ length: Math.min(FANOUT_PAGE, n - p * FANOUT_PAGE) }, (_, i) => text(p * FANOUT_PAGE + i)) },
+    opts: { removeOnComplete: true, removeOnFail: true },
+  }));
+  const t0 = performance.now();
+  await queue.addBulk(pages);
+  let [delivered, lastChange, doneAt] = [0, t0, 0];
+  while (!doneAt && performance.now() - lastChange < STALL_MS) {
+    await sleep(200);
+    const now = performance.now();
+    const seen = ((await web.request('GET', '/counts')).json as { delivered?: number }).delivered ?? 0;
+    if (seen !== delivered) [delivered, lastChange] = [seen, now];
+    if (delivered >= n) doneAt = now;
+  }
+  const seconds = ((doneAt || performance.now()) - t0) / 1000;
+  web.close();
+  await queue.close();
+  await connection.quit();
+  for (const c of bare) await c.stop();
+  // Stopped: the service's phases watch and report only their own children.
+  children.splice(children.indexOf(bare[0]), bare.length);
+  return { delivered, seconds: round(seconds), messagesPerSecond: Math.round(delivered / seconds) };
 }
 
 /** Sends one teacher reply (rotating conversations) and waits for the simulator to have it. */

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { count, eq, isNotNull, and } from 'drizzle-orm';
 import { openDatabase } from '../db/client';
 import { messages } from '../db/schema';
-import { roleEnv, startChild, type ServerChild } from './lib/children';
+import { roleEnv, startBareChildren, startChild, type ServerChild } from './lib/children';
 import { jsonClient, pool } from './lib/http';
 import { seed } from './lib/seed';
 import { dialectArg, freePort, log, runWithChildren, type Workspace } from './lib/workspace';
@@ -110,15 +110,7 @@ async function drive(label: string, n: number, children: ServerChild[], d: Drive
 
 /** The baseline: bare web, worker and sim children (bench/lib/bare-pipeline.ts) under the same load, on a queue prefix of their own. */
 async function runBaseline(ws: Workspace, n: number, children: ServerChild[], logFile: string) {
-  const port = await freePort();
-  const simPort = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const env = roleEnv({ ...ws, queuePrefix: `${ws.queuePrefix}:bare` }, base, `http://127.0.0.1:${simPort}`);
-  const bare = [
-    await startChild('bare-sim', ['bare', 'sim'], { ...env, PORT: String(simPort) }, logFile),
-    await startChild('bare-web', ['bare', 'web'], { ...env, PORT: String(port) }, logFile),
-    await startChild('bare-worker', ['bare', 'worker'], { ...env, PORT: '0' }, logFile),
-  ];
+  const { base, bare } = await startBareChildren(ws, logFile);
   children.push(...bare);
   const api = jsonClient(base, {}, CONCURRENCY);
   const poll = jsonClient(base, {}, 1);

@@ -11,6 +11,10 @@
  * same RequestClient and socket settings, node:http keep-alive callbacks at most 64 at a time.
  * Left out as FamilyLine's work: signing the callbacks (the simulator's) and checking them
  * (the web's), and batching job adds (the web adds each job on its own, as a bare app would).
+ *
+ * The broadcast benchmark's baseline starts at the worker: the bench adds batch jobs of texts
+ * (a broadcast's pages, as its fan-out would), and the worker hands each batch's texts to the
+ * carrier as FamilyLine's batch job does, so many jobs at once with so many texts in flight each.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +26,8 @@ import { SIM_DEFAULTS } from '../../src/config';
 import { SDK_CLIENT_OPTS } from '../../src/channels/twilio/twilio-channel';
 import { SimulatorRequestClient } from '../../src/channels/twilio/sim-http-client';
 import { messageJson, newSid } from '../../src/channels/sim/twilio-json';
+import { BATCH_CONCURRENCY } from '../../src/reminders/batch';
+import { BROADCAST_JOBS_AT_ONCE } from '../../workers/broadcast.worker';
 
 export type BareRole = 'web' | 'worker' | 'sim';
 export type Started = { url: string | null; close(): Promise<void> };
@@ -29,8 +35,13 @@ interface BareJob {
   to: string;
   body: string;
 }
+export interface BareBatch {
+  texts: BareJob[];
+}
 
 const QUEUE_NAME = 'send';
+/** The queue of the broadcast baseline's batch jobs, which the bench adds itself. */
+export const BARE_BATCH_QUEUE = 'broadcast';
 const STATUS_PATH = '/webhooks/twilio/status';
 /** The simulator's default time between "sent" and "delivered" (src/channels/sim/delivery.ts). */
 const DELIVERY_DELAY_MS = 100;
@@ -83,26 +94,32 @@ async function startWeb(): Promise<Started> {
   };
 }
 
-/** Takes each job and hands its text to the carrier through the twilio SDK. */
+/** Takes each job and hands its text to the carrier through the twilio SDK; a batch job, its texts BATCH_CONCURRENCY at a time. */
 async function startWorker(): Promise<Started> {
   const simUrl = env('SIM_URL');
   const client = twilio(SIM_DEFAULTS.accountSid, SIM_DEFAULTS.authToken, { httpClient: new SimulatorRequestClient(() => simUrl, SDK_CLIENT_OPTS) });
   const statusCallback = env('PUBLIC_BASE_URL') + STATUS_PATH;
+  const send = async (t: BareJob) => (await client.messages.create({ to: t.to, body: t.body, from: SIM_DEFAULTS.from, statusCallback })).sid;
+  const sendBatch = async ({ texts }: BareBatch) => {
+    let next = 0;
+    const lane = async () => {
+      while (next < texts.length) await send(texts[next++]);
+    };
+    await Promise.all(Array.from({ length: BATCH_CONCURRENCY }, lane));
+  };
   const connection = redis();
-  const worker = new Worker<BareJob>(
-    QUEUE_NAME,
-    async (job) => {
-      const m = await client.messages.create({ to: job.data.to, body: job.data.body, from: SIM_DEFAULTS.from, statusCallback });
-      return m.sid;
-    },
-    { connection, prefix: env('QUEUE_PREFIX'), concurrency: 50 },
-  );
-  worker.on('failed', (job, err) => console.error(`bare worker: job ${job?.id} failed: ${err.message}`));
-  await worker.waitUntilReady();
+  const workers = [
+    new Worker<BareJob>(QUEUE_NAME, (job) => send(job.data), { connection, prefix: env('QUEUE_PREFIX'), concurrency: 50 }),
+    new Worker<BareBatch>(BARE_BATCH_QUEUE, (job) => sendBatch(job.data), { connection, prefix: env('QUEUE_PREFIX'), concurrency: BROADCAST_JOBS_AT_ONCE }),
+  ];
+  for (const worker of workers) {
+    worker.on('failed', (job, err) => console.error(`bare worker: job ${job?.id} failed: ${err.message}`));
+    await worker.waitUntilReady();
+  }
   return {
     url: null,
     async close() {
-      await worker.close();
+      for (const worker of workers) await worker.close();
       await connection.quit();
     },
   };

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { freePort } from './workspace';
 
 export interface ServerChild {
   name: string;
@@ -88,4 +89,21 @@ export function roleEnv(ws: { databaseUrl: string; redisUrl: string; queuePrefix
     ...SIMULATED_CARRIER,
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
   };
+}
+
+/**
+ * The baseline's bare web, worker and sim (bare-pipeline.ts), each a child, on a queue prefix of
+ * their own beside the workspace's: `base` is the bare web's address.
+ */
+export async function startBareChildren(ws: { databaseUrl: string; redisUrl: string; queuePrefix: string }, logFile: string) {
+  const [port, simPort] = [await freePort(), await freePort()];
+  const base = `http://127.0.0.1:${port}`;
+  const queuePrefix = `${ws.queuePrefix}:bare`;
+  const env = roleEnv({ ...ws, queuePrefix }, base, `http://127.0.0.1:${simPort}`);
+  const bare = [
+    await startChild('bare-sim', ['bare', 'sim'], { ...env, PORT: String(simPort) }, logFile),
+    await startChild('bare-web', ['bare', 'web'], { ...env, PORT: String(port) }, logFile),
+    await startChild('bare-worker', ['bare', 'worker'], { ...env, PORT: '0' }, logFile),
+  ];
+  return { base, queuePrefix, bare };
 }
