@@ -175,11 +175,17 @@ test('an admin schedules a broadcast for tomorrow, pauses it, and cancels it aft
   await page.getByRole('button', { name: 'Cancel broadcast' }).click();
   await expect(cell(page, '#confirm-error')).resolves.toMatch(/Tick the box/);
   await expect(cell(page, '#status-word')).resolves.toBe('Paused');
+  // Progress meanwhile refreshes the buttons without a reload: the message stays, and so does a ticked box.
+  const refreshed = async () => {
+    const fetched = await page.locator('#broadcast-controls').getAttribute('data-live-fetched');
+    publishBroadcastLive(app.deps, id);
+    await page.waitForFunction((n) => document.getElementById('broadcast-controls')!.getAttribute('data-live-fetched') !== n, fetched);
+  };
+  await refreshed();
+  await expect(page.locator('#confirm-cancel').getAttribute('aria-describedby')).resolves.toBe('confirm-error');
+  await expect(cell(page, '#confirm-error')).resolves.toMatch(/Tick the box/);
   await page.getByLabel(/Yes, cancel/).check();
-  // Progress meanwhile refreshes the buttons without a reload; the ticked box stays ticked.
-  const fetched = await page.locator('#broadcast-controls').getAttribute('data-live-fetched');
-  publishBroadcastLive(app.deps, id);
-  await page.waitForFunction((n) => document.getElementById('broadcast-controls')!.getAttribute('data-live-fetched') !== n, fetched);
+  await refreshed();
   await expect(page.getByLabel(/Yes, cancel/).isChecked()).resolves.toBe(true);
   await page.getByRole('button', { name: 'Cancel broadcast' }).click();
   await page.getByText(/^Canceled: texts already sent stay sent/).waitFor();

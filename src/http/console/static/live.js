@@ -32,10 +32,21 @@
         var focused = part.contains(document.activeElement) ? document.activeElement.getAttribute('href') : null;
         // A box ticked by hand (a cancel's confirmation) stays ticked across the swap.
         var ticked = Array.prototype.map.call(part.querySelectorAll('input[type="checkbox"]:checked'), function (box) { return box.id; });
+        // So does what the server said about a field ("Tick the box to cancel"): a refresh knows nothing of it.
+        var said = Array.prototype.map.call(part.querySelectorAll('[id][aria-describedby]'), function (field) {
+          return { field: field.id, message: document.getElementById(field.getAttribute('aria-describedby')) };
+        }).filter(function (s) { return s.message && part.contains(s.message); });
         part.innerHTML = html;
         ticked.forEach(function (id) {
           var box = id && document.getElementById(id);
           if (box && part.contains(box)) box.checked = true;
+        });
+        said.forEach(function (s) {
+          var field = document.getElementById(s.field);
+          if (!field || !part.contains(field) || document.getElementById(s.message.id)) return;
+          field.setAttribute('aria-invalid', 'true');
+          field.setAttribute('aria-describedby', s.message.id);
+          (part.querySelector('label[for="' + s.field + '"]') || field).insertAdjacentElement('afterend', s.message);
         });
         if (focused) {
           var again = part.querySelector('[href="' + focused + '"]');
