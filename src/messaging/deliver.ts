@@ -4,7 +4,7 @@ import { isoNow } from '../lib/clock';
 import { maskPhone } from '../lib/phone';
 import { whenWritable } from '../../db/client';
 import { attachProviderSid, claimForSend, getMessage, releaseClaim, unclaim, updateUnsent, type MessageRow } from '../../db/repositories/messages';
-import { LATE_DEPARTURE_MS, mayDepart, reserveSendSlot, takeBulkSlot, type Slot } from './pacing';
+import { reserveSendSlot, takeBulkSlot, type Slot } from './pacing';
 import { decideSend } from './policy';
 import { loadSendContext, type SendContext } from './send-context';
 import { applyCarrierAction, applyEarlyCallbacks, statusPatch } from './status-callback';
@@ -77,12 +77,10 @@ export async function deliverMessage(
   // A broadcast's text is bulk work wherever it is sent from (its batch, a carrier retry's send job).
   // Pacing is about real throughput, so it runs on the real clock, not the business clock.
   const bulk = opts.bulk || message.broadcastId !== null;
-  const [mps, segments] = [ctx.school?.mps ?? 1, message.segments ?? 1];
-  const reserve = () => reserveSendSlot(deps.redis, deps.config.queuePrefix, ctx.sender.key, segments, mps, Date.now());
+  const reserve = () => reserveSendSlot(deps.redis, deps.config.queuePrefix, ctx.sender.key, message.segments ?? 1, ctx.school?.mps ?? 1, Date.now());
   /** The next slot of this kind of send: a reply's, however far ahead; a bulk text's only within WAIT_IN_PLACE_MS, else when to try again. */
   const nextSlot = (): Promise<Slot | { retryAtMs: number }> => (bulk ? bulkSlot(deps, ctx, message, Date.now() + WAIT_IN_PLACE_MS) : reserve());
-  // A reply run again at its slot (paced) has it now.
-  let slot: Slot = { startMs: Date.now() };
+  let slot: Slot | null = null;
   if (!bulk && !opts.paced) {
     slot = await reserve();
     if (slot.startMs > Date.now() + WAIT_IN_PLACE_MS) return { kind: 'later', atMs: slot.startMs, paced: true };
@@ -101,15 +99,15 @@ export async function deliverMessage(
     if (!('startMs' in got)) return giveBack(deps, message, got.retryAtMs, at);
     slot = got;
   }
-  await sleepUntil(slot.startMs);
-  const departs = (now: number) =>
-    mps <= 0 || (now - slot.startMs <= LATE_DEPARTURE_MS && mayDepart(deps.redis, deps.config.queuePrefix, ctx.sender.key, segments, mps, now, `${message.id}@${now}`));
-  // Too late for its slot, or the sender's last second has no room (others filled it): another slot.
-  while (!(await departs(Date.now()))) {
-    const got = await nextSlot();
-    if (!('startMs' in got)) return giveBack(deps, message, got.retryAtMs, at);
-    slot = got;
+  if (slot) {
     await sleepUntil(slot.startMs);
+    // Past its slot (this process was held up), the text takes another rather than crowd the next ones.
+    while (Date.now() >= slot.leaveByMs) {
+      const got = await nextSlot();
+      if (!('startMs' in got)) return giveBack(deps, message, got.retryAtMs, at);
+      slot = got;
+      await sleepUntil(slot.startMs);
+    }
   }
   let result: SendResult;
   try {

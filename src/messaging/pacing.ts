@@ -1,12 +1,15 @@
 import type { Redis } from 'ioredis';
 
 /**
- * A sender's slot for one send: the time (epoch ms) from which it may leave. Whether it then
- * leaves is the sender's last second's to say (mayDepart), so a send held up past its slot (a
- * busy process, a collection) still leaves if that second has room, and otherwise takes another.
+ * A sender's slot for one send, in epoch ms: the send may leave from startMs and must leave before
+ * leaveByMs, half a slot past its own; later (this process was held up), it takes another slot
+ * (see deliverMessage). Starts are spaced by their cost, so any second holds the sends of at most
+ * (1000 ms + 1.5 slots) / cost starts: PACE_SHARE keeps that within the sender's mps.
+ * Unpaced: leaveByMs is Infinity.
  */
 export interface Slot {
   startMs: number;
+  leaveByMs: number;
 }
 
 /**
@@ -23,14 +26,15 @@ return string.format('%.3f', start)
 `;
 
 /**
- * The share of its mps a sender's slots are spaced for: the slots keep it a little under its cap,
- * so that sends leaving a few ms past their starts, or late ones let through by mayDepart, find room
- * in the last second instead of being turned back to a slot further on.
+ * The share of its mps a sender is paced to: a send may leave up to 1.5 slots past its own start
+ * (see Slot), so a second may hold one or two starts more than its own share of them; 2% of
+ * 100 mps leaves room for them and for the request's own way to the carrier.
  */
 const PACE_SHARE = 0.98;
 
 /** How long (ms, fractional) a send of `segments` segments holds a sender allowed `mps` segments a second. */
 const slotCost = (segments: number, mps: number) => (Math.max(1, segments) * 1000) / (mps * PACE_SHARE);
+const slotAt = (startMs: number, cost: number): Slot => ({ startMs, leaveByMs: startMs + 1.5 * cost });
 
 export async function reserveSendSlot(
   redis: Redis,
@@ -40,9 +44,10 @@ export async function reserveSendSlot(
   mps: number,
   nowMs: number,
 ): Promise<Slot> {
-  if (mps <= 0) return { startMs: nowMs };
+  if (mps <= 0) return { startMs: nowMs, leaveByMs: Infinity };
   const cost = slotCost(segments, mps);
-  return { startMs: Number(await redis.eval(RESERVE, 1, `${prefix}:pace:${senderKey}`, String(nowMs), String(cost))) };
+  const start = Number(await redis.eval(RESERVE, 1, `${prefix}:pace:${senderKey}`, String(nowMs), String(cost)));
+  return slotAt(start, cost);
 }
 
 /**
@@ -53,9 +58,9 @@ export async function reserveSendSlot(
  * start, one cost after the other, keeping the sender at its cap however slow one send's own
  * work (reading its text, the claim, the carrier's answer) is; while a reply or a teacher's
  * one-to-one text, which reserves the next free slot, waits at most this lookahead plus one slot,
- * however long the broadcast's backlog. Every send then passes mayDepart, so the sender never
- * exceeds its mps in any second; and each sender has its own keys, so one school's broadcast
- * never slows another school's texts.
+ * however long the broadcast's backlog. Starts are spaced by their cost, so the sender never
+ * exceeds its mps in any second (see Slot); and each sender has its own key, so one school's
+ * broadcast never slows another school's texts.
  *
  * Why here and not in BullMQ: its open-source edition rate-limits a whole queue, not a group
  * (a sending number) within it, and a queue per sender would need a worker per school. One Lua
@@ -88,50 +93,8 @@ export async function takeBulkSlot(
   mps: number,
   nowMs: number,
 ): Promise<Slot | { retryAtMs: number }> {
-  if (mps <= 0) return { startMs: nowMs };
+  if (mps <= 0) return { startMs: nowMs, leaveByMs: Infinity };
   const cost = slotCost(segments, mps);
   const [reserved, at] = (await redis.eval(TAKE_BULK, 1, `${prefix}:pace:${senderKey}`, String(nowMs), String(cost), String(BULK_LOOKAHEAD_MS))) as [number, string];
-  return reserved === 1 ? { startMs: Number(at) } : { retryAtMs: Number(at) };
-}
-
-/**
- * How far (ms) past its slot's start a send may still leave (if mayDepart lets it); later, it takes
- * another slot. A process held up for longer (a collection, a busy core) then lets through a few
- * late sends, not all it was holding at once: the carrier gets them spread as the slots were.
- */
-export const LATE_DEPARTURE_MS = 50;
-
-/**
- * Lets a send leave now if the sender's departures of the last second (every process's), with its
- * own segments, stay within mps, and counts it; else nothing is counted and it takes another slot.
- * A send bigger than the whole cap (a 3-segment text on a 1-mps long code) leaves into an empty
- * second. This, not the slots, is what keeps every second within the cap: slots spread the sends,
- * and a send that missed its own (this process was held up) still leaves while the second has room.
- */
-const DEPART = `
-local now = tonumber(ARGV[1])
-local segments = tonumber(ARGV[2])
-local mps = tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 1000)
-local used = 0
-for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do used = used + tonumber(string.match(m, ':(%d+)$')) end
-if used > 0 and used + segments > mps then return 0 end
-redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. segments)
-redis.call('PEXPIRE', KEYS[1], 2000)
-return 1
-`;
-
-/** Whether a send (`sendId`, unique per try: a message may be sent again after a passing refusal) of `segments` segments may leave the sender now; unpaced (mps 0) always. */
-export async function mayDepart(
-  redis: Redis,
-  prefix: string,
-  senderKey: string,
-  segments: number,
-  mps: number,
-  nowMs: number,
-  sendId: string,
-): Promise<boolean> {
-  if (mps <= 0) return true;
-  const args = [String(nowMs), String(Math.max(1, segments)), String(mps), sendId];
-  return (await redis.eval(DEPART, 1, `${prefix}:pace:${senderKey}:departed`, ...args)) === 1;
+  return reserved === 1 ? slotAt(Number(at), cost) : { retryAtMs: Number(at) };
 }
