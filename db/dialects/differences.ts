@@ -38,6 +38,14 @@ export interface DialectSql {
    * prepared statement serves batches of every size. `type` is the column's.
    */
   inJsonArray(column: SQLWrapper, json: SQLWrapper, type: 'text' | 'integer'): SQL;
+  /**
+   * `column` is the `key` of one of a JSON array of records (jsonRecords's source): added to an
+   * UPDATE ... FROM those records, it makes the planner find the rows by that key's index however
+   * stale the table's statistics. A table a broadcast's fan-out has just grown reads as small, and a
+   * filter such as `provider_sid IS NULL` (true of every text not sent yet) then looks like the cheap
+   * way in: a scan of all of them for each batch of a dozen.
+   */
+  inJsonRecords(column: SQLWrapper, json: SQLWrapper, key: string, type: 'text' | 'integer'): SQL;
 }
 
 const raw = (v: SQLWrapper | string) => (typeof v === 'string' ? sql.raw(v) : v);
@@ -53,6 +61,7 @@ const sqlite: DialectSql = {
   jsonRecords: (_table, columns, json) =>
     sql`SELECT ${sql.raw(columns.map((c) => `json_extract(j.value, '$.${c}') AS "${c}"`).join(', '))} FROM json_each(${json}) AS j ORDER BY j.key`,
   inJsonArray: (column, json) => sql`${column} IN (SELECT value FROM json_each(${json}))`,
+  inJsonRecords: (column, json, key) => sql`${column} IN (SELECT json_extract(value, ${`$.${key}`}) FROM json_each(${json}))`,
 };
 
 const postgres: DialectSql = {
@@ -69,6 +78,7 @@ const postgres: DialectSql = {
     sql`SELECT ${sql.raw(columns.map((c) => `r."${c}"`).join(', '))} FROM json_populate_recordset(NULL::${sql.raw(table)}, ${json}) AS r`,
   // = ANY of an array (an init plan), not IN (a subquery): the planner then uses the column's index.
   inJsonArray: (column, json, type) => sql`${column} = ANY(ARRAY(SELECT v::${sql.raw(type)} FROM json_array_elements_text(${json}::json) AS v))`,
+  inJsonRecords: (column, json, key, type) => sql`${column} = ANY(ARRAY(SELECT (r ->> ${key})::${sql.raw(type)} FROM json_array_elements(${json}::json) AS r))`,
 };
 
 export function dialectSql(): DialectSql {

@@ -156,6 +156,7 @@ async function touchConversations(tx: Db, activity: Map<number, { at: string; un
   const rows = [...activity].sort((a, b) => a[0] - b[0]).map(([id, a]) => ({ id, last_message_at: a.at, unread_count: a.unread }));
   await preparedRows(tx, 'conversations.touchInboundMany', () =>
     sql`UPDATE conversations SET last_message_at = v.last_message_at, unread_count = conversations.unread_count + v.unread_count
-      FROM (${dialectSql().jsonRecords('conversations', ['id', 'last_message_at', 'unread_count'], P('rows'))}) AS v WHERE conversations.id = v.id`,
+      FROM (${dialectSql().jsonRecords('conversations', ['id', 'last_message_at', 'unread_count'], P('rows'))}) AS v
+      WHERE conversations.id = v.id AND ${dialectSql().inJsonRecords(conversations.id, P('rows'), 'id', 'integer')}`,
   )({ rows: JSON.stringify(rows) });
 }

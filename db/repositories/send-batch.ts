@@ -6,7 +6,7 @@
  */
 import { and, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { messageEvents, messages } from '../schema';
+import { conversations, messageEvents, messages } from '../schema';
 import { prepared, preparedRows } from '../prepared';
 import { dialectSql } from '../dialects/differences';
 import { applyUnattached, MESSAGE_COLUMNS, MESSAGE_DEFAULTS, type AttachInput, type ClaimInput, type MessageEventRow, type MessageRow, type OutboundInput } from './messages';
@@ -27,7 +27,8 @@ export async function claimMany(tx: Db, inputs: ClaimInput[]): Promise<(MessageR
   const claimed = await preparedRows<{ id: number }>(tx, 'messages.claimMany', () =>
     sql`UPDATE messages SET status = 'sending', attempts = messages.attempts + 1, claimed_until = v.claimed_until, updated_at = v.updated_at
       FROM (${dialectSql().jsonRecords('messages', columns, P('rows'))}) AS v
-      WHERE messages.id = v.id AND messages.status IN ('queued', 'held') AND messages.provider_sid IS NULL RETURNING messages.id`,
+      WHERE messages.id = v.id AND ${dialectSql().inJsonRecords(messages.id, P('rows'), 'id', 'integer')}
+        AND messages.status IN ('queued', 'held') AND messages.provider_sid IS NULL RETURNING messages.id`,
   )({ rows: JSON.stringify(firsts.map((c) => ({ id: c.id, claimed_until: c.claimedUntil, updated_at: c.at }))) });
   const rows = new Map((claimed.length ? await messagesByIds(tx, claimed.map((r) => r.id)) : []).map((m) => [m.id, m]));
   const seen = new Set<number>();
@@ -43,7 +44,7 @@ export async function attachMany(tx: Db, inputs: AttachInput[]): Promise<{ messa
     sql`UPDATE messages SET provider_sid = v.provider_sid, status = 'sending', scheduled_for = NULL, claimed_until = NULL, failure_reason = NULL,
       sent_at = v.sent_at, segments = v.segments, updated_at = v.updated_at
       FROM (${dialectSql().jsonRecords('messages', columns, P('rows'))}) AS v
-      WHERE messages.id = v.id AND messages.provider_sid IS NULL RETURNING messages.id`,
+      WHERE messages.id = v.id AND ${dialectSql().inJsonRecords(messages.id, P('rows'), 'id', 'integer')} AND messages.provider_sid IS NULL RETURNING messages.id`,
   )({
     rows: JSON.stringify(inputs.map(({ messageId, accepted: a }) => ({ id: messageId, provider_sid: a.providerSid, sent_at: a.sentAt, segments: a.segments, updated_at: a.updatedAt }))),
   });
@@ -98,7 +99,8 @@ export async function insertOutboundMany(tx: Db, inputs: OutboundInput[]): Promi
   if (activity.size) {
     await preparedRows(tx, 'conversations.touchOutboundMany', () =>
       sql`UPDATE conversations SET last_message_at = v.last_message_at
-        FROM (${dialectSql().jsonRecords('conversations', ['id', 'last_message_at'], P('rows'))}) AS v WHERE conversations.id = v.id`,
+        FROM (${dialectSql().jsonRecords('conversations', ['id', 'last_message_at'], P('rows'))}) AS v
+        WHERE conversations.id = v.id AND ${dialectSql().inJsonRecords(conversations.id, P('rows'), 'id', 'integer')}`,
     )({ rows: JSON.stringify([...activity].sort((a, b) => a[0] - b[0]).map(([id, at]) => ({ id, last_message_at: at }))) });
   }
   return out;

@@ -41,7 +41,8 @@ export async function recordStatusEvents(tx: Db, inputs: StatusInput[]): Promise
     const columns = ['id', 'status', 'error_code', 'updated_at'];
     await preparedRows(tx, 'messages.setStatuses', () =>
       sql`UPDATE messages SET status = v.status, error_code = v.error_code, updated_at = v.updated_at
-        FROM (${dialectSql().jsonRecords('messages', columns, P('rows'))}) AS v WHERE messages.id = v.id`,
+        FROM (${dialectSql().jsonRecords('messages', columns, P('rows'))}) AS v
+        WHERE messages.id = v.id AND ${dialectSql().inJsonRecords(messages.id, P('rows'), 'id', 'integer')}`,
     )({ rows: JSON.stringify([...patches].map(([id, p]) => ({ id, status: p.status, error_code: p.errorCode, updated_at: p.updatedAt }))) });
   }
   const eventColumns = ['message_id', 'provider_sid', 'status', 'error_code', 'applied', 'source', 'raw', 'at'];
