@@ -4,7 +4,7 @@ import { isoNow } from '../lib/clock';
 import { maskPhone } from '../lib/phone';
 import { whenWritable } from '../../db/client';
 import { attachProviderSid, claimForSend, getMessage, releaseClaim, unclaim, updateUnsent, type MessageRow } from '../../db/repositories/messages';
-import { reserveSendSlot, takeBulkSlot, type Slot } from './pacing';
+import { depart, reserveSendSlot, takeBulkSlot, type Slot } from './pacing';
 import { decideSend } from './policy';
 import { loadSendContext, type SendContext } from './send-context';
 import { applyCarrierAction, applyEarlyCallbacks, statusPatch } from './status-callback';
@@ -77,7 +77,8 @@ export async function deliverMessage(
   // A broadcast's text is bulk work wherever it is sent from (its batch, a carrier retry's send job).
   // Pacing is about real throughput, so it runs on the real clock, not the business clock.
   const bulk = opts.bulk || message.broadcastId !== null;
-  const reserve = () => reserveSendSlot(deps.redis, deps.config.queuePrefix, ctx.sender.key, message.segments ?? 1, ctx.school?.mps ?? 1, Date.now());
+  const [prefix, senderKey, segments, mps] = [deps.config.queuePrefix, ctx.sender.key, message.segments ?? 1, ctx.school?.mps ?? 1];
+  const reserve = () => reserveSendSlot(deps.redis, prefix, senderKey, segments, mps, Date.now());
   /** The next slot of this kind of send: a reply's, however far ahead; a bulk text's only within WAIT_IN_PLACE_MS, else when to try again. */
   const nextSlot = (): Promise<Slot | { retryAtMs: number }> => (bulk ? bulkSlot(deps, ctx, message, Date.now() + WAIT_IN_PLACE_MS) : reserve());
   let slot: Slot | null = null;
@@ -101,8 +102,9 @@ export async function deliverMessage(
   }
   if (slot) {
     await sleepUntil(slot.startMs);
-    // Past its slot (this process was held up), the text takes another rather than crowd the next ones.
-    while (Date.now() >= slot.leaveByMs) {
+    // Past its slot (this process was held up), the text leaves if the sender's last second has
+    // room, else takes another slot rather than crowd the next ones.
+    while (!(await depart(deps.redis, prefix, senderKey, slot, segments, mps, Date.now(), `${message.id}@${message.attempts}`))) {
       const got = await nextSlot();
       if (!('startMs' in got)) return giveBack(deps, message, got.retryAtMs, at);
       slot = got;

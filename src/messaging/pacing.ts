@@ -1,15 +1,14 @@
 import type { Redis } from 'ioredis';
 
 /**
- * A sender's slot for one send, in epoch ms: the send may leave from startMs and must leave before
- * leaveByMs, half a slot past its own; later (this process was held up), it takes another slot
- * (see deliverMessage). Starts are spaced by their cost, so any second holds the sends of at most
- * (1000 ms + 1.5 slots) / cost starts: PACE_SHARE keeps that within the sender's mps.
- * Unpaced: leaveByMs is Infinity.
+ * A sender's slot for one send, in epoch ms: the send may leave from startMs, and until leaveByMs
+ * (half a slot past its own) or, on a fast sender, lastChanceMs if the sender's last second has
+ * room (see depart); later, it takes another slot (see deliverMessage). Unpaced: both are Infinity.
  */
 export interface Slot {
   startMs: number;
   leaveByMs: number;
+  lastChanceMs: number;
 }
 
 /**
@@ -26,15 +25,28 @@ return string.format('%.3f', start)
 `;
 
 /**
- * The share of its mps a sender is paced to: a send may leave up to 1.5 slots past its own start
- * (see Slot), so a second may hold one or two starts more than its own share of them; 2% of
- * 100 mps leaves room for them and for the request's own way to the carrier.
+ * The share of its mps a sender is paced to: a slow sender's send may leave up to 1.5 slots past
+ * its own start (see Slot), so a second may hold one or two starts more than its own share of
+ * them; a fast one's departures are held to the share (see depart). 2% of 100 mps leaves room for
+ * them and for the request's own way to the carrier.
  */
 const PACE_SHARE = 0.98;
 
 /** How long (ms, fractional) a send of `segments` segments holds a sender allowed `mps` segments a second. */
 const slotCost = (segments: number, mps: number) => (Math.max(1, segments) * 1000) / (mps * PACE_SHARE);
-const slotAt = (startMs: number, cost: number): Slot => ({ startMs, leaveByMs: startMs + 1.5 * cost });
+/**
+ * How far (ms) past its slot's start a fast sender's send may still leave, if the sender's last
+ * second has room (see depart): far enough for a collection or a busy moment, not so far that a
+ * stalled process lets out a burst. Only senders faster than about 30 mps have slots this short: a
+ * 1-mps long code keeps the plain rule (1.5 slots, a second and a half), with no lookup.
+ */
+export const LATE_DEPARTURE_MS = 50;
+const slotAt = (startMs: number, cost: number): Slot => ({
+  startMs,
+  leaveByMs: startMs + 1.5 * cost,
+  lastChanceMs: startMs + Math.max(LATE_DEPARTURE_MS, 1.5 * cost),
+});
+const UNPACED = (nowMs: number): Slot => ({ startMs: nowMs, leaveByMs: Infinity, lastChanceMs: Infinity });
 
 export async function reserveSendSlot(
   redis: Redis,
@@ -44,7 +56,7 @@ export async function reserveSendSlot(
   mps: number,
   nowMs: number,
 ): Promise<Slot> {
-  if (mps <= 0) return { startMs: nowMs, leaveByMs: Infinity };
+  if (mps <= 0) return UNPACED(nowMs);
   const cost = slotCost(segments, mps);
   const start = Number(await redis.eval(RESERVE, 1, `${prefix}:pace:${senderKey}`, String(nowMs), String(cost)));
   return slotAt(start, cost);
@@ -58,8 +70,8 @@ export async function reserveSendSlot(
  * start, one cost after the other, keeping the sender at its cap however slow one send's own
  * work (reading its text, the claim, the carrier's answer) is; while a reply or a teacher's
  * one-to-one text, which reserves the next free slot, waits at most this lookahead plus one slot,
- * however long the broadcast's backlog. Starts are spaced by their cost, so the sender never
- * exceeds its mps in any second (see Slot); and each sender has its own key, so one school's
+ * however long the broadcast's backlog. Starts are spaced by their cost and every send
+ * passes depart, so the sender never exceeds its mps in any second; and each sender has its own key, so one school's
  * broadcast never slows another school's texts.
  *
  * Why here and not in BullMQ: its open-source edition rate-limits a whole queue, not a group
@@ -93,8 +105,50 @@ export async function takeBulkSlot(
   mps: number,
   nowMs: number,
 ): Promise<Slot | { retryAtMs: number }> {
-  if (mps <= 0) return { startMs: nowMs, leaveByMs: Infinity };
+  if (mps <= 0) return UNPACED(nowMs);
   const cost = slotCost(segments, mps);
   const [reserved, at] = (await redis.eval(TAKE_BULK, 1, `${prefix}:pace:${senderKey}`, String(nowMs), String(cost), String(BULK_LOOKAHEAD_MS))) as [number, string];
   return reserved === 1 ? slotAt(Number(at), cost) : { retryAtMs: Number(at) };
+}
+
+/**
+ * Lets a send leave now if the sender's departures of the last second (every process's), with its
+ * own segments, stay within `cap`, and logs it; else nothing is logged.
+ */
+const DEPART = `
+local now = tonumber(ARGV[1])
+local segments = tonumber(ARGV[2])
+local cap = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 1000)
+local used = 0
+for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do used = used + tonumber(string.match(m, ':(%d+)$')) end
+if used + segments > cap then return 0 end
+redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. segments)
+redis.call('PEXPIRE', KEYS[1], 2000)
+return 1
+`;
+
+/**
+ * Whether a send (`sendId`, unique per try) may leave on its slot at `nowMs`; if not, it takes
+ * another slot. A slow sender (slots of a third of a second or more: a long code, the lower 10DLC
+ * tiers) keeps the plain rule, before its leaveBy. A fast one leaves until its lastChance if its
+ * last second, with this send, stays within its paced share of its mps: so a send held up past its
+ * slot (a busy process, a collection) takes the place its slot left empty instead of giving it up,
+ * and no second at departure ever holds more than the share, which leaves the rest of the cap for
+ * the way to the carrier, where a few texts may bunch up.
+ */
+export async function depart(
+  redis: Redis,
+  prefix: string,
+  senderKey: string,
+  slot: Slot,
+  segments: number,
+  mps: number,
+  nowMs: number,
+  sendId: string,
+): Promise<boolean> {
+  if (mps <= 0 || slot.lastChanceMs <= slot.leaveByMs) return nowMs < slot.leaveByMs;
+  if (nowMs > slot.lastChanceMs) return false;
+  const args = [String(nowMs), String(Math.max(1, segments)), String(mps * PACE_SHARE), sendId];
+  return (await redis.eval(DEPART, 1, `${prefix}:pace:${senderKey}:departed`, ...args)) === 1;
 }

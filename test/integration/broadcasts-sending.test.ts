@@ -6,7 +6,8 @@ import { api, seedManyFamilies, simInbox } from '../helpers/broadcasts';
 import { broadcastRecipients, families, messages, staff } from '../../db/schema';
 import { addStaffWithToken } from '../../src/staff/accounts';
 import { FANOUT_PAGE } from '../../src/reminders/fan-out';
-import { BULK_LOOKAHEAD_MS, reserveSendSlot, takeBulkSlot, type Slot } from '../../src/messaging/pacing';
+import { seededRandom } from '../../src/lib/seeded-random';
+import { BULK_LOOKAHEAD_MS, depart, LATE_DEPARTURE_MS, reserveSendSlot, takeBulkSlot, type Slot } from '../../src/messaging/pacing';
 
 /**
  * Bulk reminders on their way out: the time they leave (an instant, each family's local HH:MM,
@@ -280,6 +281,7 @@ test('pacing on the real Redis: bulk slots start one cost apart at most the look
   expect(starts.at(-1)! - t0).toBeLessThanOrEqual(BULK_LOOKAHEAD_MS);
   expect(starts.at(-1)! + cost - t0).toBeGreaterThan(BULK_LOOKAHEAD_MS); // refused only once the lookahead is full
   slots.forEach((s) => expect(s.leaveByMs - s.startMs).toBeCloseTo(1.5 * cost, 2));
+  slots.forEach((s) => expect(s.lastChanceMs - s.startMs).toBeCloseTo(LATE_DEPARTURE_MS, 2)); // slots this short: a late send may still leave
   // Refused, nothing reserved: it comes back once half the lookahead has drained.
   expect(refused.retryAtMs).toBeCloseTo(starts.at(-1)! + cost - BULK_LOOKAHEAD_MS / 2, 2);
   // A teacher's reply takes the next slot: within the lookahead and one slot of now, ahead of the rest of the broadcast.
@@ -287,28 +289,66 @@ test('pacing on the real Redis: bulk slots start one cost apart at most the look
   expect(reply.startMs).toBeCloseTo(starts.at(-1)! + cost, 2);
   expect(reply.startMs - t0).toBeLessThanOrEqual(BULK_LOOKAHEAD_MS + cost);
   const next = await takeBulkSlot(redis, prefix, key, 2, mps, refused.retryAtMs);
-  expect(next).toEqual({ startMs: expect.closeTo(reply.startMs + cost, 2), leaveByMs: expect.closeTo(reply.startMs + 4 * cost, 2) }); // two segments: two slots
-  expect(await takeBulkSlot(redis, prefix, '+15555550198', 1, mps, t0)).toEqual({ startMs: t0, leaveByMs: expect.closeTo(t0 + 1.5 * cost, 2) }); // another sender has its own
-  expect(await takeBulkSlot(redis, prefix, key, 1, 0, t0)).toEqual({ startMs: t0, leaveByMs: Infinity }); // mps 0: pacing off
+  const twoSegments = reply.startMs + cost;
+  expect(next).toEqual({ startMs: expect.closeTo(twoSegments, 2), leaveByMs: expect.closeTo(twoSegments + 3 * cost, 2), lastChanceMs: expect.closeTo(twoSegments + LATE_DEPARTURE_MS, 2) }); // two segments: two slots
+  expect(await takeBulkSlot(redis, prefix, '+15555550198', 1, mps, t0)).toEqual({ startMs: t0, leaveByMs: expect.closeTo(t0 + 1.5 * cost, 2), lastChanceMs: t0 + LATE_DEPARTURE_MS }); // another sender has its own
+  expect(await takeBulkSlot(redis, prefix, key, 1, 0, t0)).toEqual({ startMs: t0, leaveByMs: Infinity, lastChanceMs: Infinity }); // mps 0: pacing off
+  // A 1-mps long code's slot: a second and a half to leave in, and no late departures beyond it.
+  const longCode = await reserveSendSlot(redis, prefix, '+15555550193', 1, 1, t0);
+  expect(longCode.leaveByMs - t0).toBeGreaterThan(1500);
+  expect(longCode.lastChanceMs).toBe(longCode.leaveByMs);
 });
 
-test('pacing on the real Redis: bulk sends taking every slot they may for 3 s keep the sender near its cap and never over it in any second', async () => {
+test('pacing on the real Redis: a fast sender\'s send leaves, on time or held up past its slot, while its last second has room, and only then', async () => {
+  const { redis } = app.deps;
+  const prefix = app.config.queuePrefix;
+  const key = '+15555550196';
+  const mps = 100;
+  const t0 = Date.now();
+  const slotAt = (startMs: number): Slot => ({ startMs, leaveByMs: startMs + 15, lastChanceMs: startMs + LATE_DEPARTURE_MS });
+  const leaves = (slot: Slot, at: number, id: string, segments = 1) => depart(redis, prefix, key, slot, segments, mps, at, id);
+  // Sixty on time, ten ms apart.
+  for (let i = 0; i < 60; i++) expect(await leaves(slotAt(t0 + i * 10), t0 + i * 10 + 5, `a${i}`)).toBe(true);
+  // Held up 40 ms past their slots: they leave while the second holds at most 98 (the paced share of 100), no more.
+  for (let i = 0; i < 38; i++) expect(await leaves(slotAt(t0 + 560), t0 + 600, `b${i}`)).toBe(true);
+  expect(await leaves(slotAt(t0 + 560), t0 + 600, 'b38')).toBe(false);
+  // On time or not, a fast sender's second holds no more.
+  expect(await leaves(slotAt(t0 + 690), t0 + 695, 'c1')).toBe(false);
+  // Past its last chance a send takes another slot, room or not.
+  expect(await leaves(slotAt(t0 + 900), t0 + 1500, 'd1')).toBe(false);
+  // Once the first ones are over a second old, their room is free again, for late sends too.
+  expect(await leaves(slotAt(t0 + 990), t0 + 1021, 'e1')).toBe(true);
+  expect(await leaves(slotAt(t0 + 990), t0 + 1021, 'e2', 2)).toBe(false); // two segments need two places
+  // A 1-mps long code keeps the plain rule: a second and a half to leave in.
+  const longCode: Slot = { startMs: t0, leaveByMs: t0 + 1530, lastChanceMs: t0 + 1530 };
+  expect(await depart(redis, prefix, '+15555550195', longCode, 3, 1, t0 + 1200, 'f1')).toBe(true);
+  expect(await depart(redis, prefix, '+15555550195', longCode, 1, 1, t0 + 1600, 'f2')).toBe(false);
+  const unpaced: Slot = { startMs: t0, leaveByMs: Infinity, lastChanceMs: Infinity };
+  expect(await depart(redis, prefix, '+15555550194', unpaced, 1, 0, t0 + 60_000, 'g1')).toBe(true);
+});
+
+test('pacing on the real Redis: bulk sends held up 0–40 ms past their slots for 3 s keep the sender near its cap and never over it in any second', async () => {
   const { redis } = app.deps;
   const prefix = app.config.queuePrefix;
   const key = '+15555550197';
   const mps = 100;
   const t0 = Date.now();
-  const slots: Slot[] = [];
-  // Lanes asking every 5 ms of a clock this test moves; each takes slots until refused.
+  const random = seededRandom(7);
+  const departures: number[] = [];
+  // Lanes asking every 5 ms of a clock this test moves take every slot they may; each send comes
+  // back 0–40 ms after its slot's start, as a busy process lets it, and leaves or is turned back.
+  let waiting: { slot: Slot; at: number; id: number }[] = [];
+  let id = 0;
   for (let now = t0; now < t0 + 3000; now += 5) {
-    for (let got = await takeBulkSlot(redis, prefix, key, 1, mps, now); 'startMs' in got; got = await takeBulkSlot(redis, prefix, key, 1, mps, now)) slots.push(got);
+    for (let got = await takeBulkSlot(redis, prefix, key, 1, mps, now); 'startMs' in got; got = await takeBulkSlot(redis, prefix, key, 1, mps, now)) {
+      waiting.push({ slot: got, at: got.startMs + random() * 40, id: id++ });
+    }
+    const due = waiting.filter((w) => w.at <= now);
+    waiting = waiting.filter((w) => w.at > now);
+    for (const w of due) if (await depart(redis, prefix, key, w.slot, 1, mps, now, String(w.id))) departures.push(now);
   }
-  const inFirst3s = slots.filter((s) => s.startMs < t0 + 3000).length;
-  expect(inFirst3s).toBeGreaterThanOrEqual(0.95 * mps * 3);
-  // A send leaves between its start and its leaveBy: whatever one second [T, T + 1000) holds was
-  // started after T - (leaveBy - start) and before T + 1000; the busiest such span begins at a start.
-  const reach = slots[0].leaveByMs - slots[0].startMs;
-  const busiest = Math.max(...slots.map((s) => slots.filter((o) => o.startMs >= s.startMs && o.startMs < s.startMs + reach + 1000).length));
+  expect(departures.length).toBeGreaterThanOrEqual(0.95 * mps * 3);
+  const busiest = Math.max(...departures.map((d) => departures.filter((o) => o >= d && o < d + 1000).length));
   expect(busiest).toBeLessThanOrEqual(mps);
 });
 
