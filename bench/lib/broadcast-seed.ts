@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import { openDatabase, transaction, type Db } from '../../db/client';
+import { rawRun } from '../../db/dialects/raw';
 import { conversations, families, guardians, phones, schools, students, studentGuardians } from '../../db/schema';
 import { addStaffWithToken } from '../../src/staff/accounts';
 import { familyPhone, zoneAtMidday } from './seed';
@@ -43,6 +45,9 @@ export async function seedBroadcastSchool(databaseUrl: string, groups: Group[]):
       seeded.push(out);
     }
     const { token } = await addStaffWithToken(db, { email: 'bench-admin@juniper.example', role: 'school_admin', schoolId: school.id }, at);
+    // A district's roster is in place long before its broadcasts: its import analyzed the tables
+    // (roster-transaction.ts), as autovacuum does in time. Seeding around the import does the same.
+    if (database.dialect === 'postgres') await rawRun(db, sql`ANALYZE`);
     return { schoolId: school.id, token, groups: seeded };
   } finally {
     await database.close();

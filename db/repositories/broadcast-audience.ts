@@ -9,12 +9,11 @@ import { classes, enrollments, families, guardians, studentGuardians, students }
 export type StudentFilter = { type: 'school' } | { type: 'grades'; grades: string[] } | { type: 'classes'; ids: number[] } | { type: 'students'; ids: number[] };
 
 /**
- * The student is the school's. Written `+school_id` so SQLite does not pick students_school_idx
- * and walk every student of the school for each family (it has no statistics to know better): from a
- * family the way in is guardians → student_guardians → the student by its key. PostgreSQL reads
- * the unary plus as the same integer.
+ * The student is the school's, without students_school_idx as the way in: from a family the way is
+ * guardians → student_guardians → the student by its key, not every student of the school for
+ * each family (see unindexed).
  */
-const schoolStudent = (schoolId: number) => sql`+${students.schoolId} = ${schoolId}`;
+const schoolStudent = (schoolId: number) => sql`${dialectSql().unindexed(students.schoolId)} = ${schoolId}`;
 
 function studentMatches(filter: StudentFilter): SQL | undefined {
   switch (filter.type) {

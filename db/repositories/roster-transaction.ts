@@ -3,12 +3,12 @@
  * dialectSql().stageTable() gives. All of the import lands or none of it; a dry run does the
  * same work and rolls it back, so its report is exactly what a real run would do.
  */
-import { sql } from 'drizzle-orm';
+import { getTableName, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../client';
 import { dialectSql } from '../dialects/differences';
 import { rawRun } from '../dialects/raw';
 import { Mutex } from '../mutex';
-import { boundDialect } from '../schema';
+import { boundDialect, classes, enrollments, families, guardians, phones, students, studentGuardians } from '../schema';
 import { transaction } from '../transaction';
 import type { RosterStage } from './roster-stage';
 import { PARSED_TABLES, pgStageSchema } from './roster-stage-tables';
@@ -29,12 +29,13 @@ const attaching = new Mutex();
 
 export async function importTransaction<T>(db: Db, stage: RosterStage, dryRun: boolean, fn: (tx: Tx) => Promise<T>): Promise<T> {
   stage.seal();
-  const inTransaction = async (prepare: (tx: Tx) => Promise<void>) => {
+  const inTransaction = async (prepare: (tx: Tx) => Promise<void>, finish?: (tx: Tx) => Promise<void>) => {
     try {
       return await transaction(db, async (tx) => {
         await prepare(tx);
         const result = await fn(tx);
         if (dryRun) throw new DryRunRollback(result);
+        await finish?.(tx);
         return result;
       });
     } catch (err) {
@@ -42,7 +43,7 @@ export async function importTransaction<T>(db: Db, stage: RosterStage, dryRun: b
       throw err;
     }
   };
-  if (boundDialect() === 'postgres') return inTransaction((tx) => copyStage(tx, stage));
+  if (boundDialect() === 'postgres') return inTransaction((tx) => copyStage(tx, stage), analyzeRoster);
   // SQLite attaches a database only outside a transaction.
   return attaching.runExclusive(async () => {
     await rawRun(db, sql`ATTACH DATABASE ${stage.path} AS stage`);
@@ -74,4 +75,15 @@ async function copyStage(tx: Tx, stage: RosterStage): Promise<void> {
   }
   for (const ddl of schema.afterCopy) await rawRun(tx, sql.raw(ddl));
   await rawRun(tx, sql.raw(`ANALYZE ${PARSED_TABLES.map((t) => stageTable(t.name)).join(', ')}`));
+}
+
+/**
+ * PostgreSQL: the roster's tables analyzed as the import commits, so the planner knows their new
+ * sizes at once: a district's first import takes them from empty to tens of thousands of rows, and
+ * a broadcast sent before autovacuum's next pass (up to a minute or more) would be planned for
+ * empty tables, walking every student of the school for each page of its fan-out.
+ */
+async function analyzeRoster(tx: Tx): Promise<void> {
+  const tables = [families, guardians, phones, students, studentGuardians, classes, enrollments].map((t) => getTableName(t));
+  await rawRun(tx, sql.raw(`ANALYZE ${tables.join(', ')}`));
 }
