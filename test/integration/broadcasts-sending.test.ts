@@ -309,9 +309,9 @@ test('pacing on the real Redis: a fast sender\'s send leaves, on time or held up
   const leaves = (slot: Slot, at: number, id: string, segments = 1) => depart(redis, prefix, key, slot, segments, mps, at, id);
   // Sixty on time, ten ms apart.
   for (let i = 0; i < 60; i++) expect(await leaves(slotAt(t0 + i * 10), t0 + i * 10 + 5, `a${i}`)).toBe(true);
-  // Held up 40 ms past their slots: they leave while the second holds at most 98 (the paced share of 100), no more.
-  for (let i = 0; i < 38; i++) expect(await leaves(slotAt(t0 + 560), t0 + 600, `b${i}`)).toBe(true);
-  expect(await leaves(slotAt(t0 + 560), t0 + 600, 'b38')).toBe(false);
+  // Held up 40 ms past their slots: they leave while the second holds at most 97 (the paced share of 100), no more.
+  for (let i = 0; i < 37; i++) expect(await leaves(slotAt(t0 + 560), t0 + 600, `b${i}`)).toBe(true);
+  expect(await leaves(slotAt(t0 + 560), t0 + 600, 'b37')).toBe(false);
   // On time or not, a fast sender's second holds no more.
   expect(await leaves(slotAt(t0 + 690), t0 + 695, 'c1')).toBe(false);
   // Past its last chance a send takes another slot, room or not.
@@ -347,7 +347,8 @@ test('pacing on the real Redis: bulk sends held up 0–40 ms past their slots fo
     waiting = waiting.filter((w) => w.at > now);
     for (const w of due) if (await depart(redis, prefix, key, w.slot, 1, mps, now, String(w.id))) departures.push(now);
   }
-  expect(departures.length).toBeGreaterThanOrEqual(0.95 * mps * 3);
+  // Near the paced share (97% of the cap), less the first sends' own lateness; given up, a late send's slot would leave a third of that.
+  expect(departures.length).toBeGreaterThanOrEqual(0.93 * mps * 3);
   const busiest = Math.max(...departures.map((d) => departures.filter((o) => o >= d && o < d + 1000).length));
   expect(busiest).toBeLessThanOrEqual(mps);
 });
