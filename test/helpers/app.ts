@@ -19,7 +19,10 @@ export interface TestApp extends Running {
   config: Config;
   /** POSTs a form to a webhook path, signed as Twilio signs (or with the given signature). */
   postWebhook(pathname: string, params: Record<string, string>, signature?: string): Promise<Response>;
+  /** Stops the service, clears its Redis keys and drops its database. */
   stop(): Promise<void>;
+  /** Drops its database only: after close(), for a test whose Redis is unreachable on purpose. */
+  dropDatabase(): Promise<void>;
 }
 
 /**
@@ -69,6 +72,7 @@ export async function startTestApp(
       await redis.quit();
       await database.drop();
     },
+    dropDatabase: () => database.drop(),
   };
 }
 

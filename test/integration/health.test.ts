@@ -22,6 +22,7 @@ describe('GET /healthz', () => {
       expect(await res.json()).toEqual({ status: 'down', db: 'ok', redis: 'down' });
     } finally {
       await app.close();
+      await app.dropDatabase();
     }
   });
 
