@@ -5,7 +5,9 @@ import { expectAccessible, launchChromium } from '../helpers/browser';
 import { startTestApp, waitFor, type TestApp } from '../helpers/app';
 import { TestClock } from '../helpers/clock';
 import { enroll, seedClass, seedFamily, seedSchool } from '../helpers/seed';
+import { eq } from 'drizzle-orm';
 import { addStaffWithToken } from '../../src/staff/accounts';
+import { messages } from '../../db/schema';
 
 /** The console in real Chromium: sign in by keyboard, answer a parent from the inbox, stay inside one's classes. */
 
@@ -102,6 +104,28 @@ test("a parent's text appears in the inbox without a reload; the teacher answers
   // The simulator's delivery callback moves the status on the open page, live.
   await page.locator('.msg.out .status[data-status="delivered"]').waitFor();
   await page.screenshot({ path: path.join(SHOTS, 'conversation.png'), fullPage: true });
+});
+
+test('a text that comes while the page is still opening its live connection shows once the connection opens', async () => {
+  // The page's live connection is held until the text is stored, so the text's event reaches nobody.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/console/events', async (route) => {
+    await held;
+    await route.continue();
+  });
+  try {
+    await page.reload();
+    const body = 'Gracias. ¿Y en matemáticas?';
+    await fetch(`${app.url}/sim/api/inbound`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: PARENT, to: FROM, body }) });
+    await waitFor(async () => (await app.deps.db.select({ id: messages.id }).from(messages).where(eq(messages.body, body)))[0]);
+    expect(await page.getByText(body).count()).toBe(0);
+    release();
+    await page.getByText(body).waitFor();
+  } finally {
+    release();
+    await page.unroute('**/console/events');
+  }
 });
 
 test('classes, a class and a family page are accessible; another class’s family is a 404', async () => {

@@ -12,11 +12,17 @@
 
   // One fetch at a time per part: an event that arrives while a fetch is on its way asks for one
   // more fetch after it, so an older answer can never land after a newer one and hide a change.
-  function refresh(part, event) {
+  // An event about what this part shows; `all` (the connection just opened) concerns every part.
+  function concerns(part, event) {
+    if (event.all) return true;
     var broadcast = part.getAttribute('data-broadcast-id');
-    if (broadcast ? String(event.broadcastId) !== broadcast : event.broadcastId !== undefined) return;
+    if (broadcast ? String(event.broadcastId) !== broadcast : event.broadcastId !== undefined) return false;
     var only = part.getAttribute('data-conversation-id');
-    if (only && String(event.conversationId) !== only) return;
+    return !only || String(event.conversationId) === only;
+  }
+
+  function refresh(part, event) {
+    if (!concerns(part, event)) return;
     if (part.__liveBusy) {
       part.__liveAgain = part.__liveAgain || event;
       return;
@@ -28,6 +34,10 @@
         // Unchanged (the buttons, while only the counts move): left alone.
         if (html === null || html === part.__liveHtml) return;
         part.__liveHtml = html;
+        // What the page already shows (the answer to the fetch made as the connection opened): left alone.
+        var fresh = document.createElement('template');
+        fresh.innerHTML = html;
+        if (fresh.innerHTML.trim() === part.innerHTML.trim()) return;
         // Keep keyboard focus on the same link if it is still there after the swap.
         var focused = part.contains(document.activeElement) ? document.activeElement.getAttribute('href') : null;
         // A box ticked by hand (a cancel's confirmation) stays ticked across the swap.
@@ -79,5 +89,10 @@
     parts.forEach(function (part) { refresh(part, event); });
   });
   document.documentElement.setAttribute('data-live', 'connecting');
-  source.addEventListener('open', function () { document.documentElement.setAttribute('data-live', 'open'); });
+  // Whatever changed between the page's render and this connection (or while it was down and
+  // reconnecting) sent its event to nobody: each part is fetched once as the connection opens.
+  source.addEventListener('open', function () {
+    document.documentElement.setAttribute('data-live', 'open');
+    parts.forEach(function (part) { refresh(part, { all: true }); });
+  });
 })();
