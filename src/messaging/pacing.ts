@@ -47,7 +47,7 @@ const slotAt = (startMs: number, cost: number): Slot => ({
   leaveByMs: startMs + 1.5 * cost,
   lastChanceMs: startMs + Math.max(LATE_DEPARTURE_MS, 1.5 * cost),
 });
-const UNPACED = (nowMs: number): Slot => ({ startMs: nowMs, leaveByMs: Infinity, lastChanceMs: Infinity });
+const unpacedSlot = (nowMs: number): Slot => ({ startMs: nowMs, leaveByMs: Infinity, lastChanceMs: Infinity });
 
 export async function reserveSendSlot(
   redis: Redis,
@@ -57,7 +57,7 @@ export async function reserveSendSlot(
   mps: number,
   nowMs: number,
 ): Promise<Slot> {
-  if (mps <= 0) return UNPACED(nowMs);
+  if (mps <= 0) return unpacedSlot(nowMs);
   const cost = slotCost(segments, mps);
   const start = Number(await redis.eval(RESERVE, 1, `${prefix}:pace:${senderKey}`, String(nowMs), String(cost)));
   return slotAt(start, cost);
@@ -71,9 +71,9 @@ export async function reserveSendSlot(
  * start, one cost after the other, keeping the sender at its cap however slow one send's own
  * work (reading its text, the claim, the carrier's answer) is; while a reply or a teacher's
  * one-to-one text, which reserves the next free slot, waits at most this lookahead plus one slot,
- * however long the broadcast's backlog. Starts are spaced by their cost and every send
- * passes depart, so the sender never exceeds its mps in any second; and each sender has its own key, so one school's
- * broadcast never slows another school's texts.
+ * however long the broadcast's backlog. Starts are spaced by their cost and every send passes
+ * depart, so the sender never exceeds its mps in any second; and each sender has its own key, so
+ * one school's broadcast never slows another school's texts.
  *
  * Why here and not in BullMQ: its open-source edition rate-limits a whole queue, not a group
  * (a sending number) within it, and a queue per sender would need a worker per school. One Lua
@@ -106,7 +106,7 @@ export async function takeBulkSlot(
   mps: number,
   nowMs: number,
 ): Promise<Slot | { retryAtMs: number }> {
-  if (mps <= 0) return UNPACED(nowMs);
+  if (mps <= 0) return unpacedSlot(nowMs);
   const cost = slotCost(segments, mps);
   const [reserved, at] = (await redis.eval(TAKE_BULK, 1, `${prefix}:pace:${senderKey}`, String(nowMs), String(cost), String(BULK_LOOKAHEAD_MS))) as [number, string];
   return reserved === 1 ? slotAt(Number(at), cost) : { retryAtMs: Number(at) };
@@ -148,7 +148,8 @@ export async function depart(
   nowMs: number,
   sendId: string,
 ): Promise<boolean> {
-  if (mps <= 0 || slot.lastChanceMs <= slot.leaveByMs) return nowMs < slot.leaveByMs;
+  // A slow sender, or none (an unpaced slot's times are both Infinity): no late departures, none counted.
+  if (slot.lastChanceMs <= slot.leaveByMs) return nowMs < slot.leaveByMs;
   if (nowMs > slot.lastChanceMs) return false;
   const args = [String(nowMs), String(Math.max(1, segments)), String(mps * PACE_SHARE), sendId];
   return (await redis.eval(DEPART, 1, `${prefix}:pace:${senderKey}:departed`, ...args)) === 1;
