@@ -2,8 +2,6 @@ import { sqliteConnectionOf } from './dialects/sqlite';
 import type { Db } from './types';
 
 const MAX_BATCH = 200;
-/** Reads of one kind in flight at once: what arrives meanwhile waits for the next, so bursts share a query. */
-const LANES = 2;
 const loaders = new WeakMap<Db, Map<string, unknown>>();
 
 /**
@@ -19,10 +17,12 @@ export function batchedRead<K, V>(db: Db, name: string, readMany: (db: Db, keys:
   if (known) return known;
 
   const pending: { key: K; resolve: (v: V) => void; reject: (e: unknown) => void }[] = [];
-  let reading = 0;
+  // One read of a kind in flight: what arrives meanwhile waits for the next, so bursts share a
+  // query (see group-commit.ts for why one).
+  let reading = false;
   const flush = async () => {
-    if (reading >= LANES) return;
-    reading++;
+    if (reading) return;
+    reading = true;
     try {
       while (pending.length) {
         const batch = pending.splice(0, MAX_BATCH);
@@ -32,7 +32,7 @@ export function batchedRead<K, V>(db: Db, name: string, readMany: (db: Db, keys:
         );
       }
     } finally {
-      reading--;
+      reading = false;
     }
   };
   const load = (key: K): Promise<V> => {
@@ -40,7 +40,7 @@ export function batchedRead<K, V>(db: Db, name: string, readMany: (db: Db, keys:
     if (sqliteConnectionOf(db)?.insideTransaction()) return readMany(db, [key]).then((v) => v[0]);
     return new Promise<V>((resolve, reject) => {
       pending.push({ key, resolve, reject });
-      if (reading < LANES) setImmediate(() => void flush());
+      if (!reading) setImmediate(() => void flush());
     });
   };
   byName.set(name, load);

@@ -4,8 +4,6 @@ import type { Db } from './types';
 import { transaction } from './transaction';
 
 const MAX_BATCH = 200;
-/** Transactions one kind of write may have open at once on PostgreSQL (three measured best for webhooks). */
-const PG_LANES = 3;
 /** One batcher per database and kind of write. */
 const batchers = new WeakMap<Db, Map<string, unknown>>();
 
@@ -19,13 +17,16 @@ const batchers = new WeakMap<Db, Map<string, unknown>>();
  * `writeMany`, when given, carries out a whole batch in a few set-based statements (one
  * multi-row INSERT instead of one per write): it must give each input the result `write` would
  * have, in order. `write` stays the one used alone (a write inside an open transaction, and the
- * retries after a failed batch).
+ * retries after a failed batch). With `commitsItself`, writeMany gets the database, not a
+ * transaction, and makes its writes atomic itself (one statement where it can): it then carries
+ * every batch, a batch of one too.
  */
 export function groupCommit<I, O>(
   db: Db,
   key: string,
   write: (tx: Db, input: I) => Promise<O>,
   writeMany?: (tx: Db, inputs: I[]) => Promise<O[]>,
+  options: { commitsItself?: boolean } = {},
 ): (input: I) => Promise<O> {
   let byKey = batchers.get(db);
   if (!byKey) batchers.set(db, (byKey = new Map()));
@@ -33,26 +34,28 @@ export function groupCommit<I, O>(
   if (known) return known;
 
   let pending: { input: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
-  // SQLite runs one transaction at a time anyway; PostgreSQL runs a few side by side on the pool.
-  const lanes = sqliteConnectionOf(db) ? 1 : PG_LANES;
-  let flushing = 0;
+  // One batch of a kind at a time, on PostgreSQL too: what arrives meanwhile waits and goes in the
+  // next, so the busier it gets, the more each batch carries. Batches side by side (three were the
+  // rule) made smaller batches and more statements for the same texts, and the web's event loop,
+  // not the database, is what a busy webhook endpoint waits for (`npm run bench -- ingest` and
+  // `-- broadcast` on PostgreSQL both went faster with one).
+  let flushing = false;
   const alone = (input: I) => transaction(db, (tx) => write(tx, input));
-  // A few transactions at most per kind of write: what arrives while they commit waits for the
-  // next, so the busier it gets, the more each commit carries.
   const flush = async () => {
-    if (flushing >= lanes) return;
-    flushing++;
+    if (flushing) return;
+    flushing = true;
     try {
       while (pending.length) await commit(pending.splice(0, MAX_BATCH));
     } finally {
-      flushing--;
+      flushing = false;
     }
   };
   const commit = async (batch: typeof pending) => {
     let results: O[];
     try {
-      results = await transaction(db, async (tx) => {
-        if (writeMany && batch.length > 1) return writeMany(tx, batch.map((b) => b.input));
+      const inputs = batch.map((b) => b.input);
+      results = writeMany && options.commitsItself ? await writeMany(db, inputs) : await transaction(db, async (tx) => {
+        if (writeMany && batch.length > 1) return writeMany(tx, inputs);
         const out: O[] = [];
         for (const b of batch) out.push(await write(tx, b.input));
         return out;
@@ -75,7 +78,7 @@ export function groupCommit<I, O>(
     if (sqliteConnectionOf(db)?.insideTransaction()) return write(db, input);
     return new Promise<O>((resolve, reject) => {
       pending.push({ input, resolve, reject });
-      if (flushing < lanes) setImmediate(() => void flush());
+      if (!flushing) setImmediate(() => void flush());
     });
   };
   byKey.set(key, enqueue);

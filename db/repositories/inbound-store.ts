@@ -1,15 +1,18 @@
 /**
- * Storing inbound texts: the write every webhook waits for. Webhooks that arrive together share
- * one transaction (group-commit.ts), and a batch of them is stored in a few set-based statements
- * (one read of their conversations, one multi-row INSERT, one UPDATE of the conversations'
- * activity) rather than three statements each: on PostgreSQL each statement is a round trip, and
- * those were most of a webhook's cost.
+ * Storing inbound texts: the write every webhook waits for. Webhooks that arrive together are
+ * stored together (group-commit.ts), in a few set-based statements rather than three each: one
+ * read of their conversations, then one multi-row INSERT with the UPDATE of the conversations'
+ * activity, committed together (on PostgreSQL one statement: each round trip waits for a turn of
+ * the web process's event loop, and those were most of a webhook's time). A batch that needs more
+ * (a family's first text, which creates its conversation, or an opt-out change) is one
+ * transaction around all of it.
  */
 import { and, eq, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { conversations } from '../schema';
 import { groupCommit } from '../group-commit';
-import { prepared, preparedRows } from '../prepared';
+import { transaction } from '../transaction';
+import { prepared, preparedInsertThen } from '../prepared';
 import { dialectSql } from '../dialects/differences';
 import { addOptOut, removeOptOut, type OptOutChange } from './opt-outs';
 import { conversationFor, insertMessage, messageBySid, type ConversationKey, type ConversationRow, type MessageRow, type NewMessage } from './messages';
@@ -39,7 +42,7 @@ export interface StoredInbound {
  * sent with the same sid is another message and does not hide this one.
  */
 export async function storeInbound(db: Db, input: StoreInbound): Promise<StoredInbound> {
-  return groupCommit(db, 'storeInbound', storeOne, storeMany)(input);
+  return groupCommit(db, 'storeInbound', storeOne, storeMany, { commitsItself: true })(input);
 }
 
 async function storeOne(tx: Db, input: StoreInbound): Promise<StoredInbound> {
@@ -57,27 +60,41 @@ async function storeOne(tx: Db, input: StoreInbound): Promise<StoredInbound> {
 }
 
 /** The same as storeOne for each input, in order, with the statements shared. */
-async function storeMany(tx: Db, inputs: StoreInbound[]): Promise<StoredInbound[]> {
-  const convs = await conversationsFor(tx, inputs);
-  const inserted = await insertInbound(tx, inputs.map((input, i) => ({ ...input.message, conversationId: convs[i].id })));
-  const bySid = new Map(inserted.map((m) => [m.providerSid!, m]));
-  const activity = new Map<number, { at: string; unread: number }>();
+async function storeMany(db: Db, inputs: StoreInbound[]): Promise<StoredInbound[]> {
+  const known = await knownConversations(db, inputs);
+  if (known.some((c) => !c) || inputs.some((i) => i.optOut)) return transaction(db, (tx) => storeManyWithin(tx, inputs));
+  const inserted = await insertInbound(db, inputs, known as ConversationRow[]);
+  return Promise.all(inputs.map((input) => resultOf(db, input, inserted)));
+}
+
+/** storeMany inside one transaction, creating the conversations that are missing and applying opt-out changes. */
+async function storeManyWithin(tx: Db, inputs: StoreInbound[]): Promise<StoredInbound[]> {
+  const known = await knownConversations(tx, inputs);
+  const convs: ConversationRow[] = [];
+  for (const [i, input] of inputs.entries()) {
+    // A family's two first texts in one batch: the second finds the conversation the first created.
+    const conv = known[i] ?? convs.find((c) => sameKey(c, input.conversation)) ?? (await conversationFor(tx, input.conversation, input.message.createdAt));
+    convs.push(conv);
+  }
+  const inserted = await insertInbound(tx, inputs, convs);
   const results: StoredInbound[] = [];
   for (const input of inputs) {
-    const sid = input.message.providerSid!;
-    const message = bySid.get(sid);
-    if (!message) {
-      results.push({ message: (await messageBySid(tx, 'inbound', sid))!, created: false, optOutChanged: false });
-      continue;
-    }
-    // A second webhook with this sid in the same batch is a retry: it finds the row stored above.
-    bySid.delete(sid);
-    const seen = activity.get(message.conversationId);
-    activity.set(message.conversationId, { at: message.createdAt, unread: (seen?.unread ?? 0) + unreadOf(input) });
-    results.push({ message, created: true, optOutChanged: await applyOptOut(tx, input) });
+    const result = await resultOf(tx, input, inserted);
+    results.push(result.created ? { ...result, optOutChanged: await applyOptOut(tx, input) } : result);
   }
-  await touchConversations(tx, activity);
   return results;
+}
+
+/**
+ * An input's result: its row, taken from the inserted ones (each once: a second webhook with the
+ * same sid in the batch is a retry), or, for a sid stored before, the first row.
+ */
+async function resultOf(db: Db, input: StoreInbound, inserted: Map<string, StoredMessage>): Promise<StoredInbound> {
+  const sid = input.message.providerSid!;
+  const message = inserted.get(sid);
+  if (!message) return { message: (await messageBySid(db, 'inbound', sid))!, created: false, optOutChanged: false };
+  inserted.delete(sid);
+  return { message, created: true, optOutChanged: false };
 }
 
 const unreadOf = (input: StoreInbound) => (input.countsAsUnread === false ? 0 : 1);
@@ -91,11 +108,8 @@ async function applyOptOut(tx: Db, input: StoreInbound): Promise<boolean> {
 const sameKey = (c: ConversationRow, key: ConversationKey) =>
   c.schoolId === key.schoolId && (key.familyId !== null ? c.familyId === key.familyId : c.familyId === null && c.unmatchedNumber === key.unmatchedNumber);
 
-/**
- * Each input's conversation: those that exist in one read, a missing one (a family's first text)
- * created as storeOne creates it.
- */
-async function conversationsFor(tx: Db, inputs: StoreInbound[]): Promise<ConversationRow[]> {
+/** Each input's conversation if it exists, in one read (undefined for a family's first text). */
+async function knownConversations(tx: Db, inputs: StoreInbound[]): Promise<(ConversationRow | undefined)[]> {
   const keys = inputs.map((i) => i.conversation);
   const list = (values: (number | string | null)[]) => JSON.stringify([...new Set(values.filter((v) => v !== null))]);
   const { inJsonArray } = dialectSql();
@@ -116,13 +130,7 @@ async function conversationsFor(tx: Db, inputs: StoreInbound[]): Promise<Convers
     familyIds: list(keys.map((k) => k.familyId)),
     numbers: list(keys.map((k) => (k.familyId === null ? k.unmatchedNumber : null))),
   });
-  const out: ConversationRow[] = [];
-  for (const input of inputs) {
-    let conv = known.find((c) => sameKey(c, input.conversation));
-    if (!conv) known.push((conv = await conversationFor(tx, input.conversation, input.message.createdAt)));
-    out.push(conv);
-  }
-  return out;
+  return keys.map((key) => known.find((c) => sameKey(c, key)));
 }
 
 /** What storeMany inserts of each text: the columns receiveInbound sets (the others keep their defaults). */
@@ -135,28 +143,34 @@ export type StoredMessage = Pick<MessageRow, 'id' | 'conversationId' | 'provider
 
 /**
  * One multi-row INSERT for a batch of texts, bound as one JSON value (one prepared statement for
- * every batch size); a sid already stored inserts nothing, as in insertMessage.
+ * every batch size), with the UPDATE of their conversations' activity (the latest text, and one
+ * more unread for each text that counts): the rows inserted, by sid. A sid already stored inserts
+ * nothing, as in insertMessage, and counts for nothing.
  */
-async function insertInbound(tx: Db, rows: InboundRow[]): Promise<StoredMessage[]> {
-  for (const r of rows) {
-    const extra = Object.keys(r).filter((k) => !(k in INBOUND_COLUMNS));
+async function insertInbound(db: Db, inputs: StoreInbound[], convs: ConversationRow[]): Promise<Map<string, StoredMessage>> {
+  for (const { message } of inputs) {
+    const extra = Object.keys(message).filter((k) => !(k in INBOUND_COLUMNS));
     if (extra.length) throw new Error(`storeInbound does not store ${extra.join(', ')}`);
   }
+  const rows = inputs.map(({ message }, i) => {
+    const row: InboundRow = { ...message, conversationId: convs[i].id };
+    return Object.fromEntries(Object.entries(INBOUND_COLUMNS).map(([k, c]) => [c, row[k as keyof InboundRow] ?? null]));
+  });
+  const unreadSids = inputs.filter((input) => unreadOf(input)).map((input) => input.message.providerSid);
   const columns = Object.values(INBOUND_COLUMNS);
-  const stored = await preparedRows<{ id: number; conversation_id: number; provider_sid: string; created_at: string }>(tx, 'messages.insertInbound', () =>
-    sql`INSERT INTO messages (${sql.raw(columns.join(', '))}) ${dialectSql().jsonRecords('messages', columns, P('rows'))}
+  const { jsonRecords, inJsonArray, inJsonRecords } = dialectSql();
+  type Inserted = { id: number; conversation_id: number; provider_sid: string; created_at: string };
+  const stored = await preparedInsertThen<Inserted>(
+    db,
+    'messages.insertInbound',
+    ['id', 'conversation_id', 'provider_sid', 'created_at'],
+    () => sql`INSERT INTO messages (${sql.raw(columns.join(', '))}) ${jsonRecords('messages', columns, P('rows'))}
       ON CONFLICT DO NOTHING RETURNING id, conversation_id, provider_sid, created_at`,
-  )({ rows: JSON.stringify(rows.map((r) => Object.fromEntries(Object.entries(INBOUND_COLUMNS).map(([k, c]) => [c, r[k as keyof InboundRow] ?? null])))) });
-  return stored.map((m) => ({ id: m.id, conversationId: m.conversation_id, providerSid: m.provider_sid, createdAt: m.created_at }));
-}
-
-/** Each conversation's latest text and its new unread texts, in one UPDATE. */
-async function touchConversations(tx: Db, activity: Map<number, { at: string; unread: number }>): Promise<void> {
-  if (!activity.size) return;
-  const rows = [...activity].sort((a, b) => a[0] - b[0]).map(([id, a]) => ({ id, last_message_at: a.at, unread_count: a.unread }));
-  await preparedRows(tx, 'conversations.touchInboundMany', () =>
-    sql`UPDATE conversations SET last_message_at = v.last_message_at, unread_count = conversations.unread_count + v.unread_count
-      FROM (${dialectSql().jsonRecords('conversations', ['id', 'last_message_at', 'unread_count'], P('rows'))}) AS v
-      WHERE conversations.id = v.id AND ${dialectSql().inJsonRecords(conversations.id, P('rows'), 'id', 'integer')}`,
-  )({ rows: JSON.stringify(rows) });
+    (inserted) => sql`UPDATE conversations SET last_message_at = a.last_message_at, unread_count = conversations.unread_count + a.unread
+      FROM (SELECT i.conversation_id AS id, max(i.created_at) AS last_message_at,
+        sum(CASE WHEN ${inJsonArray(sql`i.provider_sid`, P('unreadSids'), 'text')} THEN 1 ELSE 0 END) AS unread
+        FROM ${inserted} AS i GROUP BY i.conversation_id) AS a
+      WHERE conversations.id = a.id AND ${inJsonRecords(conversations.id, P('rows'), 'conversation_id', 'integer')}`,
+  )({ rows: JSON.stringify(rows), unreadSids: JSON.stringify(unreadSids) });
+  return new Map(stored.map((m) => [m.provider_sid, { id: m.id, conversationId: m.conversation_id, providerSid: m.provider_sid, createdAt: m.created_at }]));
 }

@@ -130,6 +130,41 @@ describe('transactions, on the dialect of this pass', () => {
     ]);
   });
 
+  test("a batch for conversations that exist: each text stored once, the conversations' latest time and unread count follow the texts stored", async () => {
+    const number = (i: number) => `+1555900030${i}`;
+    const text = (i: number, sid: string, at: string, countsAsUnread = true) => ({
+      message: {
+        direction: 'inbound' as const, kind: 'reply' as const, body: `Text ${sid}`, encoding: 'GSM-7', segments: 1, fromNumber: number(i),
+        toNumber: '+15555550100', status: 'received' as const, providerSid: sid, createdAt: at, updatedAt: at,
+      },
+      conversation: { schoolId: null, familyId: null, unmatchedNumber: number(i) },
+      countsAsUnread,
+      optOut: null,
+    });
+    const first = [await storeInbound(opened.db, text(0, 'SMfirst0', '2026-11-18T15:00:00.000Z')), await storeInbound(opened.db, text(1, 'SMfirst1', '2026-11-18T15:00:00.000Z'))];
+    // One turn of the event loop: new texts (one a keyword nobody needs to read), a retry of a text
+    // stored above and a retry of one in this batch. Nothing here creates a conversation.
+    const batch = [
+      text(0, 'SMnew0', '2026-11-18T15:01:00.000Z'),
+      text(0, 'SMfirst0', '2026-11-18T15:00:00.000Z'),
+      text(1, 'SMhelp1', '2026-11-18T15:02:00.000Z', false),
+      text(0, 'SMlater0', '2026-11-18T15:03:00.000Z'),
+      text(0, 'SMnew0', '2026-11-18T15:01:00.000Z'),
+    ];
+    const stored = await Promise.all(batch.map((input) => storeInbound(opened.db, input)));
+    expect(stored.map((s) => s.created)).toEqual([true, false, true, true, false]);
+    expect(stored[1].message.id).toBe(first[0].message.id);
+    expect(stored[4].message.id).toBe(stored[0].message.id);
+    expect(new Set(stored.map((s) => s.message.conversationId))).toEqual(new Set(first.map((s) => s.message.conversationId)));
+    const rows = await opened.db.select().from(messages).orderBy(messages.id);
+    expect(rows.map((m) => m.providerSid)).toEqual(['SMfirst0', 'SMfirst1', 'SMnew0', 'SMhelp1', 'SMlater0']);
+    const convs = await opened.db.select().from(conversations).orderBy(conversations.unmatchedNumber);
+    expect(convs.map((c) => [c.unmatchedNumber, c.unreadCount, c.lastMessageAt])).toEqual([
+      [number(0), 3, '2026-11-18T15:03:00.000Z'],
+      [number(1), 1, '2026-11-18T15:02:00.000Z'],
+    ]);
+  });
+
   test('status callbacks recorded at once move each text only forward, each callback kept', async () => {
     const at = '2026-11-18T15:00:00.000Z';
     const [conv] = await opened.db.insert(conversations).values({ schoolId: null, familyId: null, unmatchedNumber: '+15559000301', createdAt: at }).returning();
