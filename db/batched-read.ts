@@ -46,3 +46,22 @@ export function batchedRead<K, V>(db: Db, name: string, readMany: (db: Db, keys:
   byName.set(name, load);
   return load;
 }
+
+/**
+ * batchedRead for rows found by one key (an id, a token's hash): `readRows` gets the batch's
+ * distinct keys as one JSON array (one bound value, so one prepared statement for every batch
+ * size) and each read is answered with the rows `keyOf` gives its key.
+ */
+export function batchedByKey<K extends number | string, R>(
+  db: Db,
+  name: string,
+  readRows: (db: Db, keys: string) => Promise<R[]>,
+  keyOf: (row: R) => K,
+): (key: K) => Promise<R[]> {
+  return batchedRead(db, name, async (db, keys: K[]) => {
+    const rows = await readRows(db, JSON.stringify([...new Set(keys)]));
+    const byKey = new Map<K, R[]>();
+    for (const row of rows) byKey.set(keyOf(row), [...(byKey.get(keyOf(row)) ?? []), row]);
+    return keys.map((k) => byKey.get(k) ?? []);
+  });
+}

@@ -6,6 +6,7 @@ import { conversations, messageEvents, messages, type EventSource, type MessageS
 import { prepared } from '../prepared';
 import type { MessageEventRow } from './conversation-reads';
 import { groupCommit } from '../group-commit';
+import { batchedByKey } from '../batched-read';
 import { dialectSql } from '../dialects/differences';
 import { rawRows } from '../dialects/raw';
 import { recordStatusEvents } from './status-events';
@@ -60,8 +61,15 @@ export async function getOrCreateConversation(db: Db, key: ConversationKey, at: 
   return (await findConversation(db, key)) ?? transaction(db, (tx) => conversationFor(tx, key, at));
 }
 
+/** Reads side by side (a burst of API requests) share one query. */
 export async function getConversation(db: Db, id: number): Promise<ConversationRow | undefined> {
-  return prepared(db, 'conversations.byId', () => db.select().from(conversations).where(eq(conversations.id, P('id')))).first({ id });
+  const [row] = await batchedByKey(
+    db,
+    'conversations.byId',
+    (db, ids) => prepared(db, 'conversations.byIds', () => db.select().from(conversations).where(dialectSql().inJsonArray(conversations.id, P('ids'), 'integer'))).all({ ids }),
+    (c) => c.id,
+  )(id);
+  return row;
 }
 
 /** A sid names at most one message per direction (see the schema's index). */

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, isNull, not, or, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { prepared } from '../prepared';
-import { batchedRead } from '../batched-read';
+import { batchedByKey, batchedRead } from '../batched-read';
 import { dialectSql } from '../dialects/differences';
 import type { ConversationRow, MessageRow } from './messages';
 import { conversations, families, guardians, messages, phones, schools, students, studentGuardians } from '../schema';
@@ -75,37 +75,53 @@ export async function textableNumbers(db: Db, familyId: number): Promise<string[
     select 1 from ${studentGuardians} inner join ${students} on ${students.id} = ${studentGuardians.studentId}
     where ${studentGuardians.guardianId} = ${guardians.id} and ${students.active} = true
     ${mayContactOnly ? sql`and ${studentGuardians.mayContact} = true` : sql``})`;
-  const rows = await prepared(db, 'phones.textableOfFamily', () =>
-    db
-      .selectDistinct({ number: phones.number })
-      .from(phones)
-      .innerJoin(guardians, eq(guardians.id, phones.guardianId))
-      .where(
-        and(
-          eq(guardians.familyId, P('familyId')),
-          eq(guardians.active, true),
-          eq(phones.canReceive, true),
-          or(activeLink(true), not(activeLink(false))),
-        ),
-      )
-      .orderBy(phones.number),
-  ).all({ familyId });
+  const rows = await batchedByKey(
+    db,
+    'phones.textableOfFamilies',
+    (db, familyIds) =>
+      prepared(db, 'phones.textableOfFamilies', () =>
+        db
+          .selectDistinct({ familyId: guardians.familyId, number: phones.number })
+          .from(phones)
+          .innerJoin(guardians, eq(guardians.id, phones.guardianId))
+          .where(
+            and(
+              dialectSql().inJsonArray(guardians.familyId, P('familyIds'), 'integer'),
+              eq(guardians.active, true),
+              eq(phones.canReceive, true),
+              or(activeLink(true), not(activeLink(false))),
+            ),
+          )
+          .orderBy(phones.number),
+      ).all({ familyIds }),
+    (r) => r.familyId,
+  )(familyId);
   return rows.map((r) => r.number);
 }
 
-/** A conversation with its school and family, in one round trip (every send reads them, twice). */
+/**
+ * A conversation with its school and family, in one round trip (every send reads them, twice).
+ * Sends side by side (a burst of teachers' texts through the API) share one query.
+ */
 export async function conversationWithAudience(
   db: Db,
   id: number,
 ): Promise<{ conversation: ConversationRow; school: SchoolRow | null; family: FamilyRow | null } | undefined> {
-  return prepared(db, 'conversations.withAudience', () =>
-    db
-      .select({ conversation: conversations, school: schools, family: families })
-      .from(conversations)
-      .leftJoin(schools, eq(schools.id, conversations.schoolId))
-      .leftJoin(families, eq(families.id, conversations.familyId))
-      .where(eq(conversations.id, P('id'))),
-  ).first({ id });
+  const [row] = await batchedByKey(
+    db,
+    'conversations.withAudience',
+    (db, ids) =>
+      prepared(db, 'conversations.withAudienceMany', () =>
+        db
+          .select({ conversation: conversations, school: schools, family: families })
+          .from(conversations)
+          .leftJoin(schools, eq(schools.id, conversations.schoolId))
+          .leftJoin(families, eq(families.id, conversations.familyId))
+          .where(dialectSql().inJsonArray(conversations.id, P('ids'), 'integer')),
+      ).all({ ids }),
+    (r) => r.conversation.id,
+  )(id);
+  return row;
 }
 
 /**
@@ -116,19 +132,22 @@ export async function messageWithAudience(
   db: Db,
   id: number,
 ): Promise<{ message: MessageRow; school: SchoolRow | null; family: FamilyRow | null } | undefined> {
-  return batchedRead(db, 'messages.withAudience', async (db, ids: number[]) => {
-    const rows = await prepared(db, 'messages.withAudienceMany', () =>
-      db
-        .select({ message: messages, school: schools, family: families })
-        .from(messages)
-        .innerJoin(conversations, eq(conversations.id, messages.conversationId))
-        .leftJoin(schools, eq(schools.id, conversations.schoolId))
-        .leftJoin(families, eq(families.id, conversations.familyId))
-        .where(dialectSql().inJsonArray(messages.id, P('ids'), 'integer')),
-    ).all({ ids: JSON.stringify([...new Set(ids)]) });
-    const byId = new Map(rows.map((r) => [r.message.id, r]));
-    return ids.map((i) => byId.get(i));
-  })(id);
+  const [row] = await batchedByKey(
+    db,
+    'messages.withAudience',
+    (db, ids) =>
+      prepared(db, 'messages.withAudienceMany', () =>
+        db
+          .select({ message: messages, school: schools, family: families })
+          .from(messages)
+          .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+          .leftJoin(schools, eq(schools.id, conversations.schoolId))
+          .leftJoin(families, eq(families.id, conversations.familyId))
+          .where(dialectSql().inJsonArray(messages.id, P('ids'), 'integer')),
+      ).all({ ids }),
+    (r) => r.message.id,
+  )(id);
+  return row;
 }
 
 export async function getFamily(db: Db, id: number): Promise<FamilyRow | undefined> {

@@ -1,6 +1,8 @@
 import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { prepared } from '../prepared';
+import { batchedByKey } from '../batched-read';
+import { dialectSql } from '../dialects/differences';
 import { affectedRows, first } from '../query';
 import { apiTokens, schools, staff } from '../schema';
 
@@ -61,14 +63,20 @@ export async function revokeApiTokens(db: Db, staffId: number, now: string): Pro
 
 /** The active staff member holding this live token, if any. */
 export async function findStaffByTokenHash(db: Db, tokenHash: string): Promise<StaffRow | undefined> {
-  // Every API request starts here, so the statement is prepared once.
-  const row = await prepared(db, 'staff.byTokenHash', () =>
-    db
-      .select({ staff })
-      .from(apiTokens)
-      .innerJoin(staff, eq(staff.id, apiTokens.staffId))
-      .where(and(eq(apiTokens.tokenHash, sql.placeholder('hash')), isNull(apiTokens.revokedAt), eq(staff.active, true))),
-  ).first({ hash: tokenHash });
+  // Every API request starts here: prepared once, and requests side by side share one query.
+  const [row] = await batchedByKey(
+    db,
+    'staff.byTokenHash',
+    (db, hashes) =>
+      prepared(db, 'staff.byTokenHashes', () =>
+        db
+          .select({ hash: apiTokens.tokenHash, staff })
+          .from(apiTokens)
+          .innerJoin(staff, eq(staff.id, apiTokens.staffId))
+          .where(and(dialectSql().inJsonArray(apiTokens.tokenHash, sql.placeholder('hashes'), 'text'), isNull(apiTokens.revokedAt), eq(staff.active, true))),
+      ).all({ hashes }),
+    (r) => r.hash,
+  )(tokenHash);
   return row?.staff;
 }
 

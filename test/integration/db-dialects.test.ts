@@ -15,8 +15,11 @@ import { openDatabase } from '../../db/client';
 import { openSqlite } from '../../db/dialects/sqlite';
 import { transaction } from '../../db/transaction';
 import { conversations, messageEvents, messages, schools, type MessageStatus } from '../../db/schema';
-import { attachProviderSid, claimForSend, getOrCreateConversation, insertOutbound, recordStatusEvent, type DecideStatus } from '../../db/repositories/messages';
+import { attachProviderSid, claimForSend, getConversation, getOrCreateConversation, insertOutbound, recordStatusEvent, type DecideStatus } from '../../db/repositories/messages';
 import { storeInbound } from '../../db/repositories/inbound-store';
+import { conversationWithAudience, textableNumbers } from '../../db/repositories/routing';
+import { findStaffByTokenHash, insertApiToken } from '../../db/repositories/staff';
+import { seedFamily, seedSchool, seedStaff } from '../helpers/seed';
 import { sqliteTables } from '../../db/schema/sqlite';
 import { pgTables } from '../../db/schema/pg';
 import { getTableConfig as sqliteConfig } from 'drizzle-orm/sqlite-core';
@@ -163,6 +166,33 @@ describe('transactions, on the dialect of this pass', () => {
       [number(0), 3, '2026-11-18T15:03:00.000Z'],
       [number(1), 1, '2026-11-18T15:02:00.000Z'],
     ]);
+  });
+
+  test('reads asked for at once share a query, each answered with its own rows', async () => {
+    const school = await seedSchool(opened.db);
+    const lee = await seedFamily(opened.db, school.id, {
+      name: 'Lee',
+      guardians: [{ first: 'Ana', phone: '+15559000402' }, { first: 'Ben', phone: '+15559000401', noContact: ['Kai'] }],
+      students: [{ first: 'Kai', grade: '3' }],
+    });
+    const ode = await seedFamily(opened.db, school.id, { name: 'Ode', guardians: [{ first: 'Cy', phone: '+15559000403' }], students: [{ first: 'Mo', grade: '4' }] });
+    const at = '2026-11-18T15:00:00.000Z';
+    const [leeConv, odeConv] = await opened.db
+      .insert(conversations)
+      .values([{ schoolId: school.id, familyId: lee.family.id, createdAt: at }, { schoolId: school.id, familyId: ode.family.id, createdAt: at }])
+      .returning();
+    const teacher = await seedStaff(opened.db, { email: 'teacher@maple.example', role: 'teacher', schoolId: school.id });
+    await insertApiToken(opened.db, teacher.id, 'hash-of-a-live-token', at);
+    // One turn of the event loop each: the families' numbers (Ben may not be texted about Kai), a
+    // missing conversation, a token nobody holds.
+    const numbers = await Promise.all([textableNumbers(opened.db, lee.family.id), textableNumbers(opened.db, ode.family.id), textableNumbers(opened.db, lee.family.id)]);
+    expect(numbers).toEqual([['+15559000402'], ['+15559000403'], ['+15559000402']]);
+    const convs = await Promise.all([getConversation(opened.db, odeConv.id), getConversation(opened.db, 999999), getConversation(opened.db, leeConv.id)]);
+    expect(convs.map((c) => c?.familyId ?? null)).toEqual([ode.family.id, null, lee.family.id]);
+    const audiences = await Promise.all([conversationWithAudience(opened.db, leeConv.id), conversationWithAudience(opened.db, odeConv.id)]);
+    expect(audiences.map((a) => [a?.conversation.id, a?.family?.displayName, a?.school?.id])).toEqual([[leeConv.id, 'Lee', school.id], [odeConv.id, 'Ode', school.id]]);
+    const holders = await Promise.all([findStaffByTokenHash(opened.db, 'hash-of-a-live-token'), findStaffByTokenHash(opened.db, 'hash-nobody-holds')]);
+    expect(holders.map((h) => h?.email ?? null)).toEqual(['teacher@maple.example', null]);
   });
 
   test('status callbacks recorded at once move each text only forward, each callback kept', async () => {
