@@ -61,7 +61,11 @@ export function batchedByKey<K extends number | string, R>(
   return batchedRead(db, name, async (db, keys: K[]) => {
     const rows = await readRows(db, JSON.stringify([...new Set(keys)]));
     const byKey = new Map<K, R[]>();
-    for (const row of rows) byKey.set(keyOf(row), [...(byKey.get(keyOf(row)) ?? []), row]);
+    for (const row of rows) {
+      let list = byKey.get(keyOf(row));
+      if (!list) byKey.set(keyOf(row), (list = []));
+      list.push(row);
+    }
     return keys.map((k) => byKey.get(k) ?? []);
   });
 }

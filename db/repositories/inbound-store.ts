@@ -62,14 +62,16 @@ async function storeOne(tx: Db, input: StoreInbound): Promise<StoredInbound> {
 /** The same as storeOne for each input, in order, with the statements shared. */
 async function storeMany(db: Db, inputs: StoreInbound[]): Promise<StoredInbound[]> {
   const known = await knownConversations(db, inputs);
-  if (known.some((c) => !c) || inputs.some((i) => i.optOut)) return transaction(db, (tx) => storeManyWithin(tx, inputs));
+  if (known.some((c) => !c) || inputs.some((i) => i.optOut)) return transaction(db, (tx) => storeManyWithin(tx, inputs, known));
   const inserted = await insertInbound(db, inputs, known as ConversationRow[]);
   return Promise.all(inputs.map((input) => resultOf(db, input, inserted)));
 }
 
-/** storeMany inside one transaction, creating the conversations that are missing and applying opt-out changes. */
-async function storeManyWithin(tx: Db, inputs: StoreInbound[]): Promise<StoredInbound[]> {
-  const known = await knownConversations(tx, inputs);
+/**
+ * storeMany inside one transaction, creating the conversations that are missing and applying
+ * opt-out changes. A conversation read before is still there (none is ever deleted).
+ */
+async function storeManyWithin(tx: Db, inputs: StoreInbound[], known: (ConversationRow | undefined)[]): Promise<StoredInbound[]> {
   const convs: ConversationRow[] = [];
   for (const [i, input] of inputs.entries()) {
     // A family's two first texts in one batch: the second finds the conversation the first created.
