@@ -64,7 +64,7 @@ async function listen(app: express.Express): Promise<{ server: http.Server; url:
 
 const closeServer = (server: http.Server) => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve())));
 
-/** The API takes a text and queues its job; status callbacks are counted; GET /counts reports them. */
+/** The API takes a text and queues its job; status callbacks are counted; GET /counts reports them (lastAt: when the last came, epoch ms). */
 async function startWeb(): Promise<Started> {
   const connection = redis();
   const queue = new Queue<BareJob>(QUEUE_NAME, { connection, prefix: env('QUEUE_PREFIX') });
@@ -80,6 +80,7 @@ async function startWeb(): Promise<Started> {
   app.post(STATUS_PATH, express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }), (req, res) => {
     const status = (req.body as { MessageStatus?: string }).MessageStatus ?? '';
     counts[status] = (counts[status] ?? 0) + 1;
+    counts.lastAt = Date.now();
     res.type('text/xml').send(EMPTY_TWIML);
   });
   app.get('/counts', (_req, res) => void res.json(counts));
