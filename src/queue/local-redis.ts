@@ -17,7 +17,9 @@ export async function answers(url: string): Promise<boolean> {
   } catch {
     return false;
   } finally {
-    client.disconnect();
+    // After a refused connect the socket is already closed: disconnecting it again would only
+    // leave ioredis waiting 2 s for a close that has happened, holding the process open.
+    if (client.status !== 'end') client.disconnect();
   }
 }
 
