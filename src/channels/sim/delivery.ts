@@ -147,9 +147,13 @@ export class Delivery {
     return this.sleep(this.apiDelayMs);
   }
 
-  /** A timer close() can cut short, so nothing keeps the process alive after it. */
+  /**
+   * A timer close() can cut short, so nothing keeps the process alive after it. Once closed, no
+   * wait starts: a callback still in flight at close (a text's "sent") would otherwise set off
+   * the wait before its final status after close had cleared the timers.
+   */
   private sleep(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve();
+    if (ms <= 0 || this.closed) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         this.timers.delete(t);
