@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import crypto from 'node:crypto';
+import path from 'node:path';
 import express from 'express';
 import IORedis from 'ioredis';
 import { SimHistory } from '../../src/channels/sim/history';
@@ -102,3 +104,21 @@ test('a restarted simulator has its phones back, keeps their opt-outs, and deliv
   expect(second.sim.message(onItsWay)?.status).toBe('delivered');
   await second.sim.close();
 });
+
+test('a simulator closed while a status callback is in flight leaves nothing running: its process ends by itself', async () => {
+  // In its own process, so that what a closed simulator left running shows as a process that does not end.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../helpers/sim-close-child.ts')], {
+    env: { ...process.env, HISTORY_KEY: `${key}:close` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  for (const stream of [child.stdout, child.stderr]) stream.on('data', (d: Buffer) => (output += d.toString()));
+  try {
+    await waitFor(() => output.includes('closed'), 30_000);
+    // Its text was due to be delivered ten minutes later; closed, nothing waits for that.
+    await waitFor(() => child.exitCode !== null, 20_000);
+    expect({ code: child.exitCode, output: output.trim() }).toEqual({ code: 0, output: 'closed' });
+  } finally {
+    child.kill('SIGKILL');
+  }
+}, 60_000);
