@@ -69,6 +69,7 @@ async function startWeb(): Promise<Started> {
   const connection = redis();
   const queue = new Queue<BareJob>(QUEUE_NAME, { connection, prefix: env('QUEUE_PREFIX') });
   const counts: Record<string, number> = { sent: 0, delivered: 0 };
+  let lastAt = 0;
   const app = express();
   app.post('/api/v1/conversations/:id/messages', express.json({ limit: '100kb' }), async (req, res) => {
     const body = (req.body as { body?: unknown })?.body;
@@ -80,10 +81,10 @@ async function startWeb(): Promise<Started> {
   app.post(STATUS_PATH, express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }), (req, res) => {
     const status = (req.body as { MessageStatus?: string }).MessageStatus ?? '';
     counts[status] = (counts[status] ?? 0) + 1;
-    counts.lastAt = Date.now();
+    lastAt = Date.now();
     res.type('text/xml').send(EMPTY_TWIML);
   });
-  app.get('/counts', (_req, res) => void res.json(counts));
+  app.get('/counts', (_req, res) => void res.json({ ...counts, lastAt }));
   const { server, url } = await listen(app);
   return {
     url,

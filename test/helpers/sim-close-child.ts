@@ -23,7 +23,7 @@ const urlOf = (s: Server) => `http://127.0.0.1:${(s.address() as AddressInfo).po
 
 async function main() {
   const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
-  const key = `${process.env.HISTORY_KEY}`;
+  const key = process.env.HISTORY_KEY!;
   let sentArrived!: () => void;
   const sent = new Promise<void>((resolve) => (sentArrived = resolve));
   const rx = express();

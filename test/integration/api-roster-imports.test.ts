@@ -29,6 +29,13 @@ let schoolB: number;
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'roster');
 const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name));
 
+/** The import's BullMQ job once it has failed, read after it failed: one read just before could still hold its attempts as they were. */
+const failedJob = (on: TestApp, importId: number) =>
+  waitFor(async () => {
+    const id = rosterImportJobId(importId);
+    return (await on.deps.queues.rosterImport.getJobState(id)) === 'failed' ? on.deps.queues.rosterImport.getJob(id) : null;
+  });
+
 // A school admin's own school: two households (the Diaz parents are linked to the same child).
 const FLAT = [
   'student_id,student_first_name,student_last_name,grade,school,class,teacher_email,guardian_id,guardian_first_name,guardian_last_name,guardian_phone,guardian_language,relationship,may_contact',
@@ -169,11 +176,7 @@ describe('POST /api/v1/roster/imports', () => {
     expect(done.error).toContain(path.basename(file)); // names the file as uploaded, not as stored
     expect(done.error).not.toMatch(/\n\s+at /); // a message, never a stack
     // The import is recorded failed just before the worker hands the job back to BullMQ.
-    const job = await waitFor(async () => {
-      // Read once it is failed: a job read just before could still hold its attempts as they were.
-      const id = rosterImportJobId(done.id);
-      return (await app.deps.queues.rosterImport.getJobState(id)) === 'failed' ? app.deps.queues.rosterImport.getJob(id) : null;
-    });
+    const job = await failedJob(app, done.id);
     expect(job.attemptsMade).toBe(1);
     expect(await familyCount()).toBe(before);
     expect(await storedPieces(app.deps.db, done.id)).toBe(0); // deleted after a failure too
@@ -374,11 +377,7 @@ describe('limits on uploads (small ones, set through ROSTER_MAX_* as a district 
     expect(json).toMatchObject({ status: 'failed', report: null });
     expect(json.error).toMatch(limit);
     expect(json.error).toMatch(/a FamilyLine administrator can raise ROSTER_MAX_/);
-    const job = await waitFor(async () => {
-      // Read once it is failed: a job read just before could still hold its attempts as they were.
-      const id = rosterImportJobId(json.id);
-      return (await limited.deps.queues.rosterImport.getJobState(id)) === 'failed' ? limited.deps.queues.rosterImport.getJob(id) : null;
-    });
+    const job = await failedJob(limited, json.id);
     expect(job.attemptsMade).toBe(1);
     expect(JSON.parse((await call('GET', '/families')).text).items).toEqual([]);
     // The stored file is deleted, and so are the web role's and the worker's copies.
